@@ -1,0 +1,154 @@
+"""The core: every surface (web pages, JSON API, CLI, scheduler) calls only this.
+
+Each public method is one unit of work with its own transaction(s); callers
+never commit or touch the store directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect
+
+from paperwire.db import migrate, queries
+from paperwire.db.engine import make_engine
+from paperwire.db.session import read_transaction
+from paperwire.errors import PaperNotFound, StoreNotReady
+from paperwire.ids import normalize_arxiv_id
+from paperwire.ingest import ImportReport, store_items
+from paperwire.models import Paper, PaperFilter, PaperPage, SearchResults, StoreStats
+from paperwire.search import engine as search_engine
+from paperwire.search.query import parse_query
+from paperwire.settings import Settings
+from paperwire.sources.base import Rejection
+from paperwire.sources.snapshot import read_snapshot
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of ``paperwire doctor``."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+class Paperwire:
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings)
+
+    # -- the store -----------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create or upgrade the store's schema to the latest revision."""
+        migrate.upgrade(self.engine)
+
+    def ensure_ready(self) -> None:
+        if not migrate.is_current(self.engine):
+            raise StoreNotReady(
+                "the store's schema is not current: run `paperwire migrate`"
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- ingest --------------------------------------------------------------------
+
+    def import_snapshot(
+        self,
+        paths: Iterable[Path],
+        *,
+        on_progress: ProgressCallback | None = None,
+        on_rejection: Callable[[Rejection], None] | None = None,
+    ) -> ImportReport:
+        """Import arXiv snapshot JSON-lines files (plain or .gz)."""
+        report = ImportReport()
+        for path in paths:
+            store_items(
+                self.engine,
+                read_snapshot(path, on_progress),
+                batch_size=self.settings.import_batch_size,
+                on_rejection=on_rejection,
+                report=report,
+            )
+        return report
+
+    # -- reading -------------------------------------------------------------------
+
+    def list_papers(self, paper_filter: PaperFilter) -> PaperPage:
+        with read_transaction(self.engine) as connection:
+            return queries.list_papers(connection, paper_filter)
+
+    def get_paper(self, arxiv_id: str) -> Paper:
+        canonical = normalize_arxiv_id(arxiv_id)
+        with read_transaction(self.engine) as connection:
+            paper = queries.get_paper(connection, canonical)
+        if paper is None:
+            raise PaperNotFound(canonical)
+        return paper
+
+    def search_papers(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchResults:
+        parsed = parse_query(query)
+        with read_transaction(self.engine) as connection:
+            return search_engine.search(connection, parsed, limit=limit, offset=offset)
+
+    def stats(self) -> StoreStats:
+        with read_transaction(self.engine) as connection:
+            return queries.store_stats(
+                connection,
+                backend=self.engine.dialect.name,
+                revision=migrate.current_revision(self.engine),
+            )
+
+    def doctor(self) -> list[Check]:
+        """Check the store: reachable, migrated, tables present, keyword index in step."""
+        checks: list[Check] = []
+        try:
+            with self.engine.connect():
+                pass
+        except Exception as error:  # noqa: BLE001 - any failure to connect is the finding
+            return [Check("store reachable", False, f"{type(error).__name__}: {error}")]
+        checks.append(Check("store reachable", True, _safe_url(self.engine)))
+        current, head = migrate.current_revision(self.engine), migrate.head_revision(self.engine)
+        checks.append(
+            Check(
+                "schema migrated",
+                current == head,
+                f"at {current or 'nothing'}, latest {head}"
+                + ("" if current == head else ": run `paperwire migrate`"),
+            )
+        )
+        if current is None:
+            return checks
+        names = set(inspect(self.engine).get_table_names())
+        missing = {"papers", "paper_versions", "paper_categories"} - names
+        checks.append(
+            Check("tables present", not missing, ", ".join(sorted(missing)) or "all present")
+        )
+        checks.append(self._check_keyword_index())
+        return checks
+
+    def _check_keyword_index(self) -> Check:
+        with read_transaction(self.engine) as connection:
+            if connection.dialect.name != "sqlite":
+                return Check("keyword index", True, "PostgreSQL generated tsvector column")
+            result = connection.exec_driver_sql(
+                "SELECT (SELECT count(*) FROM papers),"
+                " (SELECT count(*) FROM papers_fts_docsize)"
+            ).one()
+        ok = result[0] == result[1]
+        detail = f"{result[1]:,} of {result[0]:,} papers indexed"
+        return Check("keyword index", ok, detail if ok else detail + ": run `paperwire reindex`")
+
+
+def _safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def make_paperwire(settings: Settings | None = None) -> Paperwire:
+    return Paperwire(settings or Settings())

@@ -1,0 +1,179 @@
+"""Read queries over the store. Every list surface goes through ``list_papers``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, exists, func, select
+
+from paperwire.db.tables import paper_categories, paper_versions, papers
+from paperwire.models import DateWindow, Paper, PaperFilter, PaperPage, StoreStats
+
+SUMMARY_COLUMNS = (
+    papers.c.id, papers.c.arxiv_id, papers.c.title_text, papers.c.abstract_text,
+    papers.c.authors, papers.c.categories, papers.c.primary_category, papers.c.published,
+    papers.c.updated, papers.c.announced_on, papers.c.latest_version, papers.c.withdrawn,
+    papers.c.upvotes,
+)
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS, papers.c.comments, papers.c.journal_ref, papers.c.doi,
+    papers.c.report_no, papers.c.license, papers.c.submitter,
+)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def paper_from_row(row: Row[Any]) -> Paper:
+    data = row._mapping
+    return Paper(
+        id=data["id"],
+        arxiv_id=data["arxiv_id"],
+        title=data["title_text"],
+        abstract=data["abstract_text"],
+        authors=list(data["authors"]),
+        categories=list(data["categories"]),
+        primary_category=data["primary_category"],
+        published=_utc(data["published"]),
+        updated=_utc(data["updated"]),
+        announced_on=data["announced_on"],
+        latest_version=data["latest_version"],
+        withdrawn=bool(data["withdrawn"]),
+        upvotes=data["upvotes"],
+        comments=data.get("comments"),
+        journal_ref=data.get("journal_ref"),
+        doi=data.get("doi"),
+        report_no=data.get("report_no"),
+        license=data.get("license"),
+        submitter=data.get("submitter"),
+    )
+
+
+def latest_day(connection: Connection) -> date | None:
+    return connection.execute(select(func.max(papers.c.announced_on))).scalar()
+
+
+def list_papers(connection: Connection, paper_filter: PaperFilter) -> PaperPage:
+    """Papers of a day/week/month window, most upvoted first, then announcement order.
+
+    Issues a fixed number of statements whatever the store holds: the page,
+    the count, and the neighbouring windows (one each).
+    """
+    window = paper_filter.window
+    if window is None:
+        day = latest_day(connection)
+        if day is None:
+            return PaperPage([], 0, None, limit=paper_filter.limit)
+        window = DateWindow.day(day)
+    conditions = [papers.c.announced_on >= window.start, papers.c.announced_on < window.end]
+    if paper_filter.category:
+        conditions.append(_in_category(paper_filter.category))
+    rows = connection.execute(
+        select(*SUMMARY_COLUMNS)
+        .where(*conditions)
+        .order_by(papers.c.upvotes.desc(), papers.c.arxiv_id)
+        .limit(paper_filter.limit)
+        .offset(paper_filter.offset)
+    )
+    total = connection.execute(select(func.count()).select_from(papers).where(*conditions))
+    previous_day, next_day = _neighbour_days(connection, window, paper_filter.category)
+    return PaperPage(
+        papers=[paper_from_row(row) for row in rows],
+        total=total.scalar_one(),
+        window=window,
+        previous=_window_like(window, previous_day),
+        next=_window_like(window, next_day),
+        limit=paper_filter.limit,
+        offset=paper_filter.offset,
+    )
+
+
+def _in_category(category: str) -> Any:
+    return exists().where(
+        paper_categories.c.paper_id == papers.c.id, paper_categories.c.category == category
+    )
+
+
+def _neighbour_days(
+    connection: Connection, window: DateWindow, category: str | None
+) -> tuple[date | None, date | None]:
+    extra = [_in_category(category)] if category else []
+    before = (
+        select(func.max(papers.c.announced_on))
+        .where(papers.c.announced_on < window.start, *extra)
+        .scalar_subquery()
+    )
+    after = (
+        select(func.min(papers.c.announced_on))
+        .where(papers.c.announced_on >= window.end, *extra)
+        .scalar_subquery()
+    )
+    row = connection.execute(select(before, after)).one()
+    return row[0], row[1]
+
+
+def _window_like(window: DateWindow, day: date | None) -> DateWindow | None:
+    if day is None:
+        return None
+    if window.period.value == "day":
+        return DateWindow.day(day)
+    if window.period.value == "week":
+        year, week, _ = day.isocalendar()
+        return DateWindow.week(f"{year}-W{week:02d}")
+    return DateWindow.month(day.strftime("%Y-%m"))
+
+
+def get_paper(connection: Connection, arxiv_id: str) -> Paper | None:
+    row = connection.execute(
+        select(*DETAIL_COLUMNS).where(papers.c.arxiv_id == arxiv_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    paper = paper_from_row(row)
+    versions = connection.execute(
+        select(paper_versions.c.version, paper_versions.c.created)
+        .where(paper_versions.c.paper_id == paper.id)
+        .order_by(paper_versions.c.version)
+    )
+    paper.versions = [(number, _utc(created)) for number, created in versions]
+    return paper
+
+
+def papers_by_ids(connection: Connection, ids: Sequence[int]) -> dict[int, Paper]:
+    if not ids:
+        return {}
+    rows = connection.execute(select(*SUMMARY_COLUMNS).where(papers.c.id.in_(list(ids))))
+    return {row.id: paper_from_row(row) for row in rows}
+
+
+def store_stats(connection: Connection, *, backend: str, revision: str | None) -> StoreStats:
+    totals = connection.execute(
+        select(
+            func.count(),
+            func.count().filter(papers.c.withdrawn.is_(True)),
+            func.min(papers.c.announced_on),
+            func.max(papers.c.announced_on),
+            func.count(papers.c.announced_on.distinct()),
+        ).select_from(papers)
+    ).one()
+    categories = connection.execute(
+        select(papers.c.primary_category, func.count())
+        .group_by(papers.c.primary_category)
+        .order_by(func.count().desc())
+        .limit(10)
+    )
+    return StoreStats(
+        papers=totals[0],
+        withdrawn=totals[1],
+        first_day=totals[2],
+        last_day=totals[3],
+        days=totals[4],
+        categories=[(name or "(none)", count) for name, count in categories],
+        backend=backend,
+        revision=revision,
+    )

@@ -1,0 +1,24 @@
+"""Transactions. A core method opens one; nothing below it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One read-write transaction: committed when the block ends, rolled back on error."""
+    with engine.connect() as connection:
+        connection.execution_options(paperwire_write=True)
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """One read-only transaction: a consistent snapshot for a page or an API call."""
+    with engine.connect() as connection, connection.begin():
+        yield connection

@@ -1,0 +1,32 @@
+"""paperwire's own exceptions. Surfaces map them: the web to HTTP, the CLI to one line."""
+
+from __future__ import annotations
+
+
+class PaperwireError(Exception):
+    """Base of every error paperwire raises on purpose."""
+
+
+class InvalidArxivId(PaperwireError, ValueError):
+    def __init__(self, raw: str) -> None:
+        shown = raw if len(raw) <= 60 else raw[:57] + "..."
+        super().__init__(f"not an arXiv id or URL: {shown!r}")
+        self.raw = raw
+
+
+class PaperNotFound(PaperwireError, LookupError):
+    def __init__(self, arxiv_id: str) -> None:
+        super().__init__(f"no paper {arxiv_id} in the store")
+        self.arxiv_id = arxiv_id
+
+
+class InvalidRecord(PaperwireError, ValueError):
+    """A source record that cannot become a paper; the message names the field."""
+
+
+class InvalidQuery(PaperwireError, ValueError):
+    """A list or search request with parameters that make no sense."""
+
+
+class StoreNotReady(PaperwireError):
+    """The store is missing, unreachable or needs a migration."""

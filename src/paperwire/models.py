@@ -1,0 +1,171 @@
+"""The shapes the core hands to surfaces: filters in, papers and pages out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from paperwire.errors import InvalidQuery
+from paperwire.ids import abs_url, pdf_url
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, slots=True)
+class DateWindow:
+    """A day, an ISO week or a calendar month: the span a list page shows."""
+
+    period: Period
+    start: date
+    end: date  # exclusive
+
+    @classmethod
+    def day(cls, day: date) -> DateWindow:
+        return cls(Period.DAY, day, day + timedelta(days=1))
+
+    @classmethod
+    def week(cls, label: str) -> DateWindow:
+        match = re.fullmatch(r"(\d{4})-W(\d{2})", label)
+        if not match:
+            raise InvalidQuery(f"week must look like 2026-W01, got {label!r}")
+        try:
+            start = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        except ValueError:
+            raise InvalidQuery(f"no such week: {label!r}") from None
+        return cls(Period.WEEK, start, start + timedelta(days=7))
+
+    @classmethod
+    def month(cls, label: str) -> DateWindow:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", label)
+        if not match or not 1 <= int(match[2]) <= 12:
+            raise InvalidQuery(f"month must look like 2026-01, got {label!r}")
+        start = date(int(match[1]), int(match[2]), 1)
+        following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        return cls(Period.MONTH, start, following)
+
+    @property
+    def label(self) -> str:
+        if self.period is Period.WEEK:
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.period is Period.MONTH:
+            return self.start.strftime("%Y-%m")
+        return self.start.isoformat()
+
+    def shifted(self, steps: int) -> DateWindow:
+        if self.period is Period.DAY:
+            return DateWindow.day(self.start + timedelta(days=steps))
+        if self.period is Period.WEEK:
+            start = self.start + timedelta(weeks=steps)
+            return DateWindow(Period.WEEK, start, start + timedelta(days=7))
+        months = self.start.year * 12 + self.start.month - 1 + steps
+        return DateWindow.month(f"{months // 12:04d}-{months % 12 + 1:02d}")
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidQuery(f"date must look like 2026-01-02, got {value!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class PaperFilter:
+    """What a list surface asks for. ``window`` None means the latest day with papers."""
+
+    window: DateWindow | None = None
+    category: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= 500:
+            raise InvalidQuery(f"limit must be between 1 and 500, got {self.limit}")
+        if self.offset < 0:
+            raise InvalidQuery(f"offset must not be negative, got {self.offset}")
+
+
+@dataclass(slots=True)
+class Paper:
+    """A stored paper as surfaces show it."""
+
+    id: int
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    primary_category: str | None
+    published: datetime | None
+    updated: datetime | None
+    announced_on: date
+    latest_version: int
+    withdrawn: bool
+    upvotes: int
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    report_no: str | None = None
+    license: str | None = None
+    submitter: str | None = None
+    versions: list[tuple[int, datetime]] = field(default_factory=list)
+
+    @property
+    def abs_url(self) -> str:
+        return abs_url(self.arxiv_id)
+
+    @property
+    def pdf_url(self) -> str:
+        return pdf_url(self.arxiv_id)
+
+    @property
+    def published_or_announced(self) -> date:
+        return self.published.date() if self.published else self.announced_on
+
+
+@dataclass(slots=True)
+class PaperPage:
+    """One page of a list: the papers plus what navigation needs."""
+
+    papers: list[Paper]
+    total: int
+    window: DateWindow | None
+    previous: DateWindow | None = None  # nearest earlier window with papers
+    next: DateWindow | None = None  # nearest later window with papers
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class SearchHit:
+    paper: Paper
+    score: float
+    matched_terms: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SearchResults:
+    query: str
+    hits: list[SearchHit]
+    total: int
+    limit: int
+    offset: int
+    jump_to: str | None = None  # an arXiv id the query named: surfaces may redirect
+
+
+@dataclass(slots=True)
+class StoreStats:
+    papers: int
+    withdrawn: int
+    first_day: date | None
+    last_day: date | None
+    days: int
+    categories: list[tuple[str, int]]
+    backend: str
+    revision: str | None

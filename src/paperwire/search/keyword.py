@@ -1,0 +1,114 @@
+"""Keyword search: SQLite FTS5 with BM25, or PostgreSQL full text with ts_rank_cd.
+
+Both take a ``ParsedQuery`` and answer ``(paper id, score)`` pairs, best
+first, plus the total number of matches. Higher scores are better on both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, column, exists, func, literal_column, select, table
+from sqlalchemy.sql.elements import ColumnElement
+
+from paperwire.db.tables import paper_categories, papers
+from paperwire.search.query import ParsedQuery
+
+# BM25 column weights: title, authors, abstract.
+FTS5_WEIGHTS = (10.0, 4.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordMatches:
+    ranked: list[tuple[int, float]]
+    total: int
+
+
+def keyword_search(
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int = 0
+) -> KeywordMatches:
+    if connection.dialect.name == "sqlite":
+        return _search_sqlite(connection, query, limit=limit, offset=offset)
+    return _search_postgres(connection, query, limit=limit, offset=offset)
+
+
+def filter_conditions(query: ParsedQuery) -> list[ColumnElement[bool]]:
+    """Conditions on ``papers`` for ``author:`` and ``cat:`` parts of a query."""
+    conditions: list[ColumnElement[bool]] = []
+    for author in query.authors:
+        conditions.append(papers.c.authors_text.ilike(f"%{_escape_like(author)}%", escape="\\"))
+    for category in query.categories:
+        conditions.append(
+            exists().where(
+                paper_categories.c.paper_id == papers.c.id,
+                func.lower(paper_categories.c.category) == category.lower(),
+            )
+        )
+    return conditions
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def fts5_expression(query: ParsedQuery) -> str:
+    """An FTS5 MATCH string; every word is quoted, so no user text is FTS5 syntax."""
+    parts = [_fts5_quote(term) for term in query.terms]
+    parts += [_fts5_quote(" ".join(phrase)) for phrase in query.phrases]
+    expression = " AND ".join(parts)
+    for word in query.excluded:
+        expression += f" NOT {_fts5_quote(word)}"
+    return expression
+
+
+def _fts5_quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+_FTS = table("papers_fts", column("rowid"))
+
+
+def _search_sqlite(
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int
+) -> KeywordMatches:
+    weights = ", ".join(map(str, FTS5_WEIGHTS))
+    rank = literal_column(f"bm25(papers_fts, {weights})")
+    match = literal_column("papers_fts").op("MATCH")(fts5_expression(query))
+    conditions = [match, *filter_conditions(query)]
+    matched = select(papers.c.id).join(_FTS, _FTS.c.rowid == papers.c.id).where(*conditions)
+    rows = connection.execute(
+        matched.add_columns(rank.label("rank")).order_by(rank).limit(limit).offset(offset)
+    ).all()
+    total = connection.execute(select(func.count()).select_from(matched.subquery()))
+    # bm25() is lower-is-better; flip it so every engine ranks higher-is-better.
+    return KeywordMatches([(row.id, -float(row.rank)) for row in rows], total.scalar_one())
+
+
+def _tsquery(query: ParsedQuery) -> Any:
+    parts = [func.plainto_tsquery("english", term) for term in query.terms]
+    parts += [func.phraseto_tsquery("english", " ".join(p)) for p in query.phrases]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.op("&&")(part)
+    for word in query.excluded:  # words() made it \w+ only, so "!" + word is a valid tsquery
+        combined = combined.op("&&")(func.to_tsquery("english", "!" + word))
+    return combined
+
+
+def _search_postgres(
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int
+) -> KeywordMatches:
+    vector = literal_column("papers.search_vector")
+    tsquery = _tsquery(query)
+    rank = func.ts_rank_cd(vector, tsquery, 1)  # 1: normalise by document length
+    conditions = and_(vector.op("@@")(tsquery), *filter_conditions(query))
+    rows = connection.execute(
+        select(papers.c.id, rank.label("rank"))
+        .where(conditions)
+        .order_by(rank.desc(), papers.c.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    total = connection.execute(select(func.count()).select_from(papers).where(conditions))
+    return KeywordMatches([(row.id, float(row.rank)) for row in rows], total.scalar_one())
