@@ -14,12 +14,13 @@ from sqlalchemy import Engine, inspect
 
 from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
-from paperwire.db.session import read_transaction
+from paperwire.db.session import read_transaction, write_transaction
 from paperwire.errors import PaperNotFound, StoreNotReady
 from paperwire.ids import normalize_arxiv_id
 from paperwire.ingest import ImportReport, store_items
 from paperwire.models import Paper, PaperFilter, PaperPage, SearchResults, StoreStats
 from paperwire.search import engine as search_engine
+from paperwire.search import keyword as keyword_index
 from paperwire.search.query import parse_query
 from paperwire.settings import Settings
 from paperwire.sources.base import Rejection
@@ -65,9 +66,13 @@ class Paperwire:
         *,
         on_progress: ProgressCallback | None = None,
         on_rejection: Callable[[Rejection], None] | None = None,
+        report: ImportReport | None = None,
     ) -> ImportReport:
-        """Import arXiv snapshot JSON-lines files (plain or .gz)."""
-        report = ImportReport()
+        """Import arXiv snapshot JSON-lines files (plain or .gz), one transaction per batch.
+
+        Pass ``report`` to add these files' counts to an earlier report.
+        """
+        report = report or ImportReport()
         for path in paths:
             store_items(
                 self.engine,
@@ -77,6 +82,11 @@ class Paperwire:
                 report=report,
             )
         return report
+
+    def rebuild_keyword_index(self) -> int:
+        """Rebuild the keyword index from the papers table; returns the papers indexed."""
+        with write_transaction(self.engine) as connection:
+            return keyword_index.rebuild(connection)
 
     # -- reading -------------------------------------------------------------------
 
@@ -111,7 +121,7 @@ class Paperwire:
         try:
             with self.engine.connect():
                 pass
-        except Exception as error:  # noqa: BLE001 - any failure to connect is the finding
+        except Exception as error:
             return [Check("store reachable", False, f"{type(error).__name__}: {error}")]
         checks.append(Check("store reachable", True, _safe_url(self.engine)))
         current, head = migrate.current_revision(self.engine), migrate.head_revision(self.engine)

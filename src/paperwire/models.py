@@ -58,14 +58,15 @@ class DateWindow:
             return self.start.strftime("%Y-%m")
         return self.start.isoformat()
 
-    def shifted(self, steps: int) -> DateWindow:
-        if self.period is Period.DAY:
-            return DateWindow.day(self.start + timedelta(days=steps))
-        if self.period is Period.WEEK:
-            start = self.start + timedelta(weeks=steps)
-            return DateWindow(Period.WEEK, start, start + timedelta(days=7))
-        months = self.start.year * 12 + self.start.month - 1 + steps
-        return DateWindow.month(f"{months // 12:04d}-{months % 12 + 1:02d}")
+    @classmethod
+    def around(cls, period: Period, day: date) -> DateWindow:
+        """The day, ISO week or month that contains ``day``."""
+        if period is Period.DAY:
+            return cls.day(day)
+        if period is Period.WEEK:
+            year, week, _ = day.isocalendar()
+            return cls.week(f"{year}-W{week:02d}")
+        return cls.month(day.strftime("%Y-%m"))
 
 
 def parse_day(value: str) -> date:
@@ -75,11 +76,28 @@ def parse_day(value: str) -> date:
         raise InvalidQuery(f"date must look like 2026-01-02, got {value!r}") from None
 
 
+def window_from(
+    date: str | None = None, week: str | None = None, month: str | None = None
+) -> DateWindow | None:
+    """The window a request names with one of ``date``, ``week`` or ``month`` (or none)."""
+    chosen = [value for value in (date, week, month) if value]
+    if len(chosen) > 1:
+        raise InvalidQuery("give only one of date, week or month")
+    if date:
+        return DateWindow.day(parse_day(date))
+    if week:
+        return DateWindow.week(week)
+    if month:
+        return DateWindow.month(month)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class PaperFilter:
     """What a list surface asks for. ``window`` None means the latest day with papers."""
 
     window: DateWindow | None = None
+    period: Period = Period.DAY  # the span around the latest day, when window is None
     category: str | None = None
     limit: int = 50
     offset: int = 0

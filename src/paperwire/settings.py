@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class Settings(BaseSettings):
@@ -63,5 +64,7 @@ class Settings(BaseSettings):
         for name, field in type(self).model_fields.items():
             value = getattr(self, name)
             shown = "(unset)" if value is None else str(value)
+            if name == "database_url" and value:
+                shown = make_url(value).render_as_string(hide_password=True)
             rows.append((f"PAPERWIRE_{name.upper()}", shown, field.description or ""))
         return rows

@@ -69,7 +69,7 @@ def list_papers(connection: Connection, paper_filter: PaperFilter) -> PaperPage:
         day = latest_day(connection)
         if day is None:
             return PaperPage([], 0, None, limit=paper_filter.limit)
-        window = DateWindow.day(day)
+        window = DateWindow.around(paper_filter.period, day)
     conditions = [papers.c.announced_on >= window.start, papers.c.announced_on < window.end]
     if paper_filter.category:
         conditions.append(_in_category(paper_filter.category))
@@ -118,14 +118,7 @@ def _neighbour_days(
 
 
 def _window_like(window: DateWindow, day: date | None) -> DateWindow | None:
-    if day is None:
-        return None
-    if window.period.value == "day":
-        return DateWindow.day(day)
-    if window.period.value == "week":
-        year, week, _ = day.isocalendar()
-        return DateWindow.week(f"{year}-W{week:02d}")
-    return DateWindow.month(day.strftime("%Y-%m"))
+    return None if day is None else DateWindow.around(window.period, day)
 
 
 def get_paper(connection: Connection, arxiv_id: str) -> Paper | None:

@@ -112,3 +112,12 @@ def _search_postgres(
     ).all()
     total = connection.execute(select(func.count()).select_from(papers).where(conditions))
     return KeywordMatches([(row.id, float(row.rank)) for row in rows], total.scalar_one())
+
+
+def rebuild(connection: Connection) -> int:
+    """Rebuild the keyword index (SQLite FTS5; PostgreSQL's column is always in step)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+    else:
+        connection.exec_driver_sql("REINDEX INDEX ix_papers_search_vector")
+    return connection.execute(select(func.count()).select_from(papers)).scalar_one()

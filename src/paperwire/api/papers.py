@@ -1,0 +1,103 @@
+"""JSON API for papers, shaped like Hugging Face's Daily Papers API.
+
+Lists are serialized once with orjson (FastAPI's model serialization costs
+several times more on list payloads); the Pydantic schemas in ``schemas``
+document the responses in OpenAPI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from paperwire.api.schemas import DailyPaperItem, ErrorBody, HFPaper, SearchItem
+from paperwire.api.shapes import daily_item, hf_paper, search_item
+from paperwire.core import Paperwire
+from paperwire.ids import parse_arxiv_id
+from paperwire.models import PaperFilter, window_from
+
+router = APIRouter(prefix="/api", tags=["papers"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Invalid parameters"},
+    422: {"model": ErrorBody, "description": "Parameters of the wrong type"},
+}
+
+
+def json_response(payload: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(payload), media_type="application/json", headers=headers)
+
+
+def core_of(request: Request) -> Paperwire:
+    return request.app.state.core
+
+
+@router.get(
+    "/daily_papers",
+    summary="Papers of a day, week or month",
+    response_model=list[DailyPaperItem],
+    responses=ERRORS,
+)
+def daily_papers(
+    request: Request,
+    date: str | None = Query(default=None, description="A day, `YYYY-MM-DD`.",
+                             examples=["2026-07-01"]),
+    week: str | None = Query(default=None, description="An ISO week, `YYYY-Www`.",
+                             examples=["2026-W27"]),
+    month: str | None = Query(default=None, description="A month, `YYYY-MM`.",
+                              examples=["2026-06"]),
+    category: str | None = Query(default=None, max_length=40, examples=["cs.CL"]),
+    limit: int = Query(default=50, ge=1, le=100),
+    p: int = Query(default=0, ge=0, le=10_000, description="0-based page."),
+) -> Response:
+    """Most upvoted first, then announcement order. Without date/week/month: the
+    latest day that has papers. The next page, if any, is in a `Link: rel="next"` header."""
+    paper_filter = PaperFilter(
+        window=window_from(date, week, month),
+        category=category or None,
+        limit=limit,
+        offset=p * limit,
+    )
+    page = core_of(request).list_papers(paper_filter)
+    headers = {}
+    if page.offset + len(page.papers) < page.total:
+        params = {k: v for k, v in request.query_params.items() if k != "p"}
+        params["p"] = str(p + 1)
+        headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
+    return json_response([daily_item(paper) for paper in page.papers], headers)
+
+
+@router.get(
+    "/papers/search",
+    summary="Search papers",
+    response_model=list[SearchItem],
+    responses=ERRORS,
+)
+def search(
+    request: Request,
+    q: str = Query(max_length=250, description="Words, \"phrases\", -excluded, "
+                   "author:name, cat:cs.LG, or an arXiv id.", examples=["task-specific heads"]),
+    limit: int = Query(default=20, ge=1, le=100),
+    p: int = Query(default=0, ge=0, le=10_000),
+) -> Response:
+    """The same engine as the search page and `paperwire search`, best match first."""
+    results = core_of(request).search_papers(q, limit=limit, offset=p * limit)
+    if results.jump_to:
+        return RedirectResponse(f"/api/papers/{results.jump_to}", status_code=307)
+    return json_response([search_item(hit) for hit in results.hits])
+
+
+@router.get(
+    "/papers/{arxiv_id:path}",
+    summary="One paper",
+    response_model=HFPaper,
+    responses={404: {"model": ErrorBody, "description": "No such paper"}, **ERRORS},
+)
+def paper(request: Request, arxiv_id: str) -> Response:
+    """A paper by arXiv id (`2401.01234`, `hep-th/9901001`; a version suffix is ignored)."""
+    canonical, _ = parse_arxiv_id(arxiv_id)
+    return json_response(hf_paper(core_of(request).get_paper(canonical), detail=True))

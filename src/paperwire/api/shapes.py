@@ -1,0 +1,64 @@
+"""Turn papers into Hugging Face Daily Papers JSON shapes (plain dicts, for orjson)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from paperwire.models import Paper, SearchHit
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def published_at(paper: Paper) -> str:
+    stamp = paper.published or datetime.combine(paper.announced_on, time(), tzinfo=UTC)
+    return _iso(stamp)
+
+
+def hf_paper(paper: Paper, *, detail: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": paper.arxiv_id,
+        "authors": [{"name": name, "hidden": False} for name in paper.authors],
+        "publishedAt": published_at(paper),
+        "submittedOnDailyAt": _iso(datetime.combine(paper.announced_on, time(), tzinfo=UTC)),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": paper.upvotes,
+        "categories": paper.categories,
+        "primaryCategory": paper.primary_category,
+        "withdrawn": paper.withdrawn,
+    }
+    if detail:
+        data.update(
+            comments=paper.comments,
+            journalRef=paper.journal_ref,
+            doi=paper.doi,
+            license=paper.license,
+            versions=[{"version": f"v{n}", "createdAt": _iso(c)} for n, c in paper.versions],
+            arxivUrl=paper.abs_url,
+            pdfUrl=paper.pdf_url,
+        )
+    return data
+
+
+def daily_item(paper: Paper) -> dict[str, Any]:
+    return {
+        "paper": hf_paper(paper),
+        "publishedAt": published_at(paper),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "numComments": 0,
+        "isAuthorParticipating": False,
+    }
+
+
+def search_item(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "paper": hf_paper(hit.paper),
+        "numComments": 0,
+        "isAuthorParticipating": False,
+        "score": round(hit.score, 6),
+        "matchedTerms": hit.matched_terms,
+    }

@@ -1,0 +1,238 @@
+"""The ``paperwire`` command: the same core methods the web app and scheduler call."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from paperwire.core import Paperwire
+from paperwire.errors import PaperwireError
+from paperwire.settings import Settings
+
+app = typer.Typer(
+    name="paperwire",
+    help="A self-hosted Daily Papers for arXiv.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Show the settings in force.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def one_line_errors(command: F) -> F:
+    """Turn paperwire's and the store's errors into one line on stderr and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PaperwireError as error:
+            raise fail(str(error)) from None
+        except SQLAlchemyError as error:
+            first = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
+            raise fail(f"store error: {first}") from None
+        except OSError as error:
+            raise fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_core(*, migrate: bool = False) -> Paperwire:
+    core = Paperwire(Settings())
+    if migrate:
+        core.migrate()
+    else:
+        core.ensure_ready()
+    return core
+
+
+@app.command()
+@one_line_errors
+def migrate() -> None:
+    """Create the store, or upgrade its schema to the latest revision."""
+    core = Paperwire(Settings())
+    core.migrate()
+    out.print(f"store is at the latest revision ({core.stats().revision})")
+
+
+@app.command("import")
+@one_line_errors
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Snapshot JSON-lines files (.gz too).")],
+    show_rejections: Annotated[
+        int, typer.Option(help="How many rejected lines to print.")
+    ] = 20,
+) -> None:
+    """Import arXiv metadata snapshot files; prints added / updated / unchanged / rejected."""
+    for path in paths:
+        if not path.is_file():
+            raise fail(f"no such file: {path}")
+    core = open_core(migrate=True)
+    total = sum(path.stat().st_size for path in paths)
+    done_before = 0
+    with _progress() as progress:
+        task = progress.add_task("importing", total=total)
+
+        def on_progress(position: int) -> None:
+            progress.update(task, completed=done_before + position)
+
+        report = None
+        for path in paths:
+            progress.update(task, description=f"importing {path.name}")
+            report = core.import_snapshot([path], on_progress=on_progress, report=report)
+            done_before += path.stat().st_size
+    assert report is not None
+    for rejection in report.rejections[:show_rejections]:
+        err.print(f"rejected {rejection}", highlight=False, soft_wrap=True)
+    if report.rejected > show_rejections:
+        err.print(f"... and {report.rejected - show_rejections:,} more rejected lines")
+    out.print(
+        f"added {report.added:,} · updated {report.updated:,} · "
+        f"unchanged {report.unchanged:,} · rejected {report.rejected:,}"
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@app.command()
+@one_line_errors
+def search(
+    query: Annotated[str, typer.Argument(help="Words, \"phrases\", -word, author:, cat:.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Search the store with the same engine as the site."""
+    core = open_core()
+    results = core.search_papers(query, limit=limit)
+    if results.jump_to:
+        hits = [(core.get_paper(results.jump_to), 1.0)]
+        results.total = 1
+    else:
+        hits = [(hit.paper, hit.score) for hit in results.hits]
+    if as_json:
+        for rank, (paper, score) in enumerate(hits, start=1):
+            line = {
+                "rank": rank, "id": paper.arxiv_id, "title": paper.title,
+                "score": round(score, 6), "authors": paper.authors,
+                "published": paper.published_or_announced.isoformat(),
+                "categories": paper.categories, "url": paper.abs_url,
+            }
+            sys.stdout.write(orjson.dumps(line).decode() + "\n")
+        return
+    table = Table(show_lines=False, title=f"{results.total:,} matches for {query!r}")
+    table.add_column("#", justify="right")
+    table.add_column("id")
+    table.add_column("title")
+    table.add_column("score", justify="right")
+    for rank, (paper, score) in enumerate(hits, start=1):
+        table.add_row(str(rank), paper.arxiv_id, paper.title, f"{score:.2f}")
+    out.print(table)
+
+
+@app.command()
+@one_line_errors
+def stats() -> None:
+    """What the store holds."""
+    numbers = open_core().stats()
+    out.print(f"store        {numbers.backend}, schema revision {numbers.revision}")
+    out.print(f"papers       {numbers.papers:,} ({numbers.withdrawn:,} withdrawn)")
+    out.print(f"listed days  {numbers.days:,}, from {numbers.first_day} to {numbers.last_day}")
+    shown = ", ".join(f"{name} {count:,}" for name, count in numbers.categories)
+    out.print(f"categories   {shown}")
+
+
+@app.command()
+@one_line_errors
+def doctor() -> None:
+    """Check the store and its migrations; say what is missing or wrong."""
+    checks = Paperwire(Settings()).doctor()
+    for check in checks:
+        mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+        out.print(f"{mark} {check.name}: {check.detail}", highlight=False)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+@one_line_errors
+def reindex() -> None:
+    """Rebuild the keyword index from the stored papers."""
+    count = open_core().rebuild_keyword_index()
+    out.print(f"keyword index rebuilt over {count:,} papers")
+
+
+@app.command()
+@one_line_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Migrate the store if needed and serve the site and API."""
+    import uvicorn
+
+    settings = Settings()
+    open_core(migrate=True).close()
+    out.print(f"paperwire serving http://{host}:{port}  (store: {_store_label(settings)})")
+    if workers > 1:
+        uvicorn.run("paperwire.web.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+        return
+    from paperwire.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def _store_label(settings: Settings) -> str:
+    if settings.is_sqlite:
+        return str((settings.data_dir / "paperwire.db").resolve())
+    return settings.resolved_database_url.split("@")[-1]
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Every setting, its environment variable, current value and meaning."""
+    table = Table("variable", "value", "meaning")
+    for variable, value, description in Settings().describe():
+        table.add_row(variable, value, description)
+    out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,74 @@
+"""Map paperwire's exceptions to friendly pages, or to JSON under ``/api``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from paperwire.errors import InvalidArxivId, InvalidQuery, PaperNotFound, StoreNotReady
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "That request doesn't make sense",
+    404: "Not found",
+    405: "Not allowed",
+    422: "That request doesn't make sense",
+    500: "Something went wrong",
+    503: "Not ready yet",
+}
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message, "status": status}, status_code=status)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "title": TITLES.get(status, "Error"), "message": message},
+        status_code=status,
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(PaperNotFound)
+    async def not_found(request: Request, error: PaperNotFound) -> Response:
+        return error_response(
+            request, 404, f"There is no paper {error.arxiv_id} here (yet)."
+        )
+
+    @app.exception_handler(InvalidArxivId)
+    @app.exception_handler(InvalidQuery)
+    async def bad_input(request: Request, error: Exception) -> Response:
+        return error_response(request, 400, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+            for e in error.errors()
+        )
+        return error_response(request, 422, problems)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        message = "There is nothing at this address." if error.status_code == 404 else str(
+            error.detail
+        )
+        return error_response(request, error.status_code, message)
+
+    @app.exception_handler(StoreNotReady)
+    async def not_ready(request: Request, error: StoreNotReady) -> Response:
+        return error_response(request, 503, str(error))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, error: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return error_response(
+            request, 500, "The server hit an error. It has been logged; please try again."
+        )

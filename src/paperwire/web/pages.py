@@ -1,0 +1,85 @@
+"""HTML pages: the daily/weekly/monthly lists, a page per paper, and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from paperwire.core import Paperwire
+from paperwire.errors import InvalidQuery
+from paperwire.ids import parse_arxiv_id
+from paperwire.models import PaperFilter, Period, window_from
+from paperwire.search.highlight import highlight, highlight_pattern, window_around_match
+from paperwire.search.query import parse_query
+
+router = APIRouter(include_in_schema=False)
+
+
+def core_of(request: Request) -> Paperwire:
+    return request.app.state.core
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def page_number(p: int) -> int:
+    if p < 0 or p > 10_000:
+        raise InvalidQuery(f"page must be between 0 and 10000, got {p}")
+    return p
+
+
+@router.get("/", response_class=HTMLResponse)
+def daily(
+    request: Request,
+    date: str | None = None,
+    week: str | None = None,
+    month: str | None = None,
+    period: Period = Period.DAY,
+    category: str | None = Query(default=None, max_length=40),
+    p: int = 0,
+) -> Response:
+    core = core_of(request)
+    size = core.settings.page_size
+    paper_filter = PaperFilter(
+        window=window_from(date, week, month),
+        period=period,
+        category=category or None,
+        limit=size,
+        offset=page_number(p) * size,
+    )
+    page = core.list_papers(paper_filter)
+    return render(request, "daily.html", page=page, category=category, p=p)
+
+
+@router.get("/papers", response_class=HTMLResponse)
+def search_page(
+    request: Request, q: str = Query(default="", max_length=500), p: int = 0
+) -> Response:
+    core = core_of(request)
+    size = core.settings.page_size
+    results = core.search_papers(q, limit=size, offset=page_number(p) * size)
+    if results.jump_to:
+        return RedirectResponse(f"/papers/{results.jump_to}", status_code=303)
+    pattern = highlight_pattern(parse_query(q).highlight_words)
+    rows = [
+        {
+            "hit": hit,
+            "title": highlight(hit.paper.title, pattern),
+            "snippet": highlight(window_around_match(hit.paper.abstract, pattern), pattern),
+        }
+        for hit in results.hits
+    ]
+    return render(request, "search.html", results=results, rows=rows, q=q, p=p)
+
+
+@router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
+def paper_page(request: Request, arxiv_id: str) -> Response:
+    canonical, version = parse_arxiv_id(arxiv_id)
+    if canonical != arxiv_id:
+        return RedirectResponse(f"/papers/{canonical}", status_code=301)
+    paper = core_of(request).get_paper(canonical)
+    return render(request, "paper.html", paper=paper, requested_version=version)

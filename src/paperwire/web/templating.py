@@ -1,0 +1,64 @@
+"""Jinja2 environment: autoescaping on, and the few filters the templates need."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from paperwire.models import DateWindow, Period
+from paperwire.settings import Settings
+from paperwire.text import excerpt
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def format_day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def author_line(authors: list[str], shown: int = 3) -> str:
+    if len(authors) <= shown + 1:
+        return ", ".join(authors)
+    return ", ".join(authors[:shown]) + f" and {len(authors) - shown} more"
+
+
+def window_title(window: DateWindow | None) -> str:
+    if window is None:
+        return ""
+    if window.period is Period.DAY:
+        return f"{window.start:%A}, {format_day(window.start)}"
+    if window.period is Period.WEEK:
+        year, week, _ = window.start.isocalendar()
+        return f"Week {week}, {year}"
+    return f"{window.start:%B %Y}"
+
+
+def window_query(window: DateWindow) -> str:
+    key = {Period.DAY: "date", Period.WEEK: "week", Period.MONTH: "month"}[window.period]
+    return f"{key}={window.label}"
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text with blank-line paragraphs as escaped ``<p>`` elements."""
+    escaped = [Markup("<p>%s</p>") % part for part in text.split("\n\n") if part.strip()]
+    return Markup("").join(escaped)
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=TEMPLATES)
+    env = templates.env
+    env.filters.update(
+        day=format_day,
+        authors=author_line,
+        excerpt=excerpt,
+        paragraphs=paragraphs,
+        window_title=window_title,
+        window_query=window_query,
+    )
+    env.globals.update(site_name=settings.site_name)
+    return templates
