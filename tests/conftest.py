@@ -1,0 +1,232 @@
+"""Shared fixtures: a real store on SQLite and on PostgreSQL, the sample data, servers.
+
+Every test that takes ``core`` (or a fixture built on it) runs twice: once on
+a fresh SQLite file, once on the PostgreSQL at 127.0.0.1:5432. Set
+``PAPERWIRE_TEST_BACKENDS=sqlite`` to run only one.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import uvicorn
+from sqlalchemy import event, text
+
+from paperwire.core import Paperwire
+from paperwire.db.tables import metadata
+from paperwire.settings import Settings
+from paperwire.web.app import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = Path(
+    os.environ.get("PAPERWIRE_SAMPLE", REPO.parent / "shared" / "data" / "arxiv-sample.jsonl")
+)
+POSTGRES_ADMIN = os.environ.get(
+    "PAPERWIRE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = os.environ.get("PAPERWIRE_TEST_BACKENDS", "sqlite,postgres").split(",")
+# A small, varied slice of the sample for the shared read-only store: every Nth
+# line plus papers that tests name.
+SLICE_EVERY = 16
+NAMED_IDS = {
+    "1810.04805", "hep-th/9901001", "0704.0001", "0704.0525", "2101.10016",
+    "cs/0212040", "0704.0156", "2604.26375",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not SAMPLE.is_file():
+        raise pytest.UsageError(f"the arXiv sample is missing: {SAMPLE} (set PAPERWIRE_SAMPLE)")
+
+
+def worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# -- PostgreSQL databases ---------------------------------------------------------------
+
+
+def fresh_postgres_database(name: str) -> str:
+    """(Re)create an empty database and return its SQLAlchemy URL."""
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    return f"{base}/{name}"
+
+
+def truncate_all(core: Paperwire) -> None:
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with core.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    return fresh_postgres_database(f"paperwire_test_{worker_id()}")
+
+
+@pytest.fixture(scope="session")
+def postgres_core(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paperwire]:
+    core = Paperwire(Settings(data_dir=tmp_path_factory.mktemp("pg"), database_url=postgres_url))
+    core.migrate()
+    yield core
+    core.close()
+
+
+# -- stores -------------------------------------------------------------------------
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    return Settings(data_dir=data_dir, **overrides)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def core(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Paperwire]:
+    """A fresh, migrated, empty store on the backend under test."""
+    if backend == "sqlite":
+        instance = Paperwire(make_settings(tmp_path / "data"))
+        instance.migrate()
+        yield instance
+        instance.close()
+        return
+    instance = request.getfixturevalue("postgres_core")
+    truncate_all(instance)
+    yield instance
+
+
+@pytest.fixture
+def sqlite_core(tmp_path: Path) -> Iterator[Paperwire]:
+    instance = Paperwire(make_settings(tmp_path / "data"))
+    instance.migrate()
+    yield instance
+    instance.close()
+
+
+@pytest.fixture(scope="session")
+def sample_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 2,000 real records from the sample, as a snapshot file."""
+    target = tmp_path_factory.mktemp("sample") / "slice.jsonl"
+    with SAMPLE.open("rb") as source, target.open("wb") as sink:
+        for number, line in enumerate(source):
+            named = any(f'"id": "{arxiv_id}"'.encode() in line[:60] for arxiv_id in NAMED_IDS)
+            if number % SLICE_EVERY == 0 or named:
+                sink.write(line)
+    return target
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def read_core(
+    request: pytest.FixtureRequest,
+    sample_slice: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Paperwire]:
+    """A store filled with the sample slice, shared by read-only tests. Do not write."""
+    data_dir = tmp_path_factory.mktemp(f"read-{request.param}")
+    database_url = None
+    if request.param == "postgres":
+        database_url = fresh_postgres_database(f"paperwire_read_{worker_id()}")
+    instance = Paperwire(make_settings(data_dir, database_url=database_url))
+    instance.migrate()
+    instance.import_snapshot([sample_slice])
+    yield instance
+    instance.close()
+
+
+# -- counting SQL -------------------------------------------------------------------
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def count_statements() -> Iterator[callable]:
+    """``with count_statements(core) as counter:`` counts SQL sent through core's engine."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting(instance: Paperwire) -> Iterator[StatementCounter]:
+        counter = StatementCounter()
+
+        def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+            if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+                counter.statements.append(statement)
+
+        event.listen(instance.engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(instance.engine, "before_cursor_execute", record)
+
+    yield counting
+
+
+# -- a real HTTP server -------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn serving an app on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app: object) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def read_server(read_core: Paperwire) -> Iterator[LiveServer]:
+    """A real HTTP server over the shared read-only store."""
+    with LiveServer(create_app(core=read_core)) as server:
+        yield server
+
+
+@pytest.fixture
+def live_server(core: Paperwire) -> Iterator[LiveServer]:
+    """A real HTTP server over a fresh store."""
+    with LiveServer(create_app(core=core)) as server:
+        yield server
