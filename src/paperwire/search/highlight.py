@@ -1,36 +1,47 @@
-"""Mark the words a query matched, safely: text is escaped first, then wrapped."""
+"""Mark the words a query matched, safely: text is escaped first, then wrapped.
+
+Words match by Porter stem, as SQLite's FTS5 ``porter`` tokenizer does, so
+"transformer" highlights "transformers" and "transformation" alike.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
+import snowballstemmer
 from markupsafe import Markup, escape
 
-_SUFFIXES = ("ing", "es", "ed", "s")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STEMMER = snowballstemmer.stemmer("porter")
 
 
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word.lower())
 
 
-def highlight_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
-    stems = sorted({_stem(w.lower()) for w in words if len(w) > 1}, key=len, reverse=True)
-    if not stems:
-        return None
-    alternatives = "|".join(re.escape(stem) for stem in stems)
-    return re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+@dataclass(frozen=True, slots=True)
+class Highlighter:
+    stems: frozenset[str]
+
+    def matches(self, text: str) -> list[re.Match[str]]:
+        return [m for m in _WORD.finditer(text) if stem(m.group(0)) in self.stems]
 
 
-def highlight(text: str, pattern: re.Pattern[str] | None) -> Markup:
+def highlight_pattern(words: Sequence[str]) -> Highlighter | None:
+    stems = frozenset(stem(w) for w in words if len(w) > 1)
+    return Highlighter(stems) if stems else None
+
+
+def highlight(text: str, pattern: Highlighter | None) -> Markup:
     if pattern is None:
         return escape(text)
     pieces: list[str] = []
     last = 0
-    for match in pattern.finditer(text):
+    for match in pattern.matches(text):
         pieces.append(escape(text[last : match.start()]))
         pieces.append(Markup("<mark>%s</mark>") % match.group(0))
         last = match.end()
@@ -38,19 +49,19 @@ def highlight(text: str, pattern: re.Pattern[str] | None) -> Markup:
     return Markup("").join(pieces)
 
 
-def matched_words(text: str, pattern: re.Pattern[str] | None) -> list[str]:
+def matched_words(text: str, pattern: Highlighter | None) -> list[str]:
     if pattern is None:
         return []
-    return sorted({m.group(0).lower() for m in pattern.finditer(text)})
+    return sorted({m.group(0).lower() for m in pattern.matches(text)})
 
 
-def window_around_match(text: str, pattern: re.Pattern[str] | None, limit: int = 320) -> str:
+def window_around_match(text: str, pattern: Highlighter | None, limit: int = 320) -> str:
     """The start of ``text``, or a window around the first match when that lies further in."""
     flat = " ".join(text.split())
-    match = pattern.search(flat) if pattern else None
-    if match is None or match.end() <= limit - 20:
+    found = pattern.matches(flat[:5000]) if pattern else []
+    if not found or found[0].end() <= limit - 20:
         return _cut(flat, 0, limit)
-    start = flat.rfind(" ", 0, max(0, match.start() - limit // 3)) + 1
+    start = flat.rfind(" ", 0, max(0, found[0].start() - limit // 3)) + 1
     return "…" + _cut(flat, start, limit)
 
 

@@ -1,0 +1,74 @@
+"""The JSON API, in Hugging Face's Daily Papers shapes."""
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def api(read_server):
+    with httpx.Client(base_url=read_server.url, timeout=10) as client:
+        yield client
+
+
+def test_daily_papers_shape(api):
+    response = api.get("/api/daily_papers", params={"limit": 3})
+    assert response.status_code == 200
+    items = response.json()
+    assert len(items) == 3
+    item = items[0]
+    assert set(item) >= {"paper", "publishedAt", "title", "summary", "numComments"}
+    paper = item["paper"]
+    assert set(paper) >= {"id", "title", "summary", "authors", "publishedAt", "upvotes"}
+    assert isinstance(paper["authors"], list) and set(paper["authors"][0]) >= {"name"}
+    assert isinstance(paper["upvotes"], int)
+    assert paper["publishedAt"].endswith("Z")
+
+
+def test_daily_papers_paging_announces_next_page(api):
+    first = api.get("/api/daily_papers", params={"period": "day", "limit": 2})
+    assert 'rel="next"' in first.headers["link"]
+    next_url = first.headers["link"].split(">")[0].lstrip("<")
+    second = api.get(next_url)
+    assert second.status_code == 200
+    assert {i["paper"]["id"] for i in first.json()}.isdisjoint(i["paper"]["id"] for i in second.json())
+
+
+@pytest.mark.parametrize("params", [{"week": "2026-W26"}, {"month": "2026-06"}, {"date": "2026-06-30"}])
+def test_daily_papers_windows(api, params):
+    response = api.get("/api/daily_papers", params={**params, "limit": 100})
+    assert response.status_code == 200
+    assert response.json()
+
+
+def test_daily_papers_errors_are_json(api):
+    response = api.get("/api/daily_papers", params={"date": "nope"})
+    assert response.status_code == 400
+    assert "date must look like" in response.json()["error"]
+    assert api.get("/api/daily_papers", params={"limit": 0}).status_code == 422
+
+
+def test_paper(api):
+    response = api.get("/api/papers/hep-th/9901001")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == "hep-th/9901001"
+    assert body["versions"][0]["version"] == "v1"
+    missing = api.get("/api/papers/9999.99999")
+    assert missing.status_code == 404
+    assert missing.json()["error"]
+
+
+def test_search(api):
+    response = api.get("/api/papers/search", params={"q": "transformer", "limit": 5})
+    assert response.status_code == 200
+    items = response.json()
+    assert len(items) == 5
+    assert set(items[0]) >= {"paper", "numComments", "score"}
+    scores = [item["score"] for item in items]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_openapi_documents_the_endpoints(api):
+    spec = api.get("/openapi.json").json()
+    assert {"/api/daily_papers", "/api/papers/search", "/api/papers/{arxiv_id}"} <= set(spec["paths"])
+    assert api.get("/docs").status_code == 200

@@ -1,0 +1,120 @@
+"""Pages through a real HTTP server."""
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def http(read_server):
+    with httpx.Client(base_url=read_server.url, follow_redirects=False, timeout=10) as client:
+        yield client
+
+
+def test_daily_page_lists_the_latest_day(http, read_core):
+    from paperwire.models import PaperFilter
+
+    page = read_core.list_papers(PaperFilter())
+    response = http.get("/")
+    assert response.status_code == 200
+    assert "Daily Papers" in response.text
+    first = page.papers[0]
+    assert f'href="/papers/{first.arxiv_id}"' in response.text
+    assert f"{page.total} paper" in response.text
+    assert 'rel="prev"' in response.text
+
+
+@pytest.mark.parametrize("query", ["period=week", "period=month", "week=2026-W26", "month=2026-06", "date=2026-06-30"])
+def test_week_and_month_views(http, query):
+    response = http.get(f"/?{query}")
+    assert response.status_code == 200
+    assert "paper-card" in response.text
+
+
+def test_day_without_papers_explains_itself(http):
+    response = http.get("/?date=2026-07-04")
+    assert response.status_code == 200
+    assert "No papers on this day" in response.text
+
+
+def test_paper_page(http):
+    response = http.get("/papers/hep-th/9901001")
+    assert response.status_code == 200
+    for text in ("https://arxiv.org/abs/hep-th/9901001", "https://arxiv.org/pdf/hep-th/9901001", "Versions", "Abstract"):
+        assert text in response.text
+
+
+def test_versioned_id_redirects_to_the_paper(http):
+    response = http.get("/papers/hep-th/9901001v2")
+    assert response.status_code == 301
+    assert response.headers["location"] == "/papers/hep-th/9901001"
+
+
+def test_withdrawn_paper_says_so(http):
+    assert "has been withdrawn" in http.get("/papers/0704.0525").text
+
+
+def test_unknown_paper_is_a_friendly_404(http):
+    response = http.get("/papers/9999.99999")
+    assert response.status_code == 404
+    assert "There is no paper 9999.99999" in response.text
+    assert "<html" in response.text
+
+
+@pytest.mark.parametrize("path", ["/papers/not-an-id", "/?date=yesterday", "/?week=2026-W99", "/?p=-1"])
+def test_bad_input_is_a_friendly_400(http, path):
+    response = http.get(path)
+    assert response.status_code == 400
+    assert "<html" in response.text
+
+
+def test_unknown_address_is_a_404_page(http):
+    response = http.get("/no/such/page")
+    assert response.status_code == 404
+    assert "nothing at this address" in response.text
+
+
+def test_search_page_highlights_and_counts(http):
+    response = http.get("/papers", params={"q": "transformer"})
+    assert response.status_code == 200
+    assert "<mark>" in response.text
+    assert "results for" in response.text
+
+
+def test_search_by_id_jumps(http):
+    response = http.get("/papers", params={"q": "https://arxiv.org/abs/hep-th/9901001v1"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/papers/hep-th/9901001"
+
+
+def test_search_with_no_results_helps(http):
+    response = http.get("/papers", params={"q": "zzyzzyqqq"})
+    assert response.status_code == 200
+    assert "Nothing found" in response.text
+
+
+def test_untrusted_text_is_escaped(core, tmp_path):
+    import json
+
+    from conftest import LiveServer
+    from paperwire.web.app import create_app
+
+    hostile = {
+        "id": "2401.00001", "title": "<script>alert(1)</script> $x<y$",
+        "authors": "<img src=x onerror=alert(1)>, Bob", "abstract": "<b>bold</b> & <i>it</i>",
+        "categories": "cs.LG", "versions": None, "update_date": "2024-01-01",
+    }
+    path = tmp_path / "h.jsonl"
+    path.write_text(json.dumps(hostile) + "\n")
+    core.import_snapshot([path])
+    with LiveServer(create_app(core=core)) as server:
+        for url in ("/", "/papers/2401.00001", "/papers?q=bold"):
+            body = httpx.get(server.url + url).text
+            assert "<script>alert(1)" not in body
+            assert "<img src=x" not in body
+            assert "&lt;script&gt;" in body or "&lt;b&gt;" in body
+
+
+def test_empty_store_says_how_to_fill_it(live_server):
+    body = httpx.get(live_server.url + "/").text
+    assert "No papers yet" in body
+    assert "paperwire import" in body
