@@ -179,7 +179,7 @@ def count_statements() -> Iterator[callable]:
         finally:
             event.remove(instance.engine, "before_cursor_execute", record)
 
-    yield counting
+    return counting
 
 
 # -- a real HTTP server -------------------------------------------------------------

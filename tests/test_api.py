@@ -19,7 +19,8 @@ def test_daily_papers_shape(api):
     assert set(item) >= {"paper", "publishedAt", "title", "summary", "numComments"}
     paper = item["paper"]
     assert set(paper) >= {"id", "title", "summary", "authors", "publishedAt", "upvotes"}
-    assert isinstance(paper["authors"], list) and set(paper["authors"][0]) >= {"name"}
+    assert isinstance(paper["authors"], list)
+    assert set(paper["authors"][0]) >= {"name"}
     assert isinstance(paper["upvotes"], int)
     assert paper["publishedAt"].endswith("Z")
 

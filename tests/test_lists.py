@@ -14,7 +14,8 @@ def test_default_is_the_latest_day_with_papers(read_core):
     assert page.total == len(page.papers) or page.total > page.limit
     assert all(p.announced_on == page.window.start for p in page.papers)
     assert page.next is None
-    assert page.previous is not None and page.previous.start < page.window.start
+    assert page.previous is not None
+    assert page.previous.start < page.window.start
 
 
 def test_day_week_month_windows(read_core):
@@ -71,7 +72,8 @@ def test_bad_windows_are_refused_clearly(kwargs, message):
 def test_paper_detail(read_core):
     paper = read_core.get_paper("hep-th/9901001")
     assert paper.arxiv_id == "hep-th/9901001"
-    assert paper.versions and paper.versions[0][0] == 1
+    assert paper.versions
+    assert paper.versions[0][0] == 1
     assert read_core.get_paper("0704.0525").withdrawn
     with pytest.raises(PaperNotFound):
         read_core.get_paper("9999.99999")

@@ -39,7 +39,8 @@ def test_day_without_papers_explains_itself(http):
 def test_paper_page(http):
     response = http.get("/papers/hep-th/9901001")
     assert response.status_code == 200
-    for text in ("https://arxiv.org/abs/hep-th/9901001", "https://arxiv.org/pdf/hep-th/9901001", "Versions", "Abstract"):
+    expected = ("https://arxiv.org/abs/hep-th/9901001", "https://arxiv.org/pdf/hep-th/9901001", "Versions", "Abstract")
+    for text in expected:
         assert text in response.text
 
 

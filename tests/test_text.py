@@ -61,4 +61,6 @@ def test_authors_split_in_order():
 def test_excerpt_cuts_at_a_word():
     text = "alpha beta gamma delta " * 30
     cut = excerpt(text, 50)
-    assert cut.endswith("…") and len(cut) <= 51 and " " in cut
+    assert cut.endswith("…")
+    assert len(cut) <= 51
+    assert " " in cut

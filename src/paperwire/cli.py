@@ -134,7 +134,7 @@ def _progress() -> Progress:
 @one_line_errors
 def search(
     query: Annotated[str, typer.Argument(help="Words, \"phrases\", -word, author:, cat:.")],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500)] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Search the store with the same engine as the site."""

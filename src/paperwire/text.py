@@ -98,10 +98,8 @@ def plain_abstract(raw: str) -> str:
     """
     text = _CONTROL.sub("", raw.replace("\r\n", "\n")).strip()
     lines = text.split("\n")
-    if any(len(line) > 100 for line in lines):
-        paragraphs = text.split("\n")
-    else:
-        paragraphs = _PARAGRAPH_BREAK.split(text)
+    unwrapped = any(len(line) > 100 for line in lines)
+    paragraphs = text.split("\n") if unwrapped else _PARAGRAPH_BREAK.split(text)
     cleaned = (collapse_whitespace(decode_tex_accents(p)) for p in paragraphs)
     return "\n\n".join(p for p in cleaned if p)
 
