@@ -12,7 +12,7 @@ from paperwire import __version__
 from paperwire.api import papers as api_papers
 from paperwire.core import Paperwire
 from paperwire.settings import Settings
-from paperwire.web import errors, pages
+from paperwire.web import errors, feeds, pages
 from paperwire.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, *, core: Paperwire | None = Non
     app.state.templates = make_templates(core.settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_papers.router)
+    app.include_router(feeds.router)
     app.include_router(pages.router)
     errors.install(app)
     return app

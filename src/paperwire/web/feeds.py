@@ -1,0 +1,96 @@
+"""Feed routes: each list page has RSS, Atom and JSON Feed twins built from the same query."""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from paperwire.core import Paperwire
+from paperwire.feeds.build import FeedFormat, FeedSpec, last_modified, render
+from paperwire.models import Paper, PaperFilter, Period, window_from
+from paperwire.web.templating import window_title
+
+router = APIRouter(tags=["feeds"])
+FEED_LIMIT = 100
+
+
+def conditional(request: Request, body: bytes, papers: list[Paper], fmt: FeedFormat) -> Response:
+    """The feed, or 304 when the reader's ETag / Last-Modified still holds."""
+    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    modified = last_modified(papers)
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(modified, usegmt=True),
+        "Cache-Control": "public, max-age=300",
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        if etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*":
+            return Response(status_code=304, headers=headers)
+    elif since := request.headers.get("if-modified-since"):
+        try:
+            if modified <= parsedate_to_datetime(since):
+                return Response(status_code=304, headers=headers)
+        except (TypeError, ValueError):
+            pass
+    return Response(body, media_type=fmt.media_type, headers=headers)
+
+
+def _urls(request: Request, page_path: str, fmt: FeedFormat) -> tuple[str, str]:
+    base = request.app.state.core.settings.base_url.rstrip("/")
+    query = urlencode(dict(request.query_params))
+    suffix = f"?{query}" if query else ""
+    return f"{base}{page_path}{suffix}", f"{base}{request.url.path}{suffix}"
+
+
+@router.get("/daily.{fmt}", summary="Feed of a daily, weekly or monthly list")
+def daily_feed(
+    request: Request,
+    fmt: FeedFormat,
+    date: str | None = None,
+    week: str | None = None,
+    month: str | None = None,
+    period: Period = Period.DAY,
+    category: str | None = Query(default=None, max_length=40),
+) -> Response:
+    """The same list as `/` with the same parameters, as RSS (`rss`), Atom (`atom`) or JSON Feed (`json`)."""
+    core: Paperwire = request.app.state.core
+    page = core.list_papers(
+        PaperFilter(window=window_from(date, week, month), period=period,
+                    category=category or None, limit=FEED_LIMIT)
+    )
+    page_url, feed_url = _urls(request, "/", fmt)
+    label = window_title(page.window) if page.window else "no papers yet"
+    spec = FeedSpec(
+        title=f"{core.settings.site_name}: Daily Papers{f' in {category}' if category else ''}",
+        description=f"Papers listed {label}, most upvoted first.",
+        page_url=page_url,
+        feed_url=feed_url,
+    )
+    body = render(spec, page.papers, core.settings.base_url.rstrip("/"), fmt)
+    return conditional(request, body, page.papers, fmt)
+
+
+@router.get("/search.{fmt}", summary="Feed of a search")
+def search_feed(
+    request: Request, fmt: FeedFormat, q: str = Query(max_length=500, min_length=1)
+) -> Response:
+    """The best matches for a query (with its filters), as RSS, Atom or JSON Feed."""
+    core: Paperwire = request.app.state.core
+    results = core.search_papers(q, limit=FEED_LIMIT)
+    papers = [hit.paper for hit in results.hits]
+    if results.jump_to:
+        papers = [core.get_paper(results.jump_to)]
+    page_url, feed_url = _urls(request, "/papers", fmt)
+    spec = FeedSpec(
+        title=f"{core.settings.site_name}: search for {q}",
+        description=f"Papers matching {q}, best match first.",
+        page_url=page_url,
+        feed_url=feed_url,
+    )
+    body = render(spec, papers, core.settings.base_url.rstrip("/"), fmt)
+    return conditional(request, body, papers, fmt)

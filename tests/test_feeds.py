@@ -1,0 +1,89 @@
+"""Feeds: valid XML, no bozo in feedparser, stable ids, escaping, conditional GET."""
+
+import json
+
+import feedparser
+import httpx
+import pytest
+from lxml import etree
+
+FORMATS = ["rss", "atom", "json"]
+
+
+@pytest.fixture
+def http(read_server):
+    with httpx.Client(base_url=read_server.url, timeout=10) as client:
+        yield client
+
+
+def strict_xml(body: bytes) -> etree._Element:
+    return etree.fromstring(body, etree.XMLParser(recover=False, resolve_entities=False))
+
+
+@pytest.mark.parametrize("path", ["/daily.{fmt}", "/daily.{fmt}?period=week", "/search.{fmt}?q=transformer"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_feeds_are_valid(http, path, fmt):
+    response = http.get(path.format(fmt=fmt))
+    assert response.status_code == 200
+    if fmt == "json":
+        feed = response.json()
+        assert feed["version"].startswith("https://jsonfeed.org/version/")
+        assert feed["items"] and all(item["id"].startswith("http") for item in feed["items"])
+        return
+    strict_xml(response.content)
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.entries
+    assert all(entry.id.startswith("http") and entry.title for entry in parsed.entries)
+    assert all(entry.get("published_parsed") or entry.get("updated_parsed") for entry in parsed.entries)
+
+
+def test_feed_follows_the_page_order_and_ids_are_stable(http):
+    first = feedparser.parse(http.get("/daily.atom").content)
+    second = feedparser.parse(http.get("/daily.atom").content)
+    assert [e.id for e in first.entries] == [e.id for e in second.entries]
+    page = http.get("/api/daily_papers", params={"limit": 5}).json()
+    assert [e.id.rsplit("/papers/", 1)[1] for e in first.entries[:5]] == [i["paper"]["id"] for i in page]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_conditional_get(http, fmt):
+    response = http.get(f"/daily.{fmt}")
+    etag, modified = response.headers["etag"], response.headers["last-modified"]
+    assert http.get(f"/daily.{fmt}", headers={"If-None-Match": etag}).status_code == 304
+    assert http.get(f"/daily.{fmt}", headers={"If-Modified-Since": modified}).status_code == 304
+    assert http.get(f"/daily.{fmt}", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_pages_link_their_feeds(http):
+    body = http.get("/").text
+    assert 'rel="alternate" type="application/atom+xml"' in body
+    assert 'href="/daily.atom?' in body
+    assert 'href="/search.rss?q=transformer"' in http.get("/papers?q=transformer").text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_text_is_escaped_and_control_characters_removed(core, tmp_path, fmt):
+    from conftest import LiveServer
+    from paperwire.web.app import create_app
+
+    hostile = {
+        "id": "2401.00001", "title": "Bad \x01\x0b title <script>alert(1)</script> ]]> &amp; \ufffe",
+        "authors": "Eve <eve@evil>, \x07Mallory", "abstract": "<![CDATA[ x ]]> \x1b[31m red & </summary>",
+        "categories": "cs.LG", "versions": None, "update_date": "2024-01-01",
+    }
+    path = tmp_path / "h.jsonl"
+    path.write_text(json.dumps(hostile) + "\n")
+    core.import_snapshot([path])
+    with LiveServer(create_app(core=core)) as server:
+        body = httpx.get(f"{server.url}/daily.{fmt}").content
+    if fmt == "json":
+        item = json.loads(body)["items"][0]
+        assert "\x01" not in item["title"] and "<script>" in item["title"]
+        return
+    root = strict_xml(body)
+    text = etree.tostring(root, encoding="unicode")
+    assert "<script>" not in text
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo
+    assert parsed.entries[0].title.startswith("Bad title")
