@@ -42,9 +42,12 @@ def test_daily_papers_windows(api, params):
 
 
 def test_daily_papers_errors_are_json(api):
-    response = api.get("/api/daily_papers", params={"date": "nope"})
+    response = api.get("/api/daily_papers", params={"date": "2026-02-30"})
     assert response.status_code == 400
-    assert "date must look like" in response.json()["error"]
+    assert "no such date" in response.json()["error"]
+    malformed = api.get("/api/daily_papers", params={"date": "nope"})
+    assert malformed.status_code == 422
+    assert "date" in malformed.json()["error"]
     assert api.get("/api/daily_papers", params={"limit": 0}).status_code == 422
 
 

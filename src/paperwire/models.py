@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import date as date_type
 from enum import StrEnum
 
 from paperwire.errors import InvalidQuery
@@ -34,16 +35,19 @@ class DateWindow:
         match = re.fullmatch(r"(\d{4})-W(\d{2})", label)
         if not match:
             raise InvalidQuery(f"week must look like 2026-W01, got {label!r}")
-        try:
-            start = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-        except ValueError:
-            raise InvalidQuery(f"no such week: {label!r}") from None
+        year, week = int(match[1]), int(match[2])
+        if not 1 <= year <= 9998 or not 1 <= week <= 53:
+            raise InvalidQuery(f"no such week: {label!r}")
+        if week == 53 and date(year, 12, 28).isocalendar()[1] == 52:
+            start = date.fromisocalendar(year, 52, 1) + timedelta(days=7)  # a 52-week year
+        else:
+            start = date.fromisocalendar(year, week, 1)
         return cls(Period.WEEK, start, start + timedelta(days=7))
 
     @classmethod
     def month(cls, label: str) -> DateWindow:
         match = re.fullmatch(r"(\d{4})-(\d{2})", label)
-        if not match or not 1 <= int(match[2]) <= 12:
+        if not match or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[1]) <= 9998:
             raise InvalidQuery(f"month must look like 2026-01, got {label!r}")
         start = date(int(match[1]), int(match[2]), 1)
         following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
@@ -69,20 +73,24 @@ class DateWindow:
         return cls.month(day.strftime("%Y-%m"))
 
 
-def parse_day(value: str) -> date:
+def parse_day(value: str | date) -> date:
+    if isinstance(value, date):
+        return value
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise InvalidQuery(f"date must look like 2026-01-02, got {value!r}")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidQuery(f"date must look like 2026-01-02, got {value!r}") from None
+        raise InvalidQuery(f"no such date: {value!r}") from None
 
 
 def window_from(
-    date: str | None = None, week: str | None = None, month: str | None = None
+    date: str | date_type | None = None, week: str | None = None, month: str | None = None
 ) -> DateWindow | None:
-    """The window a request names with one of ``date``, ``week`` or ``month`` (or none)."""
-    chosen = [value for value in (date, week, month) if value]
-    if len(chosen) > 1:
-        raise InvalidQuery("give only one of date, week or month")
+    """The window a request names with ``date``, ``week`` or ``month`` (or none).
+
+    Given several, the narrowest wins: a date, then a week, then a month.
+    """
     if date:
         return DateWindow.day(parse_day(date))
     if week:

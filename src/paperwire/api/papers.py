@@ -7,20 +7,22 @@ document the responses in OpenAPI.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperwire.api.schemas import DailyPaperItem, ErrorBody, HFPaper, SearchItem
+from paperwire.api.schemas import DailyPaperItem, DateParam, ErrorBody, HFPaper, MonthParam, SearchItem, WeekParam
 from paperwire.api.shapes import daily_item, hf_paper, search_item
 from paperwire.core import Paperwire
 from paperwire.ids import parse_arxiv_id
 from paperwire.models import PaperFilter, window_from
 
 router = APIRouter(prefix="/api", tags=["papers"])
+# An arXiv id as a path parameter: new style or old style, with an optional version.
+ARXIV_ID_PATTERN = r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$"
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Invalid parameters"},
@@ -44,12 +46,9 @@ def core_of(request: Request) -> Paperwire:
 )
 def daily_papers(
     request: Request,
-    date: str | None = Query(default=None, description="A day, `YYYY-MM-DD`.",
-                             examples=["2026-07-01"]),
-    week: str | None = Query(default=None, description="An ISO week, `YYYY-Www`.",
-                             examples=["2026-W27"]),
-    month: str | None = Query(default=None, description="A month, `YYYY-MM`.",
-                              examples=["2026-06"]),
+    date: DateParam = None,
+    week: WeekParam = None,
+    month: MonthParam = None,
     category: str | None = Query(default=None, max_length=40, examples=["cs.CL"]),
     limit: int = Query(default=50, ge=1, le=100),
     p: int = Query(default=0, ge=0, le=10_000, description="0-based page."),
@@ -97,7 +96,9 @@ def search(
     response_model=HFPaper,
     responses={404: {"model": ErrorBody, "description": "No such paper"}, **ERRORS},
 )
-def paper(request: Request, arxiv_id: str) -> Response:
+def paper(
+    request: Request, arxiv_id: Annotated[str, Path(pattern=ARXIV_ID_PATTERN, examples=["2604.26375"])]
+) -> Response:
     """A paper by arXiv id (`2401.01234`, `hep-th/9901001`; a version suffix is ignored)."""
     canonical, _ = parse_arxiv_id(arxiv_id)
     return json_response(hf_paper(core_of(request).get_paper(canonical), detail=True))

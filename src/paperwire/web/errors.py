@@ -23,15 +23,22 @@ TITLES = {
 }
 
 
-def error_response(request: Request, status: int, message: str) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": message, "status": status}, status_code=status)
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/daily.", "/search."))
+
+
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
     templates = request.app.state.templates
     return templates.TemplateResponse(
         request,
         "error.html",
         {"status": status, "title": TITLES.get(status, "Error"), "message": message},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -60,7 +67,7 @@ def install(app: FastAPI) -> None:
         message = "There is nothing at this address." if error.status_code == 404 else str(
             error.detail
         )
-        return error_response(request, error.status_code, message)
+        return error_response(request, error.status_code, message, error.headers)
 
     @app.exception_handler(StoreNotReady)
     async def not_ready(request: Request, error: StoreNotReady) -> Response:

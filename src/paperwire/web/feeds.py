@@ -9,12 +9,26 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from paperwire.api.schemas import DateParam, ErrorBody, MonthParam, WeekParam
 from paperwire.core import Paperwire
 from paperwire.feeds.build import FeedFormat, FeedSpec, last_modified, render
 from paperwire.models import Paper, PaperFilter, Period, window_from
 from paperwire.web.templating import window_title
 
 router = APIRouter(tags=["feeds"])
+FEED_RESPONSES: dict[int | str, dict] = {
+    200: {
+        "description": "The feed",
+        "content": {
+            "application/rss+xml": {"schema": {"type": "string"}},
+            "application/atom+xml": {"schema": {"type": "string"}},
+            "application/feed+json": {"schema": {"type": "object"}},
+        },
+    },
+    304: {"description": "Not modified since the reader's ETag / Last-Modified"},
+    400: {"model": ErrorBody, "description": "Invalid parameters"},
+    422: {"model": ErrorBody, "description": "Parameters of the wrong type"},
+}
 FEED_LIMIT = 100
 
 
@@ -47,13 +61,14 @@ def _urls(request: Request, page_path: str, fmt: FeedFormat) -> tuple[str, str]:
     return f"{base}{page_path}{suffix}", f"{base}{request.url.path}{suffix}"
 
 
-@router.get("/daily.{fmt}", summary="Feed of a daily, weekly or monthly list")
+@router.get("/daily.{fmt}", summary="Feed of a daily, weekly or monthly list",
+            response_class=Response, responses=FEED_RESPONSES)
 def daily_feed(
     request: Request,
     fmt: FeedFormat,
-    date: str | None = None,
-    week: str | None = None,
-    month: str | None = None,
+    date: DateParam = None,
+    week: WeekParam = None,
+    month: MonthParam = None,
     period: Period = Period.DAY,
     category: str | None = Query(default=None, max_length=40),
 ) -> Response:
@@ -75,7 +90,7 @@ def daily_feed(
     return conditional(request, body, page.papers, fmt)
 
 
-@router.get("/search.{fmt}", summary="Feed of a search")
+@router.get("/search.{fmt}", summary="Feed of a search", response_class=Response, responses=FEED_RESPONSES)
 def search_feed(
     request: Request, fmt: FeedFormat, q: str = Query(max_length=500, min_length=1)
 ) -> Response:
