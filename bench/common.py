@@ -47,13 +47,14 @@ def summarize(label: str, seconds: list[float]) -> str:
 class Served:
     """`paperwire serve` as a subprocess on a free port, for as long as the block runs."""
 
-    def __init__(self, env: dict[str, str], port: int = 8765) -> None:
-        self.env, self.port = env, port
+    def __init__(self, env: dict[str, str], port: int = 8765, workers: int = 1) -> None:
+        self.env, self.port, self.workers = env, port, workers
         self.url = f"http://127.0.0.1:{port}"
 
     def __enter__(self) -> Served:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "paperwire", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "paperwire", "serve", "--port", str(self.port),
+             "--workers", str(self.workers)],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         for _ in range(300):

@@ -1,7 +1,9 @@
-"""Latency of the daily page, a paper page, the search page and the JSON API
-(p50/p95/p99, sequential requests) on a SQLite store holding the 32k sample.
+"""Latency of the daily page, a paper page, the search page and the JSON API on a
+SQLite store holding the 32k sample: sequential requests (p50/p95/p99), then 100
+concurrent connections from wrk (server-side p95 from the Server-Timing header,
+client-side p95 and requests/s), then each page's weight (gzip, with its CSS/JS).
 
-    python bench/pages.py [--requests N] [--store DIR]
+    python bench/pages.py [--requests N] [--store DIR] [--seconds S] [--workers W]
 
 Without --store, the sample is imported into a temporary store first.
 """
@@ -10,6 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--store", type=Path)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes under load")
     args = parser.parse_args()
     data_dir = args.store or Path(tempfile.mkdtemp(prefix="paperwire-bench-"))
     core = Paperwire(Settings(data_dir=data_dir))
@@ -45,6 +52,7 @@ def main() -> None:
     print(f"store:   {core.stats().papers:,} papers (SQLite), {args.requests} sequential requests each")
     env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir)}
     with Served(env) as server, httpx.Client(base_url=server.url) as client:
+        print("\n# sequential requests, one process")
         for label, url in URLS.items():
             for _ in range(10):
                 client.get(url).raise_for_status()
@@ -54,6 +62,42 @@ def main() -> None:
                 client.get(url).raise_for_status()
                 timings.append(time.perf_counter() - started)
             print(summarize(label, timings))
+        print("\n# page weight (gzip, page + its CSS and JS)")
+        for label in PAGES:
+            print(f"{label:<34} {page_weight(client, URLS[label]) / 1024:6.1f} KB  (budget 150 KB)")
+    print(f"\n# {CONNECTIONS} concurrent connections, wrk {args.seconds}s each, {args.workers} worker process(es)")
+    with Served(env, port=8767, workers=args.workers) as server:
+        for label in PAGES:
+            print(f"{label:<34} {load(server.url + URLS[label], args.seconds)}")
+
+
+PAGES = ["daily page /", "weekly page /?period=week", "paper page", "search page (2 words)"]
+CONNECTIONS = 100
+LUA = Path(__file__).parent / "server_timing.lua"
+
+
+def page_weight(client: httpx.Client, url: str) -> int:
+    """Compressed bytes of a page plus the stylesheets and scripts it links."""
+    response = client.get(url, headers={"Accept-Encoding": "gzip"})
+    total = int(response.headers.get("content-length") or len(response.content))
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', response.text)
+    for asset in dict.fromkeys(assets):
+        head = client.get(asset, headers={"Accept-Encoding": "gzip"})
+        total += int(head.headers.get("content-length") or len(head.content))
+    return total
+
+
+def load(url: str, seconds: int) -> str:
+    """Run wrk with 100 connections; return server-side and client-side percentiles."""
+    if not shutil.which("wrk"):
+        return "wrk not installed (apt-get install wrk)"
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), url],
+        capture_output=True, text=True, check=True,
+    )
+    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in result.stdout.splitlines()
+             if line.startswith(("SERVER", "CLIENT"))}
+    return f"server {lines.get('SERVER', '?')}\n{'':<34} client {lines.get('CLIENT', '?')}"
 
 
 if __name__ == "__main__":

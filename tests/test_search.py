@@ -70,3 +70,13 @@ def test_highlight_escapes_then_marks():
     pattern = highlight_pattern(["heads"])
     marked = highlight("<b>Task</b> heads & head", pattern)
     assert str(marked) == "&lt;b&gt;Task&lt;/b&gt; <mark>heads</mark> &amp; <mark>head</mark>"
+
+
+def test_stemming_is_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = [f"{base}{suffix}{n}" for n in range(400) for base in ("calibrat", "transform", "segment")
+             for suffix in ("ing", "ions", "ers")]
+    stem.cache_clear()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert len(list(pool.map(stem, words))) == len(words)

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long SQLite waits for a lock before failing."
     )
+    web_threads: int = Field(
+        default=8,
+        ge=1,
+        le=200,
+        description="Threads per web process that render pages and query the store at once.",
+    )
     log_sql: bool = Field(default=False, description="Log every SQL statement (debugging).")
 
     @property

@@ -7,6 +7,7 @@ Words match by Porter stem, as SQLite's FTS5 ``porter`` tokenizer does, so
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,12 +16,16 @@ import snowballstemmer
 from markupsafe import Markup, escape
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STEMMER = snowballstemmer.stemmer("porter")
+# A snowball stemmer keeps state while it works: one per thread.
+_LOCAL = threading.local()
 
 
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(word.lower())
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("porter")
+    return stemmer.stemWord(word.lower())
 
 
 @dataclass(frozen=True, slots=True)

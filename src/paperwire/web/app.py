@@ -5,7 +5,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from paperwire import __version__
@@ -14,6 +16,7 @@ from paperwire.core import Paperwire
 from paperwire.settings import Settings
 from paperwire.web import errors, feeds, pages
 from paperwire.web.templating import make_templates
+from paperwire.web.timing import ServerTimingMiddleware
 
 STATIC = Path(__file__).parent / "static"
 
@@ -24,6 +27,8 @@ def create_app(settings: Settings | None = None, *, core: Paperwire | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        # Pages are rendered in threads; past a few, they only fight over the GIL.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = core.settings.web_threads
         yield
         core.close()
 
@@ -46,4 +51,6 @@ def create_app(settings: Settings | None = None, *, core: Paperwire | None = Non
     app.include_router(feeds.router)
     app.include_router(pages.router)
     errors.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.add_middleware(ServerTimingMiddleware)
     return app

@@ -1,0 +1,43 @@
+-- wrk script: collect the Server-Timing "app;dur=" of every response and print
+-- server-side percentiles at the end (wrk's own figures include queueing).
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  durations = {}
+  statuses = {}
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  local timing = headers["server-timing"] or headers["Server-Timing"]
+  if timing then
+    local value = string.match(timing, "dur=([%d%.]+)")
+    if value then table.insert(durations, tonumber(value)) end
+  end
+end
+
+function done(summary, latency, requests)
+  local all = {}
+  local codes = {}
+  for _, thread in ipairs(threads) do
+    for _, value in ipairs(thread:get("durations")) do table.insert(all, value) end
+    for code, count in pairs(thread:get("statuses")) do codes[code] = (codes[code] or 0) + count end
+  end
+  table.sort(all)
+  local function pct(p)
+    if #all == 0 then return 0 end
+    return all[math.max(1, math.ceil(p * #all))]
+  end
+  local parts = {}
+  for code, count in pairs(codes) do table.insert(parts, code .. "=" .. count) end
+  io.write(string.format("SERVER p50=%.1f p95=%.1f p99=%.1f n=%d statuses=%s\n",
+    pct(0.50), pct(0.95), pct(0.99), #all, table.concat(parts, ",")))
+  io.write(string.format("CLIENT p50=%.1f p95=%.1f p99=%.1f rps=%.1f errors=%d\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout))
+end
