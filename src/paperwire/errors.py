@@ -30,3 +30,27 @@ class InvalidQuery(PaperwireError, ValueError):
 
 class StoreNotReady(PaperwireError):
     """The store is missing, unreachable or needs a migration."""
+
+
+class HarvestError(PaperwireError):
+    """A harvest that could not go on; the message says why and what to do."""
+
+
+class ArxivRefused(HarvestError):
+    """arXiv answered 403: it wants us to stop. We stop."""
+
+
+class ArxivUnavailable(HarvestError):
+    """arXiv kept failing (5xx, timeouts) past the longest backoff."""
+
+
+class ArxivUnreachable(ArxivUnavailable):
+    """No connection to arXiv at all (no network, DNS, firewall)."""
+
+
+class HarvestBusy(HarvestError):
+    """Another scheduler or process holds the harvest lock."""
+
+
+class HarvestCancelled(HarvestError):
+    """The harvest was asked to stop (shutdown)."""

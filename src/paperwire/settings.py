@@ -6,11 +6,15 @@ nothing in paperwire reads the environment at import time.
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "stat.ML"]
 
 
 class Settings(BaseSettings):
@@ -54,6 +58,75 @@ class Settings(BaseSettings):
     )
     log_sql: bool = Field(default=False, description="Log every SQL statement (debugging).")
 
+    # -- harvesting arXiv (see docs/harvesting.md) --
+    arxiv_oai_url: str = Field(
+        default="https://oaipmh.arxiv.org/oai",
+        description="arXiv's OAI-PMH endpoint, for bulk and incremental harvests.",
+    )
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org/api/query",
+        description="arXiv's API (Atom) endpoint, for `paperwire add` and small queries.",
+    )
+    arxiv_rss_url: str = Field(
+        default="https://rss.arxiv.org",
+        description="arXiv's RSS/Atom listings, for the papers announced each day.",
+    )
+    arxiv_delay_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description=(
+            "Seconds between two requests to arXiv (arXiv asks for at least 3). Lower it"
+            " only for tests against a local server."
+        ),
+    )
+    arxiv_max_backoff_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Longest wait after repeated 5xx answers before giving up on a request.",
+    )
+    arxiv_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="How long one request to arXiv may take."
+    )
+    categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_CATEGORIES),
+        description=(
+            "arXiv categories the daily harvest follows, separated by spaces or commas"
+            " (e.g. `cs.AI cs.LG stat.ML`)."
+        ),
+    )
+    harvest_enabled: bool = Field(
+        default=True,
+        description="Whether `paperwire serve` runs the daily harvest in the background.",
+    )
+    harvest_time: time = Field(
+        default=time(1, 0),
+        description=(
+            "When the daily harvest runs (HH:MM, in `harvest_timezone`): after arXiv's"
+            " 20:00 announcement and the midnight refresh of its listings."
+        ),
+    )
+    harvest_timezone: str = Field(
+        default="America/New_York", description="Time zone of `harvest_time` (IANA name)."
+    )
+    harvest_first_run_days: int = Field(
+        default=3,
+        ge=1,
+        le=60,
+        description="How many recent days an empty store harvests on its first start.",
+    )
+    harvest_lock_seconds: int = Field(
+        default=900,
+        ge=10,
+        description="How long the harvest lock lasts without renewal (frees a crashed holder).",
+    )
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -69,7 +142,12 @@ class Settings(BaseSettings):
         rows = []
         for name, field in type(self).model_fields.items():
             value = getattr(self, name)
-            shown = "(unset)" if value is None else str(value)
+            if value is None:
+                shown = "(unset)"
+            elif isinstance(value, list):
+                shown = " ".join(str(item) for item in value)
+            else:
+                shown = str(value)
             if name == "database_url" and value:
                 shown = make_url(value).render_as_string(hide_password=True)
             rows.append((f"PAPERWIRE_{name.upper()}", shown, field.description or ""))

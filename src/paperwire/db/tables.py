@@ -81,3 +81,91 @@ paper_categories = Table(
     UniqueConstraint("paper_id", "category", name="uq_paper_categories_paper_category"),
     Index("ix_paper_categories_category", "category", "paper_id"),
 )
+
+# -- harvesting (migration 0002) ------------------------------------------------------
+
+harvest_cursors = Table(
+    "harvest_cursors",
+    metadata,
+    # One row per OAI-PMH set ("" = all of arXiv): where the next harvest of it starts.
+    Column("set_spec", String(80), primary_key=True),
+    Column("next_from", Date),  # incremental harvests start here (None: from the beginning)
+    # The pass in progress, if any: resumable after a crash.
+    Column("pass_from", Date),
+    Column("pass_until", Date),
+    Column("pass_started", Date),  # the server's responseDate when the pass began
+    Column("resumption_token", Text),
+    Column("token_expires_at", DateTime(timezone=True)),
+    Column("last_datestamp", Date),  # newest datestamp committed in this pass
+    Column("ordered", Boolean, nullable=False, default=True),  # datestamps never went back
+    Column("pages", Integer, nullable=False, default=0),
+    Column("records", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+harvest_runs = Table(
+    "harvest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # oai | listing | api | daily | first-run
+    Column("status", String(20), nullable=False),  # running | ok | failed
+    Column("detail", Text),  # sets, categories or ids asked for
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("requests", Integer, nullable=False, default=0),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("added", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("deleted", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Index("ix_harvest_runs_started_at", "started_at"),
+)
+
+harvest_quarantine = Table(
+    "harvest_quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer),
+    Column("source", String(20), nullable=False),
+    Column("arxiv_id", String(40)),
+    Column("position", Text, nullable=False),  # where in which response
+    Column("reason", Text, nullable=False),
+    Column("raw", Text),  # the record as received (truncated)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+job_locks = Table(
+    "job_locks",
+    metadata,
+    # A named lock with an expiry, so a crashed holder frees it by itself.
+    Column("name", String(60), primary_key=True),
+    Column("owner", String(120), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+announcements = Table(
+    "announcements",
+    metadata,
+    # Which papers arXiv's daily listing carried on which day, and how.
+    Column("day", Date, nullable=False),
+    Column("arxiv_id", String(40), nullable=False),
+    Column("announce_type", String(20), nullable=False),  # new | cross | replace | replace-cross
+    Column("version", Integer),
+    UniqueConstraint("day", "arxiv_id", name="uq_announcements_day"),
+    Index("ix_announcements_arxiv_id", "arxiv_id"),
+)
+
+announcement_days = Table(
+    "announcement_days",
+    metadata,
+    # One row per day a listing was fetched: whether it had a mailing.
+    Column("day", Date, primary_key=True),
+    Column("mailing", Boolean, nullable=False),
+    Column("papers", Integer, nullable=False, default=0),
+    Column("categories", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+)
