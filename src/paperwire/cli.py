@@ -236,3 +236,9 @@ def config_show() -> None:
 
 def main() -> None:
     app()
+
+
+# -- harvesting: harvest, add, worker, announcements (issue 3) ------------------------
+from paperwire.cli_harvest import register as _register_harvest  # noqa: E402
+
+_register_harvest(app)

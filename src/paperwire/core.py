@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
@@ -16,6 +17,11 @@ from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.errors import PaperNotFound, StoreNotReady
+from paperwire.harvest import listings as harvest_listings
+from paperwire.harvest import status as harvest_status
+from paperwire.harvest.jobs import HarvestEnv, Harvester, HarvestReport
+from paperwire.harvest.oai import PageProgress
+from paperwire.hf_import import import_hf_daily
 from paperwire.ids import normalize_arxiv_id
 from paperwire.ingest import ImportReport, store_items
 from paperwire.models import Paper, PaperFilter, PaperPage, SearchResults, StoreStats
@@ -24,6 +30,7 @@ from paperwire.search import keyword as keyword_index
 from paperwire.search.query import parse_query
 from paperwire.settings import Settings
 from paperwire.sources.base import Rejection
+from paperwire.sources.hf_daily import looks_like_hf_daily
 from paperwire.sources.snapshot import read_snapshot
 
 ProgressCallback = Callable[[int], None]
@@ -42,6 +49,7 @@ class Paperwire:
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings)
+        self.harvest_env = HarvestEnv()  # the network, clock and sleep harvests use
 
     # -- the store -----------------------------------------------------------------
 
@@ -70,10 +78,18 @@ class Paperwire:
     ) -> ImportReport:
         """Import arXiv snapshot JSON-lines files (plain or .gz), one transaction per batch.
 
-        Pass ``report`` to add these files' counts to an earlier report.
+        A file holding a JSON list is read as Hugging Face's ``/api/daily_papers``
+        answer instead (papers plus their upvotes). Pass ``report`` to add these
+        files' counts to an earlier report.
         """
         report = report or ImportReport()
         for path in paths:
+            if looks_like_hf_daily(path):
+                import_hf_daily(self.engine, path, batch_size=self.settings.import_batch_size,
+                                report=report, on_rejection=on_rejection)
+                if on_progress:
+                    on_progress(path.stat().st_size)
+                continue
             store_items(
                 self.engine,
                 read_snapshot(path, on_progress),
@@ -82,6 +98,60 @@ class Paperwire:
                 report=report,
             )
         return report
+
+    # -- harvesting arXiv (see docs/harvesting.md) ------------------------------------
+
+    def harvester(self, env: HarvestEnv | None = None) -> Harvester:
+        return Harvester(self.engine, self.settings, env or self.harvest_env)
+
+    def harvest(
+        self,
+        *,
+        sets: Iterable[str] = ("",),
+        from_date: date | None = None,
+        until: date | None = None,
+        on_page: Callable[[PageProgress], None] | None = None,
+        env: HarvestEnv | None = None,
+    ) -> HarvestReport:
+        """OAI-PMH ListRecords (arXivRaw) for each set ("" = all of arXiv), resumably."""
+        return self.harvester(env).oai(sets, from_date=from_date, until=until, on_page=on_page)
+
+    def harvest_daily(
+        self,
+        *,
+        first_run: bool = False,
+        on_page: Callable[[PageProgress], None] | None = None,
+        env: HarvestEnv | None = None,
+    ) -> HarvestReport:
+        """The scheduled job: the day's listing, then incremental OAI-PMH per category."""
+        return self.harvester(env).daily(first_run=first_run, on_page=on_page)
+
+    def fetch_announcements(
+        self, categories: list[str] | None = None, *, env: HarvestEnv | None = None
+    ) -> HarvestReport:
+        """Fetch arXiv's current daily listing for the categories and store it."""
+        return self.harvester(env).listing(categories)
+
+    def add_papers(self, ids: Iterable[str], *, env: HarvestEnv | None = None) -> HarvestReport:
+        """Fetch papers by id or arXiv URL from the arXiv API and store them."""
+        return self.harvester(env).add(ids)
+
+    def announcement_status(self, day: date) -> harvest_listings.AnnouncementStatus:
+        """Whether ``day`` had an arXiv mailing; if not, why (weekend, holiday ...)."""
+        with read_transaction(self.engine) as connection:
+            return harvest_listings.announcement_status(
+                connection, day, today=datetime.now(UTC).date()
+            )
+
+    def harvest_status(self) -> harvest_status.HarvestStatus:
+        """The last harvest, the one running (if any), cursors and quarantine."""
+        with read_transaction(self.engine) as connection:
+            status = harvest_status.harvest_status(connection, now=datetime.now(UTC))
+        status.categories = list(self.settings.categories)
+        return status
+
+    def is_empty(self) -> bool:
+        return self.stats().papers == 0
 
     def rebuild_keyword_index(self) -> int:
         """Rebuild the keyword index from the papers table; returns the papers indexed."""

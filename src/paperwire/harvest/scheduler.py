@@ -1,0 +1,117 @@
+"""Run the daily harvest on a schedule: in ``paperwire serve`` (a background thread)
+or in ``paperwire worker`` (the foreground). Both call the same core methods, and the
+store's harvest lock keeps two schedulers from ever harvesting in parallel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from paperwire.errors import ArxivUnreachable, HarvestBusy, HarvestCancelled, PaperwireError
+from paperwire.harvest.jobs import HarvestEnv
+from paperwire.harvest.oai import PageProgress
+
+log = logging.getLogger(__name__)
+
+
+def next_run_after(moment: datetime, at: object, timezone: str) -> datetime:
+    """The first ``at`` o'clock (in ``timezone``) strictly after ``moment`` (UTC-aware)."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    candidate = datetime.combine(local.date(), at, tzinfo=zone)  # type: ignore[arg-type]
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)  # type: ignore[arg-type]
+    return candidate.astimezone(UTC)
+
+
+class Scheduler:
+    """Harvest once at start when the store is empty, then daily at ``harvest_time``."""
+
+    def __init__(
+        self,
+        core: object,
+        *,
+        say: Callable[[str], None] | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.core = core
+        self.say = say or log.info
+        self.now = now
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.next_run: datetime | None = None
+
+    # -- control -------------------------------------------------------------------
+
+    def start(self) -> threading.Thread:
+        self.thread = threading.Thread(target=self.run_forever, name="paperwire-scheduler",
+                                       daemon=True)
+        self.thread.start()
+        return self.thread
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stop_event.set()
+        if self.thread:
+            self.thread.join(timeout)
+
+    def _sleep(self, seconds: float) -> None:
+        if self.stop_event.wait(seconds):
+            raise HarvestCancelled("the scheduler is stopping")
+
+    # -- the loop ------------------------------------------------------------------
+
+    def run_forever(self) -> None:
+        try:
+            if self.core.is_empty():  # type: ignore[attr-defined]
+                self.say("the store is empty: harvesting the latest arXiv announcement days")
+                self.run_once(first_run=True)
+            while not self.stop_event.is_set():
+                settings = self.core.settings  # type: ignore[attr-defined]
+                self.next_run = next_run_after(
+                    self.now(), settings.harvest_time, settings.harvest_timezone
+                )
+                wait = (self.next_run - self.now()).total_seconds()
+                if self.stop_event.wait(max(0.0, wait)):
+                    return
+                self.run_once()
+        except HarvestCancelled:
+            return
+
+    def run_once(self, *, first_run: bool = False) -> bool:
+        """One scheduled harvest; never raises for harvest failures (they are recorded)."""
+        env = HarvestEnv(sleep=self._sleep)
+        try:
+            report = self.core.harvest_daily(  # type: ignore[attr-defined]
+                first_run=first_run, on_page=self._on_page, env=env
+            )
+        except HarvestBusy as busy:
+            self.say(f"harvest skipped: {busy}")
+            return False
+        except HarvestCancelled:
+            raise
+        except ArxivUnreachable as error:
+            self.say(f"cannot harvest: {error}")
+            return False
+        except PaperwireError as error:
+            self.say(f"harvest failed: {error}")
+            return False
+        except Exception:
+            log.exception("harvest crashed")
+            return False
+        counts = report.counts
+        self.say(
+            f"harvest done: {counts.added:,} added, {counts.updated:,} updated,"
+            f" {counts.quarantined:,} quarantined, {counts.requests:,} requests"
+        )
+        return True
+
+    def _on_page(self, progress: PageProgress) -> None:
+        counts = progress.counts
+        self.say(
+            f"harvesting {progress.set_spec or 'arXiv'}: page {progress.page},"
+            f" {counts.added:,} papers added so far"
+        )

@@ -1,0 +1,50 @@
+"""Store a Hugging Face daily-papers JSON file: papers through the usual upsert, plus votes.
+
+HF's records carry no version history, so they never overwrite arXiv's own
+metadata; their upvote counts are applied to the stored papers regardless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine, bindparam, update
+
+from paperwire.db.session import write_transaction
+from paperwire.db.tables import papers
+from paperwire.db.upsert import upsert_papers
+from paperwire.ingest import ImportReport
+from paperwire.records import PaperRecord
+from paperwire.sources.base import Rejection
+from paperwire.sources.hf_daily import read_hf_daily
+
+
+def import_hf_daily(
+    engine: Engine,
+    path: Path,
+    *,
+    batch_size: int,
+    report: ImportReport,
+    on_rejection: Callable[[Rejection], None] | None = None,
+) -> ImportReport:
+    records: list[PaperRecord] = []
+    for item in read_hf_daily(path):
+        if isinstance(item, Rejection):
+            report.reject(item)
+            if on_rejection:
+                on_rejection(item)
+        else:
+            records.append(item)
+    for start in range(0, len(records), batch_size):
+        batch = records[start : start + batch_size]
+        with write_transaction(engine) as connection:
+            report.counts += upsert_papers(connection, batch)
+            votes = {r.arxiv_id: r.upvotes or 0 for r in batch}
+            connection.execute(
+                update(papers)
+                .where(papers.c.arxiv_id == bindparam("target"))
+                .values(upvotes=bindparam("votes")),
+                [{"target": arxiv_id, "votes": count} for arxiv_id, count in votes.items()],
+            )
+    return report
