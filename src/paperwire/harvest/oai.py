@@ -94,8 +94,8 @@ class OaiHarvester:
         params = _params(cursor)
         where = f"{_label(cursor)} page {cursor.pages + 1}"
         for attempt in range(1, MAX_PAGE_TRIES + 1):
-            self.counts.requests += 1
             body = self.client.get(self.base_url, params)
+            self.counts.requests = self.client.requests
             try:
                 page = parse_list_records(body)
             except MalformedDocument as error:

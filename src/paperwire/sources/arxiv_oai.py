@@ -61,6 +61,7 @@ class OaiPage:
     datestamps: list[date] = field(default_factory=list)
     token: str | None = None  # None or "": the list is complete
     replaced_bytes: int = 0
+    first_bad_offset: int | None = None  # byte offset of the first invalid UTF-8 sequence
 
     @property
     def size(self) -> int:
@@ -82,7 +83,11 @@ def parse_list_records(body: bytes) -> OaiPage:
     listing = root.find(f"{OAI}ListRecords")
     if listing is None:
         raise MalformedDocument("OAI-PMH response has neither ListRecords nor error")
-    page = OaiPage(_response_date(root), replaced_bytes=document.replaced_bytes)
+    page = OaiPage(
+        _response_date(root),
+        replaced_bytes=document.replaced_bytes,
+        first_bad_offset=document.first_bad_offset,
+    )
     for index, element in enumerate(listing.iterfind(f"{OAI}record"), start=1):
         _add_record(page, index, element)
     token = listing.find(f"{OAI}resumptionToken")

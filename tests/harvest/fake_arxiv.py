@@ -1,0 +1,225 @@
+"""A fake arXiv on 127.0.0.1: OAI-PMH (arXivRaw), the API (Atom) and the daily listings.
+
+Responses are written in arXiv's real formats. Every request is recorded with
+its arrival time; tests can queue scripted answers (errors, broken pages) that
+are served before the normal ones.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from email.utils import format_datetime
+from datetime import datetime, UTC
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+from xml.sax.saxutils import escape
+
+OAI_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"'
+    ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    ' xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/'
+    ' http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd">\n'
+    "<responseDate>{now}</responseDate>\n"
+    '<request verb="ListRecords" metadataPrefix="arXivRaw">http://arxiv.example/oai</request>\n'
+)
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    at: float  # time.monotonic() on arrival
+    path: str
+    params: dict[str, str]
+
+
+def rfc1123(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+@dataclass
+class FakeRecord:
+    arxiv_id: str
+    datestamp: date
+    title: str = "A study of things"
+    versions: list[tuple[int, datetime, str]] = field(default_factory=list)  # (n, date, size)
+    authors: str = "Ada Lovelace, Charles Babbage and Alan Turing"
+    categories: str = "cs.LG cs.AI"
+    abstract: str = "  We study things.\nThey are interesting.\n"
+    comments: str | None = None
+    sets: tuple[str, ...] = ("cs",)
+    deleted: bool = False
+    raw_metadata: bytes | None = None  # replaces the generated <arXivRaw> (bad records)
+
+    def xml(self) -> bytes:
+        status = ' status="deleted"' if self.deleted else ""
+        specs = "".join(f"<setSpec>{s}</setSpec>" for s in self.sets)
+        header = (
+            f"<header{status}><identifier>oai:arXiv.org:{self.arxiv_id}</identifier>"
+            f"<datestamp>{self.datestamp.isoformat()}</datestamp>{specs}</header>"
+        )
+        if self.deleted:
+            return f"<record>{header}</record>\n".encode()
+        return b"<record>" + header.encode() + b"<metadata>" + self.metadata() + b"</metadata></record>\n"
+
+    def metadata(self) -> bytes:
+        if self.raw_metadata is not None:
+            return self.raw_metadata
+        versions = "".join(
+            f'<version version="v{n}"><date>{rfc1123(created)}</date><size>{size}</size>'
+            f"<source_type>D</source_type></version>"
+            for n, created, size in self.versions
+        )
+        optional = f"<comments>{escape(self.comments)}</comments>" if self.comments else ""
+        return (
+            '<arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/"'
+            ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+            ' xsi:schemaLocation="http://arxiv.org/OAI/arXivRaw/'
+            ' http://arxiv.org/OAI/arXivRaw.xsd">'
+            f"<id>{self.arxiv_id}</id><submitter>Ada Lovelace</submitter>{versions}"
+            f"<title>{escape(self.title)}</title><authors>{escape(self.authors)}</authors>"
+            f"<categories>{self.categories}</categories>{optional}"
+            "<license>http://creativecommons.org/licenses/by/4.0/</license>"
+            f"<abstract>{escape(self.abstract)}</abstract></arXivRaw>"
+        ).encode()
+
+
+def make_records(count: int, *, start: date = date(2026, 2, 2), prefix: str = "2602") -> list[FakeRecord]:
+    records = []
+    for index in range(count):
+        created = datetime(2026, 2, 1, 12, 0, tzinfo=UTC).replace(minute=index % 60)
+        records.append(
+            FakeRecord(
+                arxiv_id=f"{prefix}.{index + 1:05d}",
+                datestamp=start.fromordinal(start.toordinal() + index // 7),
+                title=f"Paper number {index + 1}",
+                versions=[(1, created, "120kb")],
+            )
+        )
+    return records
+
+
+def oai_page(records: list[FakeRecord], token: str | None, *, extra: bytes = b"") -> bytes:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = OAI_HEAD.format(now=now).encode() + b"<ListRecords>\n"
+    body += b"".join(record.xml() for record in records) + extra
+    if token is not None:
+        body += f"<resumptionToken>{escape(token)}</resumptionToken>\n".encode()
+    return body + b"</ListRecords>\n</OAI-PMH>\n"
+
+
+def oai_error(code: str, message: str) -> bytes:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return OAI_HEAD.format(now=now).encode() + (
+        f'<error code="{code}">{escape(message)}</error>\n</OAI-PMH>\n'.encode()
+    )
+
+
+class FakeArxiv:
+    def __init__(self) -> None:
+        self.records: list[FakeRecord] = []
+        self.page_size = 3
+        self.requests: list[Request] = []
+        self.scripted: list[Callable[[Request], Response | None]] = []
+        self.bad_tokens: set[str] = set()
+        self.api_body: bytes = b""
+        self.listing_body: bytes = b""
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> FakeArxiv:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def script(self, *responses: Response | Callable[[Request], Response | None]) -> None:
+        """Serve these, in order, before the normal answers. A callable answering None
+        lets a request through and stays first in line until it answers."""
+        for response in responses:
+            self.scripted.append(response if callable(response) else (lambda _r, x=response: x))
+
+    def oai_requests(self) -> list[Request]:
+        return [r for r in self.requests if r.path == "/oai"]
+
+    # -- answers -------------------------------------------------------------------
+
+    def answer(self, request: Request) -> Response:
+        with self.lock:
+            self.requests.append(request)
+            if self.scripted:  # the first scripted answer waits until it applies
+                scripted = self.scripted[0](request)
+                if scripted is not None:
+                    self.scripted.pop(0)
+                    return scripted
+        if request.path == "/oai":
+            return self.list_records(request.params)
+        if request.path == "/api/query":
+            return Response(body=self.api_body, headers={"Content-Type": "application/atom+xml"})
+        if request.path.startswith(("/atom/", "/rss/")):
+            return Response(body=self.listing_body)
+        return Response(404, b"not found")
+
+    def list_records(self, params: dict[str, str]) -> Response:
+        if "resumptionToken" in params:
+            token = params["resumptionToken"]
+            if set(params) != {"verb", "resumptionToken"}:
+                return Response(body=oai_error("badArgument", "token must go alone"))
+            if token in self.bad_tokens:
+                return Response(body=oai_error("badResumptionToken", "expired"))
+            offset, set_spec, from_, until = token.split("|")
+            offset = int(offset)
+        else:
+            offset, set_spec = 0, params.get("set", "")
+            from_, until = params.get("from", ""), params.get("until", "")
+        chosen = [
+            r for r in self.records
+            if (not set_spec or set_spec in r.sets)
+            and (not from_ or r.datestamp >= date.fromisoformat(from_))
+            and (not until or r.datestamp <= date.fromisoformat(until))
+        ]
+        if not chosen:
+            return Response(body=oai_error("noRecordsMatch", "nothing"))
+        page = chosen[offset : offset + self.page_size]
+        more = offset + self.page_size < len(chosen)
+        token = f"{offset + self.page_size}|{set_spec}|{from_}|{until}" if more else ""
+        return Response(body=oai_page(page, token))
+
+
+def _handler(fake: FakeArxiv) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            parsed = urlparse(self.path)
+            params = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+            response = fake.answer(Request(time.monotonic(), parsed.path, params))
+            self.send_response(response.status)
+            headers = {"Content-Type": "text/xml; charset=utf-8", **response.headers}
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    return Handler
