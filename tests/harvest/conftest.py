@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fake_arxiv import FakeArxiv
 
 from paperwire.core import Paperwire
 from paperwire.harvest.jobs import HarvestEnv
-from fake_arxiv import FakeArxiv
 
 
 class FakeTime:

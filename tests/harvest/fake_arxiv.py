@@ -11,9 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
-from datetime import datetime, UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
@@ -70,7 +69,8 @@ class FakeRecord:
         )
         if self.deleted:
             return f"<record>{header}</record>\n".encode()
-        return b"<record>" + header.encode() + b"<metadata>" + self.metadata() + b"</metadata></record>\n"
+        metadata = b"<metadata>" + self.metadata() + b"</metadata>"
+        return b"<record>" + header.encode() + metadata + b"</record>\n"
 
     def metadata(self) -> bytes:
         if self.raw_metadata is not None:
@@ -94,7 +94,9 @@ class FakeRecord:
         ).encode()
 
 
-def make_records(count: int, *, start: date = date(2026, 2, 2), prefix: str = "2602") -> list[FakeRecord]:
+def make_records(
+    count: int, *, start: date = date(2026, 2, 2), prefix: str = "2602"
+) -> list[FakeRecord]:
     records = []
     for index in range(count):
         created = datetime(2026, 2, 1, 12, 0, tzinfo=UTC).replace(minute=index % 60)
@@ -207,7 +209,7 @@ def _handler(fake: FakeArxiv) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             parsed = urlparse(self.path)
             params = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
             response = fake.answer(Request(time.monotonic(), parsed.path, params))

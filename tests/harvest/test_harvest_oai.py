@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from fake_arxiv import FakeArxiv, FakeRecord, Request, Response, make_records, oai_page
+from fake_arxiv import FakeArxiv, FakeRecord, Response, make_records, oai_page
 from sqlalchemy import func, select
 
 from paperwire.core import Paperwire
@@ -29,7 +29,8 @@ def test_multi_page_harvest_follows_tokens_sent_alone(hcore: Paperwire, arxiv: F
     arxiv.records = make_records(10)
     report = hcore.harvest(sets=["cs"], from_date=date(2026, 2, 1))
     assert stored_ids(hcore) == sorted(r.arxiv_id for r in arxiv.records)
-    assert report.counts.added == 10 and report.counts.pages == 4
+    assert report.counts.added == 10
+    assert report.counts.pages == 4
     requests = arxiv.oai_requests()
     assert requests[0].params == {
         "verb": "ListRecords", "metadataPrefix": "arXivRaw", "set": "cs", "from": "2026-02-01"
@@ -37,7 +38,8 @@ def test_multi_page_harvest_follows_tokens_sent_alone(hcore: Paperwire, arxiv: F
     assert all(set(r.params) == {"verb", "resumptionToken"} for r in requests[1:])
     with hcore.engine.connect() as connection:
         cursor = connection.execute(select(harvest_cursors)).one()
-    assert cursor.set_spec == "cs" and cursor.resumption_token is None
+    assert cursor.set_spec == "cs"
+    assert cursor.resumption_token is None
     assert cursor.next_from == datetime.now(UTC).date()
     run = last_run(hcore)
     assert (run.status, run.added, run.pages, run.error) == ("ok", 10, 4, None)
@@ -69,7 +71,8 @@ def test_5xx_backs_off_exponentially_then_gives_up(hcore: Paperwire, arxiv, fake
     with pytest.raises(ArxivUnavailable):
         hcore.harvest(sets=["cs"], from_date=date(2026, 2, 1))
     waits = fake_time.sleeps[3:]
-    assert waits == [10 * 2**k for k in range(len(waits))] and max(waits) <= 3600
+    assert waits == [10 * 2**k for k in range(len(waits))]
+    assert max(waits) <= 3600
     assert max(waits) > 1800  # it did back off all the way up to the hour
 
 
@@ -81,10 +84,13 @@ def test_403_stops_with_a_clear_error(hcore: Paperwire, arxiv: FakeArxiv) -> Non
     assert len(arxiv.oai_requests()) == 2  # no retry after a 403
     assert len(stored_ids(hcore)) == 3  # the first page stays committed
     run = last_run(hcore)
-    assert run.status == "failed" and "403" in run.error
+    assert run.status == "failed"
+    assert "403" in run.error
 
 
-def test_bad_resumption_token_restarts_from_last_datestamp(hcore: Paperwire, arxiv: FakeArxiv) -> None:
+def test_bad_resumption_token_restarts_from_last_datestamp(
+    hcore: Paperwire, arxiv: FakeArxiv
+) -> None:
     arxiv.records = make_records(21)  # 7 pages; datestamps advance a day every 7 records
     arxiv.bad_tokens = {"9||2026-02-01|"}
     hcore.harvest(sets=[""], from_date=date(2026, 2, 1))
@@ -101,7 +107,8 @@ def test_malformed_page_is_retried_and_a_bad_one_rejected_whole(
     arxiv.script(lambda r: None if "resumptionToken" not in r.params else Response(body=truncated))
     report = hcore.harvest(sets=["cs"])
     assert len(stored_ids(hcore)) == 6
-    assert "rejected whole" in report.errors[0] and "line" in report.errors[0]
+    assert "rejected whole" in report.errors[0]
+    assert "line" in report.errors[0]
     assert "rejected whole" in caplog.text
     # A page that stays broken: nothing of it is stored and the cursor does not move.
     arxiv.records += make_records(3, prefix="2603")
@@ -136,7 +143,8 @@ def test_non_utf8_bytes_are_replaced_not_fatal(hcore: Paperwire, arxiv: FakeArxi
     with hcore.engine.connect() as connection:
         abstracts = connection.execute(select(papers.c.abstract).order_by(papers.c.arxiv_id))
         texts = list(abstracts.scalars())
-    assert "\ufffd" in texts[0] and all("\ufffd" not in text for text in texts[1:])
+    assert "\ufffd" in texts[0]
+    assert all("\ufffd" not in text for text in texts[1:])
 
 
 def test_withdrawn_papers_are_marked(hcore: Paperwire, arxiv: FakeArxiv) -> None:
@@ -168,7 +176,8 @@ def test_v2_before_v1_old_ids_and_duplicates(hcore: Paperwire, arxiv: FakeArxiv)
     arxiv.page_size = 10
     hcore.harvest()
     paper = hcore.get_paper("hep-th/0601001")
-    assert paper.title == "Strings, revised" and paper.latest_version == 2
+    assert paper.title == "Strings, revised"
+    assert paper.latest_version == 2
     assert [number for number, _ in paper.versions] == [1, 2]
     arxiv.records = [stale]  # an old record arriving later changes nothing
     hcore.harvest(from_date=date(2026, 2, 1))
@@ -186,8 +195,10 @@ def test_one_bad_record_is_quarantined_the_rest_stored(hcore: Paperwire, arxiv: 
     assert stored_ids(hcore) == ["2602.00001", "2602.00003"]
     with hcore.engine.connect() as connection:
         row = connection.execute(select(harvest_quarantine)).one()
-    assert row.arxiv_id == "2602.00002" and "record 2" in row.position
-    assert "version" in row.reason and "arXivRaw" in row.raw
+    assert row.arxiv_id == "2602.00002"
+    assert "record 2" in row.position
+    assert "version" in row.reason
+    assert "arXivRaw" in row.raw
 
 
 def test_hostile_xml_pages_are_refused_fast(hcore: Paperwire, arxiv: FakeArxiv) -> None:
@@ -209,8 +220,10 @@ def test_request_counts_and_status(hcore: Paperwire, arxiv: FakeArxiv) -> None:
     arxiv.records = make_records(5)
     hcore.harvest(sets=["cs"])
     status = hcore.harvest_status()
-    assert status.last_run is not None and status.last_run.status == "ok"
-    assert status.last_run.counts.added == 5 and status.running is None
+    assert status.last_run is not None
+    assert status.last_run.status == "ok"
+    assert status.last_run.counts.added == 5
+    assert status.running is None
     with hcore.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(papers)).scalar() == 5
 
@@ -221,6 +234,3 @@ def test_records_get_their_expected_listing_day(hcore: Paperwire, arxiv: FakeArx
     hcore.harvest(sets=["cs"])
     assert hcore.get_paper("2602.09999").announced_on == date(2026, 3, 3)  # Tuesday
 
-
-def _unused(_: Request) -> None:
-    pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -72,7 +73,7 @@ def test_the_real_default_gap_of_3_seconds(sqlite_core: Paperwire) -> None:
     finally:
         arxiv.stop()
     times = [request.at for request in arxiv.oai_requests()]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert len(gaps) == 2
     assert all(3.0 <= gap < 4.5 for gap in gaps), gaps
 
@@ -93,7 +94,8 @@ def _harvest_process(core: Paperwire, arxiv: FakeArxiv, tmp_path: Path) -> subpr
     if core.settings.database_url:
         env["PAPERWIRE_DATABASE_URL"] = core.settings.database_url
     return subprocess.Popen(
-        [sys.executable, "-c", "from paperwire.cli import main; main()", "harvest", "--set", "cs", "--from", "2026-02-01"],
+        [sys.executable, "-c", "from paperwire.cli import main; main()",
+         "harvest", "--set", "cs", "--from", "2026-02-01"],
         env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "harvest.log").open("ab"),
     )
 

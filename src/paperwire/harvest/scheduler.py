@@ -37,8 +37,10 @@ class Scheduler:
         *,
         say: Callable[[str], None] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.core = core
+        self.wait = sleep  # None: wait on the stop event (so stopping interrupts waits)
         self.say = say or log.info
         self.now = now
         self.stop_event = threading.Event()
@@ -59,7 +61,9 @@ class Scheduler:
             self.thread.join(timeout)
 
     def _sleep(self, seconds: float) -> None:
-        if self.stop_event.wait(seconds):
+        if self.wait is not None and not self.stop_event.is_set():
+            self.wait(seconds)
+        elif self.stop_event.wait(seconds):
             raise HarvestCancelled("the scheduler is stopping")
 
     # -- the loop ------------------------------------------------------------------
