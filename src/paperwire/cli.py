@@ -216,7 +216,8 @@ def serve(
         return
     from paperwire.web.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    app = create_app(settings, background_jobs=settings.harvest_enabled)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def _store_label(settings: Settings) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time as time_module
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -328,3 +329,34 @@ def test_calendar() -> None:
     assert latest_listing_day(datetime(2026, 2, 28, 12, tzinfo=UTC)) == date(2026, 2, 27)
     assert latest_listing_day(datetime(2026, 3, 2, 2, tzinfo=UTC)) == date(2026, 3, 2)
 
+
+
+def test_status_page_and_json(hcore: Paperwire, arxiv: FakeArxiv) -> None:
+    from fastapi.testclient import TestClient
+
+    from paperwire.web.app import create_app
+
+    arxiv.records = make_records(2)
+    hcore.harvest(sets=["cs"])
+    client = TestClient(create_app(core=hcore))
+    page = client.get("/status")
+    assert page.status_code == 200
+    assert "Last harvest" in page.text
+    data = client.get("/status.json").json()
+    assert data["papers"] == 2
+    assert data["harvest"]["last_run"]["counts"]["added"] == 2
+
+
+def test_serve_starts_the_scheduler_only_when_asked(hcore: Paperwire, arxiv: FakeArxiv) -> None:
+    from fastapi.testclient import TestClient
+
+    from paperwire.web.app import create_app
+
+    arxiv.listing_body = EMPTY_ATOM
+    hcore.settings.harvest_enabled = True
+    with TestClient(create_app(core=hcore, background_jobs=True)) as client:
+        deadline = time_module.monotonic() + 10
+        while hcore.harvest_status().last_run is None and time_module.monotonic() < deadline:
+            time_module.sleep(0.05)
+        assert client.get("/status").status_code == 200
+    assert hcore.harvest_status().last_run.kind == "first-run"

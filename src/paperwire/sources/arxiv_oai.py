@@ -144,37 +144,39 @@ def _metadata(record: Element) -> Element:
 
 def record_from_arxivraw(raw: Element, datestamp: date | None = None) -> PaperRecord:
     """One ``<arXivRaw>`` element as a record; ``InvalidRecord`` names what is wrong."""
-    arxiv_id = _required(raw, "id")
-    versions, withdrawn = _versions(raw)
+    fields: dict[str, str] = {}
+    version_elements: list[Element] = []
+    for child in raw:  # one pass over the children: this runs for every record
+        name = local_name(child)
+        if name == "version":
+            version_elements.append(child)
+        elif name not in fields:
+            fields[name] = "".join(child.itertext())
+    versions, withdrawn = _versions(version_elements)
     return PaperRecord(
-        arxiv_id=arxiv_id,
-        title=_required(raw, "title"),
-        abstract=(child_text(raw, f"{RAW}abstract") or "").strip("\n"),
-        authors=split_authors(child_text(raw, f"{RAW}authors") or ""),
-        categories=(child_text(raw, f"{RAW}categories") or "").split(),
+        arxiv_id=_required(fields, "id"),
+        title=_required(fields, "title"),
+        abstract=fields.get("abstract", "").strip("\n"),
+        authors=split_authors(fields.get("authors", "")),
+        categories=fields.get("categories", "").split(),
         versions=versions,
         update_date=datestamp,
         withdrawn=withdrawn,
-        **{attr: _optional(raw, tag) for tag, attr in _TEXT_FIELDS.items()},
+        **{attr: fields.get(tag, "").strip() or None for tag, attr in _TEXT_FIELDS.items()},
     )
 
 
-def _required(raw: Element, tag: str) -> str:
-    value = (child_text(raw, f"{RAW}{tag}") or "").strip()
+def _required(fields: dict[str, str], tag: str) -> str:
+    value = fields.get(tag, "").strip()
     if not value:
         raise InvalidRecord(f"field '{tag}': missing")
     return value
 
 
-def _optional(raw: Element, tag: str) -> str | None:
-    value = child_text(raw, f"{RAW}{tag}")
-    return value.strip() or None if value is not None else None
-
-
-def _versions(raw: Element) -> tuple[list[Version], bool]:
+def _versions(elements: list[Element]) -> tuple[list[Version], bool]:
     """Every ``<version>``; a latest version of size 0 means the paper was withdrawn."""
     versions: list[tuple[Version, str]] = []
-    for element in raw.iterfind(f"{RAW}version"):
+    for element in elements:
         label = element.get("version", "")
         if not (label.startswith("v") and label[1:].isdigit()):
             raise InvalidRecord(f"field 'version': bad label {label!r}")

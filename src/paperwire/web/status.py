@@ -1,0 +1,72 @@
+"""``/status`` (HTML) and ``/status.json``: the last harvest, the one running, first-run progress.
+
+Include with ``app.include_router(status.router)``. The daily page can show
+``core.announcement_status(day)`` and ``core.harvest_status()`` the same way.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from paperwire.core import Paperwire
+from paperwire.harvest.scheduler import Scheduler
+
+router = APIRouter(include_in_schema=False)
+
+
+def start_scheduler(core: Paperwire) -> Scheduler | None:
+    """The daily harvest in a background thread (``paperwire serve``), when enabled.
+
+    On an empty store it harvests the latest announcement days at once; progress
+    goes to the console and to ``/status``.
+    """
+    if not core.settings.harvest_enabled:
+        return None
+    scheduler = Scheduler(core, say=lambda line: print(f"paperwire: {line}", file=sys.stderr,
+                                                       flush=True))
+    scheduler.start()
+    return scheduler
+
+
+def status_context(core: Paperwire) -> dict[str, Any]:
+    harvest = core.harvest_status()
+    today = datetime.now(UTC).date()
+    return {
+        "harvest": harvest,
+        "announcement": core.announcement_status(today),
+        "papers": core.stats().papers,
+    }
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status_page(request: Request) -> Response:
+    core: Paperwire = request.app.state.core
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "status.html", status_context(core))
+
+
+@router.get("/status.json")
+def status_json(request: Request) -> Response:
+    context = status_context(request.app.state.core)
+    body = {
+        "papers": context["papers"],
+        "harvest": asdict(context["harvest"]),
+        "announcement_today": asdict(context["announcement"]),
+    }
+    return JSONResponse(_jsonable(body))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
