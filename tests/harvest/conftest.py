@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fake_arxiv import FakeArxiv
 
+from harvest.fake_arxiv import FakeArxiv
 from paperwire.core import Paperwire
 from paperwire.harvest.jobs import HarvestEnv
 

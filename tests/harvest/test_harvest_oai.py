@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from fake_arxiv import FakeArxiv, FakeRecord, Response, make_records, oai_page
 from sqlalchemy import func, select
 
+from harvest.fake_arxiv import FakeArxiv, FakeRecord, Response, make_records, oai_page
 from paperwire.core import Paperwire
 from paperwire.db.tables import harvest_cursors, harvest_quarantine, harvest_runs, papers
 from paperwire.errors import ArxivRefused, ArxivUnavailable, HarvestError

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fake_arxiv import FakeArxiv, make_records
 from sqlalchemy import func, select
 
+from harvest.fake_arxiv import FakeArxiv, make_records
 from paperwire.core import Paperwire
 from paperwire.db.tables import paper_versions, papers
 from paperwire.harvest.jobs import HarvestEnv

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
-from fake_arxiv import FakeArxiv, make_records
 from sqlalchemy import select
 
-from conftest import FakeTime
+from harvest.conftest import FakeTime
+from harvest.fake_arxiv import FakeArxiv, make_records
 from paperwire.core import Paperwire
 from paperwire.db.tables import announcements
 from paperwire.errors import HarvestBusy, InvalidArxivId
