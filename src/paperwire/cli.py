@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -23,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.core import Paperwire
 from paperwire.errors import PaperwireError
+from paperwire.models import SearchOptions, Sort
 from paperwire.settings import Settings
 
 app = typer.Typer(
@@ -88,8 +90,12 @@ def import_(
     show_rejections: Annotated[
         int, typer.Option(help="How many rejected lines to print.")
     ] = 20,
+    embed: Annotated[
+        bool, typer.Option(help="Embed new and changed papers afterwards (see `embed`).")
+    ] = True,
 ) -> None:
-    """Import arXiv metadata snapshot files; prints added / updated / unchanged / rejected."""
+    """Import arXiv metadata snapshot files; prints added / updated / unchanged / rejected,
+    then embeds the new and changed papers for semantic search."""
     for path in paths:
         if not path.is_file():
             raise fail(f"no such file: {path}")
@@ -116,6 +122,47 @@ def import_(
         f"added {report.added:,} · updated {report.updated:,} · "
         f"unchanged {report.unchanged:,} · rejected {report.rejected:,}"
     )
+    if embed:
+        _embed(core)
+
+
+def _embed(core: Paperwire, *, rerun_model: bool = False) -> None:
+    if core.semantic is None:
+        out.print("semantic search is off (PAPERWIRE_EMBEDDER=none): nothing to embed")
+        return
+    with _count_progress() as progress:
+        task = progress.add_task(f"embedding with {core.semantic.model}", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        if rerun_model:
+            report = core.reindex_embeddings(rerun_model=True, on_progress=on_progress)
+        else:
+            report = core.embed_pending(on_progress=on_progress)
+    out.print(
+        f"embedded {report.embedded:,} · unchanged text {report.reused:,} · "
+        f"vector index updated with {report.indexed:,}"
+    )
+
+
+def _count_progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=err,
+    )
+
+
+@app.command()
+@one_line_errors
+def embed() -> None:
+    """Embed papers that are new or changed since they were last embedded (vectors and
+    concepts), then update the vector index. Safe to stop and run again: it resumes."""
+    _embed(open_core())
 
 
 def _progress() -> Progress:
@@ -136,33 +183,46 @@ def search(
     query: Annotated[str, typer.Argument(help="Words, \"phrases\", -word, author:, cat:.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    sort: Annotated[Sort, typer.Option(help="Order of results.")] = Sort.RELEVANCE,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Listed on or after, YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Listed on or before, YYYY-MM-DD.")
+    ] = None,
+    cat: Annotated[str | None, typer.Option(help="Only this category, e.g. cs.LG.")] = None,
+    author: Annotated[str | None, typer.Option(help="Only papers by this author.")] = None,
+    semantic: Annotated[
+        bool, typer.Option(help="Also find papers close in meaning.")
+    ] = True,
 ) -> None:
     """Search the store with the same engine as the site."""
     core = open_core()
-    results = core.search_papers(query, limit=limit)
+    options = SearchOptions.from_params(sort, date_from, date_to, cat, author, semantic=semantic)
+    results = core.search_papers(query, limit=limit, options=options)
     if results.jump_to:
-        hits = [(core.get_paper(results.jump_to), 1.0)]
+        rows = [(core.get_paper(results.jump_to), 1.0, "id", [])]
         results.total = 1
     else:
-        hits = [(hit.paper, hit.score) for hit in results.hits]
+        rows = [(hit.paper, hit.score, hit.match.value, hit.concepts) for hit in results.hits]
     if as_json:
-        for rank, (paper, score) in enumerate(hits, start=1):
+        for rank, (paper, score, match, concepts) in enumerate(rows, start=1):
             line = {
                 "rank": rank, "id": paper.arxiv_id, "title": paper.title,
-                "score": round(score, 6), "authors": paper.authors,
+                "score": round(score, 6), "match": match, "authors": paper.authors,
                 "published": paper.published_or_announced.isoformat(),
-                "categories": paper.categories, "url": paper.abs_url,
+                "categories": paper.categories, "concepts": concepts, "url": paper.abs_url,
             }
             sys.stdout.write(orjson.dumps(line).decode() + "\n")
         return
     table = Table(show_lines=False, title=f"{results.total:,} matches for {query!r}")
-    table.add_column("#", justify="right")
-    table.add_column("id")
-    table.add_column("title")
-    table.add_column("score", justify="right")
-    for rank, (paper, score) in enumerate(hits, start=1):
-        table.add_row(str(rank), paper.arxiv_id, paper.title, f"{score:.2f}")
+    for name in ("#", "id", "title", "match", "score"):
+        table.add_column(name, justify="right" if name in ("#", "score") else "left")
+    for rank, (paper, score, match, _) in enumerate(rows, start=1):
+        table.add_row(str(rank), paper.arxiv_id, paper.title, match, f"{score:.3f}")
     out.print(table)
+    if results.suggestion:
+        out.print(f"did you mean: {results.suggestion}")
 
 
 @app.command()
@@ -191,10 +251,26 @@ def doctor() -> None:
 
 @app.command()
 @one_line_errors
-def reindex() -> None:
-    """Rebuild the keyword index from the stored papers."""
-    count = open_core().rebuild_keyword_index()
-    out.print(f"keyword index rebuilt over {count:,} papers")
+def reindex(
+    keyword: Annotated[bool, typer.Option(help="Rebuild the keyword index.")] = True,
+    vectors: Annotated[
+        bool, typer.Option(help="Embed pending papers, rebuild the vector index file.")
+    ] = True,
+    rerun_model: Annotated[
+        bool, typer.Option(help="Embed every paper again (after changing the model).")
+    ] = False,
+) -> None:
+    """Rebuild the search indexes from the stored papers: keywords, and vectors from the
+    stored embeddings (the model runs only for new or changed papers, or --rerun-model)."""
+    core = open_core()
+    if keyword:
+        count = core.rebuild_keyword_index()
+        out.print(f"keyword index rebuilt over {count:,} papers")
+    if vectors:
+        _embed(core, rerun_model=rerun_model)
+        if not rerun_model and core.indexer is not None:
+            count = core.indexer.rebuild_index()
+            out.print(f"vector index rebuilt over {count:,} papers")
 
 
 @app.command()
@@ -217,6 +293,8 @@ def serve(
     from paperwire.web.app import create_app
 
     app = create_app(settings, background_jobs=settings.harvest_enabled)
+    if settings.embed_in_background:
+        app.state.core.start_background_embedding()
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

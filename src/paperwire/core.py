@@ -6,9 +6,11 @@ never commit or touch the store directly.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
@@ -24,16 +26,36 @@ from paperwire.harvest.oai import PageProgress
 from paperwire.hf_import import import_hf_daily
 from paperwire.ids import normalize_arxiv_id
 from paperwire.ingest import ImportReport, store_items
-from paperwire.models import Paper, PaperFilter, PaperPage, SearchResults, StoreStats
+from paperwire.models import (
+    Paper,
+    PaperFilter,
+    PaperPage,
+    SearchOptions,
+    SearchResults,
+    SimilarPaper,
+    StoreStats,
+)
 from paperwire.search import engine as search_engine
 from paperwire.search import keyword as keyword_index
-from paperwire.search.query import parse_query
+from paperwire.search.embedder import make_embedder
+from paperwire.search.indexing import EmbedReport, stored_concepts
+from paperwire.search.query import apply_options, parse_query
+from paperwire.search.semantic import SemanticSearcher
+from paperwire.search.service import (
+    BackgroundEmbedder,
+    SearchIndexer,
+    exclude_duplicates,
+)
+from paperwire.search.service import (
+    ProgressCallback as EmbedProgress,
+)
 from paperwire.settings import Settings
 from paperwire.sources.base import Rejection
 from paperwire.sources.hf_daily import looks_like_hf_daily
 from paperwire.sources.snapshot import read_snapshot
 
 ProgressCallback = Callable[[int], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +72,7 @@ class Paperwire:
         self.settings = settings
         self.engine = engine or make_engine(settings)
         self.harvest_env = HarvestEnv()  # the network, clock and sleep harvests use
+        self._background: BackgroundEmbedder | None = None
 
     # -- the store -----------------------------------------------------------------
 
@@ -64,7 +87,34 @@ class Paperwire:
             )
 
     def close(self) -> None:
+        self.stop_background_embedding()
         self.engine.dispose()
+
+    # -- search machinery (built on first use: loading a model takes a moment) -------
+
+    @cached_property
+    def semantic(self) -> SemanticSearcher | None:
+        """The embedder and vector index, or None when ``embedder`` is ``none``."""
+        embedder = make_embedder(self.settings)
+        if embedder is None:
+            return None
+        return SemanticSearcher(
+            embedder, self.settings.vector_dir, exact_max=self.settings.vector_exact_max
+        )
+
+    @cached_property
+    def search_services(self) -> search_engine.SearchServices:
+        return search_engine.SearchServices(
+            semantic=self.semantic, fusion=self.settings.search_fusion
+        )
+
+    @cached_property
+    def indexer(self) -> SearchIndexer | None:
+        if self.semantic is None:
+            return None
+        return SearchIndexer(
+            self.engine, self.semantic, batch_size=self.settings.embed_batch_size
+        )
 
     # -- ingest --------------------------------------------------------------------
 
@@ -97,6 +147,8 @@ class Paperwire:
                 on_rejection=on_rejection,
                 report=report,
             )
+        if self._background is not None:
+            self._background.wake()
         return report
 
     # -- harvesting arXiv (see docs/harvesting.md) ------------------------------------
@@ -153,6 +205,49 @@ class Paperwire:
     def is_empty(self) -> bool:
         return self.stats().papers == 0
 
+    # -- embeddings, concepts and the vector index -----------------------------------
+
+    def embed_pending(
+        self, *, on_progress: EmbedProgress | None = None, limit: int | None = None
+    ) -> EmbedReport:
+        """Embed new and changed papers (vectors + concepts), then update the vector index.
+
+        Resumable: each batch commits; run it again after a crash and it goes on.
+        """
+        if self.indexer is None:
+            return EmbedReport()
+        return self.indexer.embed_pending(on_progress=on_progress, limit=limit)
+
+    def pending_embeddings(self) -> int:
+        return 0 if self.indexer is None else self.indexer.pending()
+
+    def reindex_embeddings(
+        self, *, rerun_model: bool = False, on_progress: EmbedProgress | None = None
+    ) -> EmbedReport:
+        """Rebuild the vector index from stored vectors; with ``rerun_model``, embed every
+        paper again first (e.g. after changing the model)."""
+        if self.indexer is None:
+            return EmbedReport()
+        if rerun_model:
+            self.indexer.forget_embeddings()
+        report = self.indexer.embed_pending(on_progress=on_progress)
+        report.indexed = self.indexer.rebuild_index()
+        return report
+
+    def start_background_embedding(self) -> None:
+        """Embed pending papers in a daemon thread now and after every import."""
+        if self.indexer is None or self._background is not None:
+            return
+        self._background = BackgroundEmbedder(
+            self.indexer, lambda error: log.exception("embedding job failed", exc_info=error)
+        )
+        self._background.start()
+
+    def stop_background_embedding(self) -> None:
+        if self._background is not None:
+            self._background.stop()
+            self._background = None
+
     def rebuild_keyword_index(self) -> int:
         """Rebuild the keyword index from the papers table; returns the papers indexed."""
         with write_transaction(self.engine) as connection:
@@ -172,10 +267,44 @@ class Paperwire:
             raise PaperNotFound(canonical)
         return paper
 
-    def search_papers(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchResults:
-        parsed = parse_query(query)
+    def search_papers(
+        self, query: str, *, limit: int = 20, offset: int = 0,
+        options: SearchOptions | None = None,
+    ) -> SearchResults:
+        """The one search: keyword + semantic, fused; filters and sorts from ``options``
+        add to the query's own syntax."""
+        options = options or SearchOptions()
+        parsed = apply_options(
+            parse_query(query), date_from=options.date_from, date_to=options.date_to,
+            category=options.category, author=options.author,
+        )
+        services = self.search_services
+        if not options.semantic:
+            services = search_engine.SearchServices(None, services.vocabulary, services.fusion)
         with read_transaction(self.engine) as connection:
-            return search_engine.search(connection, parsed, limit=limit, offset=offset)
+            return search_engine.search(
+                connection, parsed, limit=limit, offset=offset, sort=options.sort,
+                services=services,
+            )
+
+    def similar_papers(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
+        """Nearest papers by embedding, without the paper itself and exact duplicates."""
+        paper = self.get_paper(arxiv_id)
+        if self.semantic is None:
+            return []
+        ranked = self.semantic.like_paper(paper.id, limit + 6)
+        ranked = exclude_duplicates(self.engine, self.semantic.model, paper.id, ranked)[:limit]
+        with read_transaction(self.engine) as connection:
+            found = queries.papers_by_ids(connection, [pid for pid, _ in ranked])
+        return [SimilarPaper(found[pid], sim) for pid, sim in ranked if pid in found]
+
+    def paper_concepts(self, arxiv_id: str) -> list[str]:
+        """A paper's stored key concepts (empty until it has been embedded)."""
+        paper = self.get_paper(arxiv_id)
+        if self.semantic is None:
+            return []
+        with read_transaction(self.engine) as connection:
+            return stored_concepts(connection, self.semantic.model, [paper.id]).get(paper.id, [])
 
     def stats(self) -> StoreStats:
         with read_transaction(self.engine) as connection:

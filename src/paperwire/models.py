@@ -168,11 +168,57 @@ class PaperPage:
     offset: int = 0
 
 
+class Sort(StrEnum):
+    """Orders of search results."""
+
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    UPVOTES = "upvotes"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    """Filters and order from a form or API parameters; they add to the query's syntax."""
+
+    sort: Sort = Sort.RELEVANCE
+    date_from: date | None = None  # listed on or after
+    date_to: date | None = None  # listed on or before
+    category: str | None = None
+    author: str | None = None
+    semantic: bool = True  # False: keyword matches only
+
+    @classmethod
+    def from_params(
+        cls, sort: Sort = Sort.RELEVANCE, date_from: str | None = None,
+        date_to: str | None = None, category: str | None = None, author: str | None = None,
+        *, semantic: bool = True,
+    ) -> SearchOptions:
+        """From form or query-string values, where blank means unset."""
+        return cls(
+            sort=sort,
+            date_from=parse_day(date_from) if date_from else None,
+            date_to=parse_day(date_to) if date_to else None,
+            category=(category or "").strip() or None,
+            author=(author or "").strip() or None,
+            semantic=semantic,
+        )
+
+
+class MatchKind(StrEnum):
+    KEYWORD = "keyword"  # every word found
+    SEMANTIC = "semantic"  # close in meaning, not every word found
+    BOTH = "both"
+    FILTER = "filter"  # no words: matched the filters
+
+
 @dataclass(slots=True)
 class SearchHit:
     paper: Paper
     score: float
     matched_terms: list[str] = field(default_factory=list)
+    match: MatchKind = MatchKind.KEYWORD
+    similarity: float | None = None  # cosine to the query, when semantic search saw it
+    concepts: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -183,6 +229,17 @@ class SearchResults:
     limit: int
     offset: int
     jump_to: str | None = None  # an arXiv id the query named: surfaces may redirect
+    sort: Sort = Sort.RELEVANCE
+    semantic: bool = False  # semantic retrieval took part
+    suggestion: str | None = None  # "did you mean", when words matched nothing
+    related_concepts: list[str] = field(default_factory=list)  # for empty result pages
+    problems: list[str] = field(default_factory=list)  # parts of the query ignored
+
+
+@dataclass(slots=True)
+class SimilarPaper:
+    paper: Paper
+    similarity: float
 
 
 @dataclass(slots=True)

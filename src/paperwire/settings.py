@@ -57,6 +57,45 @@ class Settings(BaseSettings):
         description="Threads per web process that render pages and query the store at once.",
     )
     log_sql: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    embedder: str = Field(
+        default="onnx",
+        pattern="^(onnx|fake|none)$",
+        description=(
+            "Sentence-embedding model for semantic search, concepts and similar papers:"
+            " `onnx` (the bundled all-MiniLM-L6-v2 on ONNX Runtime, int8), `fake` (a"
+            " deterministic word-hashing embedder for tests) or `none` (keyword search only)."
+        ),
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where the ONNX graph built from the bundled model weights is cached."
+            " Unset: `models/` in the data folder."
+        ),
+    )
+    embed_batch_size: int = Field(
+        default=256, ge=1, le=10_000,
+        description="Papers embedded per transaction by the embedding job.",
+    )
+    embed_in_background: bool = Field(
+        default=True,
+        description="`paperwire serve` embeds new and changed papers in a background thread.",
+    )
+    vector_exact_max: int = Field(
+        default=20_000, ge=0,
+        description=(
+            "Up to this many papers, semantic search scans every vector exactly; above it,"
+            " it walks an HNSW graph (approximate, recall@10 >= 0.98 measured)."
+        ),
+    )
+    search_fusion: str = Field(
+        default="rrf",
+        pattern="^(rrf|weighted)$",
+        description=(
+            "How keyword and semantic rankings are fused: `rrf` (reciprocal rank fusion,"
+            " measured best, see docs/search.md) or `weighted` (normalised score blend)."
+        ),
+    )
 
     # -- harvesting arXiv (see docs/harvesting.md) --
     arxiv_oai_url: str = Field(
@@ -132,6 +171,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'paperwire.db').resolve()}"
+
+    @property
+    def vector_dir(self) -> Path:
+        """Where vector index files live: next to the store, in the data folder."""
+        return self.data_dir / "vectors"
+
+    @property
+    def resolved_model_cache_dir(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,11 +14,20 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperwire.api.schemas import DailyPaperItem, DateParam, ErrorBody, HFPaper, MonthParam, SearchItem, WeekParam
-from paperwire.api.shapes import daily_item, hf_paper, search_item
+from paperwire.api.schemas import (
+    DailyPaperItem,
+    DateParam,
+    ErrorBody,
+    HFPaper,
+    MonthParam,
+    SearchItem,
+    SimilarItem,
+    WeekParam,
+)
+from paperwire.api.shapes import daily_item, hf_paper, search_item, similar_item
 from paperwire.core import Paperwire
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, window_from
+from paperwire.models import PaperFilter, SearchOptions, Sort, window_from
 
 router = APIRouter(prefix="/api", tags=["papers"])
 # An arXiv id as a path parameter: new style or old style, with an optional version.
@@ -82,12 +91,41 @@ def search(
                    "author:name, cat:cs.LG, or an arXiv id.", examples=["task-specific heads"]),
     limit: int = Query(default=20, ge=1, le=100),
     p: int = Query(default=0, ge=0, le=10_000),
+    sort: Sort = Query(default=Sort.RELEVANCE, description="relevance, newest or upvotes."),
+    date_from: str | None = Query(default=None, alias="from", description="Listed on or "
+                                  "after this day, `YYYY-MM-DD`.", examples=["2024-01-01"]),
+    date_to: str | None = Query(default=None, alias="to", description="Listed on or "
+                                "before this day, `YYYY-MM-DD`.", examples=["2024-12-31"]),
+    cat: str | None = Query(default=None, max_length=40, examples=["cs.LG"]),
+    author: str | None = Query(default=None, max_length=200),
+    semantic: bool = Query(default=True, description="false: keyword matches only."),
 ) -> Response:
-    """The same engine as the search page and `paperwire search`, best match first."""
-    results = core_of(request).search_papers(q, limit=limit, offset=p * limit)
+    """The same engine as the search page and `paperwire search`: papers with every word
+    and papers close in meaning, fused (see `matchKind`). The total is in `X-Total-Count`."""
+    options = SearchOptions.from_params(
+        sort, date_from, date_to, cat, author, semantic=semantic
+    )
+    results = core_of(request).search_papers(q, limit=limit, offset=p * limit, options=options)
     if results.jump_to:
         return RedirectResponse(f"/api/papers/{results.jump_to}", status_code=307)
-    return json_response([search_item(hit) for hit in results.hits])
+    headers = {"X-Total-Count": str(results.total)}
+    return json_response([search_item(hit) for hit in results.hits], headers)
+
+
+@router.get(
+    "/papers/{arxiv_id:path}/similar",
+    summary="Papers similar to one paper",
+    response_model=list[SimilarItem],
+    responses={404: {"model": ErrorBody, "description": "No such paper"}, **ERRORS},
+)
+def similar(
+    request: Request, arxiv_id: str, limit: int = Query(default=10, ge=1, le=50)
+) -> Response:
+    """Nearest papers by embedding of title and abstract, most similar first; the paper
+    itself and exact duplicates are left out. Empty until the paper has been embedded."""
+    canonical, _ = parse_arxiv_id(arxiv_id)
+    found = core_of(request).similar_papers(canonical, limit=limit)
+    return json_response([similar_item(item) for item in found])
 
 
 @router.get(

@@ -76,6 +76,15 @@ class SearchItem(BaseModel):
     isAuthorParticipating: bool
     score: float = Field(description="Relevance; higher is better.")
     matchedTerms: list[str] = Field(description="Query words found in title or abstract.")
+    matchKind: str = Field(description="keyword (every word), semantic (close in meaning), "
+                           "both, or filter (no words given).")
+    similarity: float | None = Field(description="Cosine to the query, when semantic.")
+    concepts: list[str] = Field(description="The paper's key concepts.")
+
+
+class SimilarItem(BaseModel):
+    paper: HFPaper
+    similarity: float = Field(description="Cosine similarity of the embeddings.")
 
 
 class ErrorBody(BaseModel):

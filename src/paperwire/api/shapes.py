@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
-from paperwire.models import Paper, SearchHit
+from paperwire.models import Paper, SearchHit, SimilarPaper
 
 
 def _iso(value: datetime) -> str:
@@ -61,4 +61,11 @@ def search_item(hit: SearchHit) -> dict[str, Any]:
         "isAuthorParticipating": False,
         "score": round(hit.score, 6),
         "matchedTerms": hit.matched_terms,
+        "matchKind": hit.match.value,
+        "similarity": None if hit.similarity is None else round(hit.similarity, 6),
+        "concepts": hit.concepts,
     }
+
+
+def similar_item(item: SimilarPaper) -> dict[str, Any]:
+    return {"paper": hf_paper(item.paper), "similarity": round(item.similarity, 6)}

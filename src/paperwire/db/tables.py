@@ -11,7 +11,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -168,4 +170,21 @@ announcement_days = Table(
     Column("papers", Integer, nullable=False, default=0),
     Column("categories", Text, nullable=False),
     Column("fetched_at", DateTime(timezone=True), nullable=False),
+# -- search (issue 4): embeddings and concepts, one row per paper and model ----------------
+# Created by migration 0003_search.
+
+paper_embeddings = Table(
+    "paper_embeddings",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(120), nullable=False),
+    # papers.content_hash when embedded: a differing value marks the paper pending.
+    Column("source_hash", String(32), nullable=False),
+    # Hash of the embedded text: unchanged text is never embedded twice.
+    Column("text_hash", String(32), nullable=False),
+    Column("vector", LargeBinary, nullable=False),  # float16, little-endian, dim values
+    Column("concepts", JSON, nullable=False),  # key phrases, best first
+    Column("embedded_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("paper_id", "model", name="pk_paper_embeddings"),
+    Index("ix_paper_embeddings_model_embedded_at", "model", "embedded_at"),
 )

@@ -1,53 +1,184 @@
 """The one search engine behind the search page, ``/api/papers/search`` and the CLI.
 
-Today it ranks by keywords; semantic retrieval plugs in here as another
-ranked list, fused with the keyword one, without touching any caller.
+A query with words runs two retrievers: keyword (every word must match, BM25)
+and semantic (nearest papers by embedding, above the model's noise floor, that
+satisfy the filters, exclusions and quoted phrases). Their rankings are fused
+(``fusion``) for relevance order, or merged by date / upvotes for the other sorts.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
 
 from paperwire.db.queries import SUMMARY_COLUMNS, paper_from_row, papers_by_ids
 from paperwire.db.tables import papers
-from paperwire.models import SearchHit, SearchResults
+from paperwire.models import MatchKind, Paper, SearchHit, SearchResults, Sort
+from paperwire.search import suggest
+from paperwire.search.fusion import fuse
 from paperwire.search.highlight import highlight_pattern, matched_words
-from paperwire.search.keyword import filter_conditions, keyword_search
+from paperwire.search.indexing import stored_concepts
+from paperwire.search.keyword import (
+    constraint_conditions,
+    filter_conditions,
+    keyword_matching,
+    keyword_search,
+    sort_columns,
+)
 from paperwire.search.query import ParsedQuery
+from paperwire.search.semantic import SemanticSearcher
+
+POOL = 100  # semantic candidates fused into one query's ranking
+CONSTRAINED_POOL = 1_000  # fetched when filters thin out the nearest papers
+
+
+@dataclass(slots=True)
+class SearchServices:
+    """What the engine needs beyond the store; built once per core."""
+
+    semantic: SemanticSearcher | None = None
+    vocabulary: suggest.Vocabulary = field(default_factory=suggest.Vocabulary)
+    fusion: str = "rrf"
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    ids: list[tuple[int, float]]  # the page: (paper id, score)
+    total: int
+    keyword_total: int
+    kinds: dict[int, MatchKind]
 
 
 def search(
-    connection: Connection, query: ParsedQuery, *, limit: int, offset: int = 0
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int = 0,
+    sort: Sort = Sort.RELEVANCE, services: SearchServices | None = None,
 ) -> SearchResults:
+    services = services or SearchServices()
+    semantic = services.semantic
+    base = {"limit": limit, "offset": offset, "sort": sort, "problems": query.problems}
     if query.arxiv_id:
-        return SearchResults(query.raw, [], 0, limit, offset, jump_to=query.arxiv_id)
+        return SearchResults(query.raw, [], 0, jump_to=query.arxiv_id, **base)
     if query.is_empty:
-        return SearchResults(query.raw, [], 0, limit, offset)
+        return SearchResults(query.raw, [], 0, **base)
     if not query.has_text:
-        return _filter_only(connection, query, limit=limit, offset=offset)
-    matches = keyword_search(connection, query, limit=limit, offset=offset)
-    found = papers_by_ids(connection, [paper_id for paper_id, _ in matches.ranked])
+        return _filter_only(connection, query, semantic=semantic, **base)
+    nearest = _semantic_candidates(connection, query, semantic) if semantic else []
+    if sort is Sort.RELEVANCE:
+        ranking = _by_relevance(connection, query, nearest, limit, offset, services.fusion)
+    else:
+        ranking = _by_order(connection, query, nearest, limit, offset, sort)
+    hits = _hits(connection, query, ranking, dict(nearest), semantic)
+    results = SearchResults(
+        query.raw, hits, ranking.total, semantic=semantic is not None, **base
+    )
+    if ranking.keyword_total == 0:
+        results.suggestion = suggest.did_you_mean(connection, query, services.vocabulary)
+    if ranking.total == 0 and semantic is not None:
+        results.related_concepts = suggest.related_concepts(connection, query, semantic)
+    return results
+
+
+def _semantic_candidates(
+    connection: Connection, query: ParsedQuery, semantic: SemanticSearcher
+) -> list[tuple[int, float]]:
+    """Nearest papers that exist and satisfy the query's filters, best first."""
+    k = CONSTRAINED_POOL if query.has_constraints else POOL
+    found = semantic.nearest(query.text, k)
+    if not found:
+        return []
+    conditions = constraint_conditions(connection, query)
+    allowed = {
+        row.id
+        for row in connection.execute(
+            select(papers.c.id).where(papers.c.id.in_([pid for pid, _ in found]), *conditions)
+        )
+    }
+    return [(pid, sim) for pid, sim in found if pid in allowed][:POOL]
+
+
+def _by_relevance(
+    connection: Connection, query: ParsedQuery, nearest: list[tuple[int, float]],
+    limit: int, offset: int, fusion: str,
+) -> Ranking:
+    keyword = keyword_search(connection, query, limit=offset + limit + POOL)
+    keyword_ids = {pid for pid, _ in keyword.ranked}
+    unseen = [pid for pid, _ in nearest if pid not in keyword_ids]
+    deeper = keyword_matching(connection, query, unseen)
+    semantic_only = {pid for pid, _ in nearest} - keyword_ids - deeper
+    fused = fuse(fusion, keyword.ranked, nearest)
+    kinds = _kinds(keyword_ids | deeper, {pid for pid, _ in nearest})
+    total = keyword.total + len(semantic_only)
+    return Ranking(fused[offset : offset + limit], total, keyword.total, kinds)
+
+
+def _by_order(
+    connection: Connection, query: ParsedQuery, nearest: list[tuple[int, float]],
+    limit: int, offset: int, sort: Sort,
+) -> Ranking:
+    """Newest or most upvoted first over keyword matches plus semantic-only hits."""
+    keyword = keyword_search(connection, query, limit=offset + limit, sort=sort)
+    near_ids = [pid for pid, _ in nearest]
+    matching = keyword_matching(connection, query, near_ids)
+    semantic_only = [pid for pid in near_ids if pid not in matching]
+    candidates = [pid for pid, _ in keyword.ranked] + semantic_only
+    rows = connection.execute(
+        select(papers.c.id).where(papers.c.id.in_(candidates)).order_by(*sort_columns(sort))
+    ).all()
+    page = [(row.id, 0.0) for row in rows][offset : offset + limit]
+    kinds = _kinds({pid for pid, _ in keyword.ranked} | matching, set(near_ids))
+    total = keyword.total + len(semantic_only)
+    return Ranking(page, total, keyword.total, kinds)
+
+
+def _kinds(keyword_ids: set[int], semantic_ids: set[int]) -> dict[int, MatchKind]:
+    kinds = dict.fromkeys(keyword_ids, MatchKind.KEYWORD)
+    for pid in semantic_ids:
+        kinds[pid] = MatchKind.BOTH if pid in keyword_ids else MatchKind.SEMANTIC
+    return kinds
+
+
+def _hits(
+    connection: Connection, query: ParsedQuery, ranking: Ranking,
+    similarity: dict[int, float], semantic: SemanticSearcher | None,
+) -> list[SearchHit]:
+    ids = [pid for pid, _ in ranking.ids]
+    found = papers_by_ids(connection, ids)
+    concepts = stored_concepts(connection, semantic.model, ids) if semantic else {}
     pattern = highlight_pattern(query.highlight_words)
     hits = []
-    for paper_id, score in matches.ranked:
-        paper = found[paper_id]
+    for paper_id, score in ranking.ids:
+        paper = found.get(paper_id)
+        if paper is None:
+            continue
         terms = matched_words(f"{paper.title} {paper.abstract}", pattern)
-        hits.append(SearchHit(paper, score, terms))
-    return SearchResults(query.raw, hits, matches.total, limit, offset)
+        kind = ranking.kinds.get(paper_id, MatchKind.KEYWORD)
+        hits.append(SearchHit(
+            paper, score, terms, kind, similarity.get(paper_id), concepts.get(paper_id, [])
+        ))
+    return hits
 
 
 def _filter_only(
-    connection: Connection, query: ParsedQuery, *, limit: int, offset: int
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int, sort: Sort,
+    problems: list[str], semantic: SemanticSearcher | None,
 ) -> SearchResults:
-    """``author:`` / ``cat:`` without words: the matching papers, newest first."""
+    """``author:`` / ``cat:`` / dates without words: the matching papers, newest first
+    (or most upvoted first)."""
     conditions = filter_conditions(query)
+    order = sort_columns(Sort.UPVOTES if sort is Sort.UPVOTES else Sort.NEWEST)
     rows = connection.execute(
-        select(*SUMMARY_COLUMNS)
-        .where(*conditions)
-        .order_by(papers.c.announced_on.desc(), papers.c.arxiv_id.desc())
-        .limit(limit)
-        .offset(offset)
+        select(*SUMMARY_COLUMNS).where(*conditions).order_by(*order).limit(limit).offset(offset)
     )
-    hits = [SearchHit(paper_from_row(row), 0.0) for row in rows]
+    found: list[Paper] = [paper_from_row(row) for row in rows]
+    concepts = (
+        stored_concepts(connection, semantic.model, [p.id for p in found]) if semantic else {}
+    )
+    hits = [
+        SearchHit(paper, 0.0, match=MatchKind.FILTER, concepts=concepts.get(paper.id, []))
+        for paper in found
+    ]
     total = connection.execute(select(func.count()).select_from(papers).where(*conditions))
-    return SearchResults(query.raw, hits, total.scalar_one(), limit, offset)
+    return SearchResults(
+        query.raw, hits, total.scalar_one(), limit, offset, sort=sort, problems=problems
+    )

@@ -6,6 +6,7 @@ first, plus the total number of matches. Higher scores are better on both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +14,18 @@ from sqlalchemy import Connection, and_, column, exists, func, literal_column, s
 from sqlalchemy.sql.elements import ColumnElement
 
 from paperwire.db.tables import paper_categories, papers
+from paperwire.models import Sort
 from paperwire.search.query import ParsedQuery
 
 # BM25 column weights: title, authors, abstract.
 FTS5_WEIGHTS = (10.0, 4.0, 1.0)
+
+
+def sort_columns(sort: Sort) -> list[Any]:
+    """ORDER BY for the non-relevance sorts (ties: newest arXiv id first)."""
+    if sort is Sort.UPVOTES:
+        return [papers.c.upvotes.desc(), papers.c.announced_on.desc(), papers.c.id.desc()]
+    return [papers.c.announced_on.desc(), papers.c.id.desc()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +35,13 @@ class KeywordMatches:
 
 
 def keyword_search(
-    connection: Connection, query: ParsedQuery, *, limit: int, offset: int = 0
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int = 0,
+    sort: Sort = Sort.RELEVANCE,
 ) -> KeywordMatches:
+    """Papers matching every word, best first (or newest / most upvoted first)."""
     if connection.dialect.name == "sqlite":
-        return _search_sqlite(connection, query, limit=limit, offset=offset)
-    return _search_postgres(connection, query, limit=limit, offset=offset)
+        return _search_sqlite(connection, query, limit=limit, offset=offset, sort=sort)
+    return _search_postgres(connection, query, limit=limit, offset=offset, sort=sort)
 
 
 def filter_conditions(query: ParsedQuery) -> list[ColumnElement[bool]]:
@@ -45,7 +56,48 @@ def filter_conditions(query: ParsedQuery) -> list[ColumnElement[bool]]:
                 func.lower(paper_categories.c.category) == category.lower(),
             )
         )
+    if query.date_from:
+        conditions.append(papers.c.announced_on >= query.date_from)
+    if query.date_until:
+        conditions.append(papers.c.announced_on < query.date_until)
     return conditions
+
+
+def constraint_conditions(connection: Connection, query: ParsedQuery) -> list[Any]:
+    """Filters plus ``-excluded`` words and ``"quoted phrases"``: what a semantic hit
+    must satisfy too (plain words need not appear: that is the point of meaning)."""
+    conditions: list[Any] = filter_conditions(query)
+    for phrase in query.quoted:
+        conditions.append(_text_match(connection, phrase))
+    for word in query.excluded:
+        conditions.append(~_text_match(connection, [word]))
+    return conditions
+
+
+def _text_match(connection: Connection, words: list[str]) -> Any:
+    if connection.dialect.name == "sqlite":
+        matched = select(_FTS.c.rowid).where(
+            literal_column("papers_fts").op("MATCH")(_fts5_quote(" ".join(words)))
+        )
+        return papers.c.id.in_(matched.scalar_subquery())
+    vector = literal_column("papers.search_vector")
+    return vector.op("@@")(func.phraseto_tsquery("english", " ".join(words)))
+
+
+def keyword_matching(connection: Connection, query: ParsedQuery, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` match the query's words (and its filters)."""
+    if not ids or not query.has_text:
+        return set()
+    if connection.dialect.name == "sqlite":
+        match = literal_column("papers_fts").op("MATCH")(fts5_expression(query))
+        inner = select(_FTS.c.rowid).where(match, _FTS.c.rowid.in_(list(ids)))
+        condition: Any = papers.c.id.in_(inner.scalar_subquery())
+    else:
+        condition = literal_column("papers.search_vector").op("@@")(_tsquery(query))
+    rows = connection.execute(
+        select(papers.c.id).where(papers.c.id.in_(list(ids)), condition, *filter_conditions(query))
+    )
+    return {row.id for row in rows}
 
 
 def _escape_like(value: str) -> str:
@@ -70,15 +122,16 @@ _FTS = table("papers_fts", column("rowid"))
 
 
 def _search_sqlite(
-    connection: Connection, query: ParsedQuery, *, limit: int, offset: int
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int, sort: Sort
 ) -> KeywordMatches:
     weights = ", ".join(map(str, FTS5_WEIGHTS))
     rank = literal_column(f"bm25(papers_fts, {weights})")
     match = literal_column("papers_fts").op("MATCH")(fts5_expression(query))
     conditions = [match, *filter_conditions(query)]
     matched = select(papers.c.id).join(_FTS, _FTS.c.rowid == papers.c.id).where(*conditions)
+    order = [rank] if sort is Sort.RELEVANCE else sort_columns(sort)
     rows = connection.execute(
-        matched.add_columns(rank.label("rank")).order_by(rank).limit(limit).offset(offset)
+        matched.add_columns(rank.label("rank")).order_by(*order).limit(limit).offset(offset)
     ).all()
     total = connection.execute(select(func.count()).select_from(matched.subquery()))
     # bm25() is lower-is-better; flip it so every engine ranks higher-is-better.
@@ -97,7 +150,7 @@ def _tsquery(query: ParsedQuery) -> Any:
 
 
 def _search_postgres(
-    connection: Connection, query: ParsedQuery, *, limit: int, offset: int
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int, sort: Sort
 ) -> KeywordMatches:
     vector = literal_column("papers.search_vector")
     tsquery = _tsquery(query)
@@ -106,7 +159,7 @@ def _search_postgres(
     rows = connection.execute(
         select(papers.c.id, rank.label("rank"))
         .where(conditions)
-        .order_by(rank.desc(), papers.c.id)
+        .order_by(*([rank.desc(), papers.c.id] if sort is Sort.RELEVANCE else sort_columns(sort)))
         .limit(limit)
         .offset(offset)
     ).all()

