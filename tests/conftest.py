@@ -8,6 +8,7 @@ a fresh SQLite file, once on the PostgreSQL at 127.0.0.1:5432. Set
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -75,7 +76,7 @@ def postgres_url() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_core(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paperwire]:
-    core = Paperwire(Settings(data_dir=tmp_path_factory.mktemp("pg"), database_url=postgres_url))
+    core = Paperwire(make_settings(tmp_path_factory.mktemp("pg"), database_url=postgres_url))
     core.migrate()
     yield core
     core.close()
@@ -85,6 +86,8 @@ def postgres_core(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    # Tests embed with the deterministic fake unless they ask for the real model.
+    overrides.setdefault("embedder", "fake")
     return Settings(data_dir=data_dir, **overrides)
 
 
@@ -104,7 +107,16 @@ def core(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
         return
     instance = request.getfixturevalue("postgres_core")
     truncate_all(instance)
+    forget_search_state(instance)
     yield instance
+    instance.stop_background_embedding()
+
+
+def forget_search_state(instance: Paperwire) -> None:
+    """The shared PostgreSQL core starts each test empty: drop its vector index files too."""
+    shutil.rmtree(instance.settings.vector_dir, ignore_errors=True)
+    for name in ("semantic", "search_services", "indexer"):
+        instance.__dict__.pop(name, None)
 
 
 @pytest.fixture
@@ -141,6 +153,7 @@ def read_core(
     instance = Paperwire(make_settings(data_dir, database_url=database_url))
     instance.migrate()
     instance.import_snapshot([sample_slice])
+    instance.embed_pending()
     yield instance
     instance.close()
 

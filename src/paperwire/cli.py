@@ -268,8 +268,8 @@ def reindex(
         out.print(f"keyword index rebuilt over {count:,} papers")
     if vectors:
         _embed(core, rerun_model=rerun_model)
-        if not rerun_model and core.indexer is not None:
-            count = core.indexer.rebuild_index()
+        if not rerun_model and core.semantic is not None:
+            count = core.rebuild_vector_index()
             out.print(f"vector index rebuilt over {count:,} papers")
 
 

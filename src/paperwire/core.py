@@ -37,7 +37,7 @@ from paperwire.models import (
 )
 from paperwire.search import engine as search_engine
 from paperwire.search import keyword as keyword_index
-from paperwire.search.embedder import make_embedder
+from paperwire.search.embedder import EmbedderSetupError, make_embedder
 from paperwire.search.indexing import EmbedReport, stored_concepts
 from paperwire.search.query import apply_options, parse_query
 from paperwire.search.semantic import SemanticSearcher
@@ -73,6 +73,7 @@ class Paperwire:
         self.engine = engine or make_engine(settings)
         self.harvest_env = HarvestEnv()  # the network, clock and sleep harvests use
         self._background: BackgroundEmbedder | None = None
+        self.semantic_problem: str | None = None
 
     # -- the store -----------------------------------------------------------------
 
@@ -94,8 +95,14 @@ class Paperwire:
 
     @cached_property
     def semantic(self) -> SemanticSearcher | None:
-        """The embedder and vector index, or None when ``embedder`` is ``none``."""
-        embedder = make_embedder(self.settings)
+        """The embedder and vector index, or None when ``embedder`` is ``none`` or the
+        model cannot be loaded (then search is keyword-only and ``doctor`` says why)."""
+        try:
+            embedder = make_embedder(self.settings)
+        except EmbedderSetupError as error:
+            self.semantic_problem = str(error)
+            log.warning("semantic search is off: %s", error)
+            return None
         if embedder is None:
             return None
         return SemanticSearcher(
@@ -217,6 +224,10 @@ class Paperwire:
         if self.indexer is None:
             return EmbedReport()
         return self.indexer.embed_pending(on_progress=on_progress, limit=limit)
+
+    def rebuild_vector_index(self) -> int:
+        """Rebuild the vector index file from stored vectors (the model does not run)."""
+        return 0 if self.indexer is None else self.indexer.rebuild_index()
 
     def pending_embeddings(self) -> int:
         return 0 if self.indexer is None else self.indexer.pending()
@@ -340,7 +351,20 @@ class Paperwire:
             Check("tables present", not missing, ", ".join(sorted(missing)) or "all present")
         )
         checks.append(self._check_keyword_index())
+        checks.append(self._check_embeddings())
         return checks
+
+    def _check_embeddings(self) -> Check:
+        if self.settings.embedder == "none":
+            return Check("semantic search", True, "off (PAPERWIRE_EMBEDDER=none)")
+        if self.semantic is None:
+            return Check("semantic search", False, self.semantic_problem or "model not loaded")
+        pending, indexed = self.pending_embeddings(), len(self.semantic.index)
+        detail = f"{self.semantic.model}: {indexed:,} papers in the vector index"
+        if pending:
+            return Check("semantic search", False, f"{detail}, {pending:,} pending: run "
+                         "`paperwire embed`")
+        return Check("semantic search", True, detail)
 
     def _check_keyword_index(self) -> Check:
         with read_transaction(self.engine) as connection:

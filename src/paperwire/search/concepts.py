@@ -129,7 +129,6 @@ class ConceptExtractor:
         missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
         if missing:
             for phrase, vector in zip(missing, self.embedder.embed(missing), strict=True):
-                # (short phrases: the embedder batches them cheaply)
                 self._cache[phrase] = vector
         for phrase in phrases:
             self._cache.move_to_end(phrase)

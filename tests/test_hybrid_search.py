@@ -1,0 +1,139 @@
+"""Hybrid search on a small known corpus, with the fake embedder, on both backends."""
+
+from datetime import date
+
+import pytest
+
+from paperwire.models import MatchKind, SearchOptions, Sort
+from search_factories import CORPUS, load, paper, write_jsonl
+
+
+@pytest.fixture
+def corpus(core, tmp_path):
+    return load(core, tmp_path)
+
+
+def ids(results):
+    return [hit.paper.arxiv_id for hit in results.hits]
+
+
+def test_keyword_hits_come_first_and_semantic_hits_follow_marked(corpus):
+    results = corpus.search_papers("task heads encoder")
+    assert results.semantic
+    kinds = {hit.paper.arxiv_id: hit.match for hit in results.hits}
+    assert kinds["2401.00001"] in (MatchKind.BOTH, MatchKind.KEYWORD)
+    # "shared encoder ... separate output heads" lacks "task": found by meaning only.
+    assert kinds["2401.00002"] is MatchKind.SEMANTIC
+    assert ids(results)[0] in ("2401.00001", "2401.00005")
+    assert results.total == len(results.hits)
+
+
+def test_semantic_off_is_keyword_only(corpus):
+    results = corpus.search_papers("task heads encoder", options=SearchOptions(semantic=False))
+    assert {hit.match for hit in results.hits} == {MatchKind.KEYWORD}
+    assert "2401.00002" not in ids(results)
+
+
+def test_filters_apply_to_semantic_hits_too(corpus):
+    only_cv = corpus.search_papers("task heads encoder", options=SearchOptions(category="cs.CV"))
+    assert ids(only_cv) == ["2401.00002"]
+    dated = corpus.search_papers("task heads encoder after:2024-02 before:2024-03")
+    assert ids(dated) == ["2401.00002"]
+    window = SearchOptions(date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))
+    assert ids(corpus.search_papers("heads", options=window)) == ["2401.00001"]
+
+
+def test_author_filter_and_exclusion(corpus):
+    assert set(ids(corpus.search_papers("black hole entropy author:vafa"))) == {"2401.00003"}
+    results = corpus.search_papers("task heads encoder -vision")
+    assert "2401.00001" not in ids(results)
+    assert "2401.00002" not in ids(results)
+
+
+def test_sorts(corpus):
+    newest = corpus.search_papers("task heads encoder", options=SearchOptions(sort=Sort.NEWEST))
+    days = [hit.paper.announced_on for hit in newest.hits]
+    assert days == sorted(days, reverse=True)
+    assert "2401.00002" in ids(newest)  # semantic-only hits are sorted in too
+
+
+def test_upvote_sort(core, tmp_path):
+    records = [{**r, "id": r["id"]} for r in CORPUS]
+    load(core, tmp_path, records)
+    results = core.search_papers("heads", options=SearchOptions(sort=Sort.UPVOTES))
+    votes = [hit.paper.upvotes for hit in results.hits]
+    assert votes == sorted(votes, reverse=True)
+
+
+def test_filter_only_query_lists_newest(corpus):
+    results = corpus.search_papers("cat:hep-th")
+    assert ids(results) == ["2401.00006", "2401.00003"]
+    assert results.hits[0].match is MatchKind.FILTER
+
+
+def test_hits_carry_concepts(corpus):
+    hit = corpus.search_papers("task-specific heads").hits[0]
+    assert 3 <= len(hit.concepts) <= 8
+
+
+def test_zero_results_suggest_a_spelling(corpus):
+    results = corpus.search_papers("qubitz surfase")
+    assert results.total == 0
+    assert results.suggestion == "qubits surface"
+
+
+def test_similar_papers_exclude_itself_and_exact_duplicates(corpus):
+    similar = [item.paper.arxiv_id for item in corpus.similar_papers("2401.00003")]
+    assert "2401.00003" not in similar
+    assert similar[0] == "2401.00006"  # same abstract, another title: nearest, not a twin
+
+
+def test_exact_duplicate_text_is_left_out(core, tmp_path):
+    twin = paper("2401.00007", CORPUS[2]["title"], CORPUS[2]["abstract"], cats="hep-th")
+    load(core, tmp_path, [*CORPUS, twin])
+    similar = [item.paper.arxiv_id for item in core.similar_papers("2401.00003")]
+    assert "2401.00007" not in similar
+    assert "2401.00003" not in similar
+
+
+def test_embedding_is_incremental_and_resumable(core, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", CORPUS)
+    core.import_snapshot([path])
+    assert core.pending_embeddings() == len(CORPUS)
+    first = core.embed_pending(limit=2)  # as if it crashed after two papers
+    assert (first.embedded, core.pending_embeddings()) == (2, len(CORPUS) - 2)
+    rest = core.embed_pending()
+    assert rest.embedded == len(CORPUS) - 2
+    assert core.embed_pending().embedded == 0  # nothing embedded twice
+    core.import_snapshot([path])
+    assert core.pending_embeddings() == 0
+
+
+def test_changed_metadata_reuses_vectors_and_changed_text_reembeds(core, tmp_path):
+    load(core, tmp_path)
+    v2 = {"version": "v2", "created": "Wed, 6 Mar 2024 10:00:00 GMT"}
+    comment_only = {**CORPUS[0], "comments": "10 pages", "versions": [*CORPUS[0]["versions"], v2]}
+    new_text = {**CORPUS[1], "abstract": "Completely new text about tokamak plasma.",
+                "versions": [*CORPUS[1]["versions"], v2]}
+    core.import_snapshot([write_jsonl(tmp_path / "b.jsonl", [comment_only, new_text])])
+    report = core.embed_pending()
+    assert (report.embedded, report.reused) == (1, 1)
+    assert ids(core.search_papers("tokamak plasma"))[0] == "2401.00002"
+
+
+def test_restart_uses_the_persisted_index(core, tmp_path):
+    load(core, tmp_path)
+    again = type(core)(core.settings)  # a new process on the same store and data folder
+    try:
+        assert len(again.semantic.index) == len(CORPUS)
+        assert "2401.00002" in ids(again.search_papers("task heads encoder"))
+    finally:
+        again.engine.dispose()
+
+
+def test_reindex_rebuilds_from_stored_vectors(core, tmp_path):
+    load(core, tmp_path)
+    core.semantic.index.path.unlink()
+    assert core.rebuild_vector_index() == len(CORPUS)
+    report = core.reindex_embeddings(rerun_model=True)
+    assert report.embedded == len(CORPUS)

@@ -1,0 +1,70 @@
+"""Query syntax: words, phrases, exclusions, fields, dates, and id / URL jumps."""
+
+from datetime import date
+
+import pytest
+
+from paperwire.search.query import apply_options, date_span, parse_query
+
+
+def test_words_phrases_exclusions_and_fields():
+    q = parse_query('task-specific heads "gradient calibration" -vision author:"Ada L" cat:cs.LG')
+    assert q.terms == ["heads"]
+    assert q.phrases == [["task", "specific"], ["gradient", "calibration"]]
+    assert q.quoted == [["gradient", "calibration"]]
+    assert q.excluded == ["vision"]
+    assert q.authors == ["Ada L"]
+    assert q.categories == ["cs.LG"]
+    assert q.text == "heads task specific gradient calibration"
+    assert q.has_constraints
+
+
+@pytest.mark.parametrize(
+    ("value", "span"),
+    [
+        ("2020", (date(2020, 1, 1), date(2021, 1, 1))),
+        ("2020-12", (date(2020, 12, 1), date(2021, 1, 1))),
+        ("2020-05-03", (date(2020, 5, 3), date(2020, 5, 4))),
+    ],
+)
+def test_date_spans(value, span):
+    assert date_span(value) == span
+
+
+def test_after_and_before():
+    q = parse_query("graphene after:2020 before:2022-06")
+    assert (q.date_from, q.date_until) == (date(2020, 1, 1), date(2022, 6, 1))
+    assert q.terms == ["graphene"]
+
+
+def test_bad_date_is_reported_not_fatal():
+    q = parse_query("graphene after:yesterday")
+    assert q.date_from is None
+    assert q.terms == ["graphene"]
+    assert "after:yesterday" in q.problems[0]
+
+
+def test_options_narrow_the_query():
+    q = apply_options(parse_query("heads after:2020"), date_from=date(2019, 1, 1),
+                      date_to=date(2024, 3, 5), category="cs.CV", author="Ada")
+    assert q.date_from == date(2020, 1, 1)  # the later start wins
+    assert q.date_until == date(2024, 3, 6)  # "to" is inclusive
+    assert (q.categories, q.authors) == (["cs.CV"], ["Ada"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "arxiv_id"),
+    [
+        ("2401.00001", "2401.00001"),
+        ("2401.00001v3", "2401.00001"),
+        ("https://arxiv.org/abs/2401.00001v2", "2401.00001"),
+        ("arxiv.org/pdf/hep-th/9901001", "hep-th/9901001"),
+        ("hep-th/9901001", "hep-th/9901001"),
+    ],
+)
+def test_ids_and_urls_jump(raw, arxiv_id):
+    assert parse_query(raw).arxiv_id == arxiv_id
+
+
+def test_id_with_other_words_is_not_a_jump():
+    assert parse_query("2401.00001 heads").arxiv_id is None
