@@ -21,7 +21,7 @@ def paper(arxiv_id: str, title: str, abstract: str, *, cats: str = "cs.LG",
 
 def _rfc_day(day: str) -> str:
     year, month, dom = day.split("-")
-    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     return f"{int(dom)} {months[int(month) - 1]} {year}"
 
 

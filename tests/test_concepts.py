@@ -1,0 +1,53 @@
+"""Concept extraction: candidate phrases, diversity, and what is stored per paper."""
+
+from paperwire.search.concepts import ConceptExtractor, candidates
+from paperwire.search.embedder import FakeEmbedder, paper_text
+
+TITLE = "Multi-task learning with task-specific heads"
+ABSTRACT = (
+    "We propose a multi-task learning framework in which a shared encoder feeds "
+    "task-specific heads. Gradient calibration balances the task-specific heads, and "
+    "gradient calibration improves transfer on dense prediction benchmarks."
+)
+
+
+def test_candidates_are_content_phrases_as_written():
+    keys = {c.key: c.surface for c in candidates(TITLE, ABSTRACT)}
+    assert "task-specific heads" in keys
+    assert "gradient calibration" in keys
+    assert keys["gradient calibration"] == "Gradient calibration"  # first spelling kept
+    assert not any(key.split()[0] in {"we", "the", "propose", "a"} for key in keys)
+
+
+def test_repeated_and_title_phrases_rank_first():
+    top = [c.key for c in candidates(TITLE, ABSTRACT)[:4]]
+    assert "task-specific heads" in top
+
+
+def test_extraction_picks_three_to_six_diverse_phrases():
+    embedder = FakeEmbedder()
+    vector = embedder.embed([paper_text(TITLE, ABSTRACT)])[0]
+    concepts = ConceptExtractor(embedder).extract(TITLE, ABSTRACT, vector)
+    assert 3 <= len(concepts) <= 6
+    lowered = [c.lower() for c in concepts]
+    assert len(set(lowered)) == len(lowered)
+    for i, first in enumerate(lowered):  # no phrase half-contained in another
+        for second in lowered[i + 1 :]:
+            shared = set(first.split()) & set(second.split())
+            assert len(shared) * 2 < min(len(first.split()), len(second.split()))
+
+
+def test_empty_abstract_gives_few_or_no_concepts():
+    embedder = FakeEmbedder()
+    vector = embedder.embed(["On"])[0]
+    assert ConceptExtractor(embedder).extract("On", "", vector) == []
+
+
+def test_stored_concepts_link_to_searches(core, tmp_path):
+    from search_factories import load
+
+    load(core, tmp_path)
+    concepts = core.paper_concepts("2401.00001")
+    assert 3 <= len(concepts) <= 8
+    results = core.search_papers(concepts[0])
+    assert "2401.00001" in [hit.paper.arxiv_id for hit in results.hits]
