@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         description="`paperwire serve` embeds new and changed papers in a background thread.",
     )
     vector_exact_max: int = Field(
-        default=20_000, ge=0,
+        default=5_000, ge=0,
         description=(
             "Up to this many papers, semantic search scans every vector exactly; above it,"
             " it walks an HNSW graph (approximate, recall@10 >= 0.98 measured)."

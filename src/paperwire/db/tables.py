@@ -170,6 +170,9 @@ announcement_days = Table(
     Column("papers", Integer, nullable=False, default=0),
     Column("categories", Text, nullable=False),
     Column("fetched_at", DateTime(timezone=True), nullable=False),
+)
+
+
 # -- search (issue 4): embeddings and concepts, one row per paper and model ----------------
 # Created by migration 0003_search.
 

@@ -20,9 +20,10 @@ from paperwire.search.fusion import fuse
 from paperwire.search.highlight import highlight_pattern, matched_words
 from paperwire.search.indexing import stored_concepts
 from paperwire.search.keyword import (
+    KeywordMatches,
     constraint_conditions,
     filter_conditions,
-    keyword_matching,
+    has_every_word,
     keyword_search,
     sort_columns,
 )
@@ -63,12 +64,12 @@ def search(
         return SearchResults(query.raw, [], 0, **base)
     if not query.has_text:
         return _filter_only(connection, query, semantic=semantic, **base)
-    nearest = _semantic_candidates(connection, query, semantic) if semantic else []
+    nearest = _semantic_candidates(connection, query, semantic)
     if sort is Sort.RELEVANCE:
         ranking = _by_relevance(connection, query, nearest, limit, offset, services.fusion)
     else:
         ranking = _by_order(connection, query, nearest, limit, offset, sort)
-    hits = _hits(connection, query, ranking, dict(nearest), semantic)
+    hits = _hits(connection, query, ranking, dict(nearest.ranked), semantic)
     results = SearchResults(
         query.raw, hits, ranking.total, semantic=semantic is not None, **base
     )
@@ -79,47 +80,71 @@ def search(
     return results
 
 
+@dataclass(slots=True)
+class Nearest:
+    ranked: list[tuple[int, float]]  # (paper id, cosine), best first
+    has_words: set[int]  # those whose text contains every query word (by stem)
+
+
 def _semantic_candidates(
-    connection: Connection, query: ParsedQuery, semantic: SemanticSearcher
-) -> list[tuple[int, float]]:
+    connection: Connection, query: ParsedQuery, semantic: SemanticSearcher | None
+) -> Nearest:
     """Nearest papers that exist and satisfy the query's filters, best first."""
+    if semantic is None:
+        return Nearest([], set())
     k = CONSTRAINED_POOL if query.has_constraints else POOL
     found = semantic.nearest(query.text, k)
     if not found:
-        return []
+        return Nearest([], set())
     conditions = constraint_conditions(connection, query)
-    allowed = {
-        row.id
-        for row in connection.execute(
-            select(papers.c.id).where(papers.c.id.in_([pid for pid, _ in found]), *conditions)
+    rows = connection.execute(
+        select(papers.c.id, papers.c.title_text, papers.c.abstract_text, papers.c.authors_text)
+        .where(papers.c.id.in_([pid for pid, _ in found]), *conditions)
+    ).all()
+    allowed = {row.id for row in rows}
+    ranked = [(pid, sim) for pid, sim in found if pid in allowed][:POOL]
+    kept = {pid for pid, _ in ranked}
+    has_words = {
+        row.id for row in rows
+        if row.id in kept and has_every_word(
+            query, f"{row.title_text} {row.authors_text} {row.abstract_text}"
         )
     }
-    return [(pid, sim) for pid, sim in found if pid in allowed][:POOL]
+    return Nearest(ranked, has_words)
+
+
+def _keyword_ids(keyword: KeywordMatches, nearest: Nearest) -> set[int]:
+    """Keyword matches among the keyword list and the semantic candidates. When the list
+    holds every match it is exact; otherwise candidates beyond it are judged by their
+    text (every word present, by stem), which saves scoring every match again."""
+    listed = {pid for pid, _ in keyword.ranked}
+    if keyword.total <= len(keyword.ranked):
+        return listed
+    return listed | nearest.has_words
 
 
 def _by_relevance(
-    connection: Connection, query: ParsedQuery, nearest: list[tuple[int, float]],
+    connection: Connection, query: ParsedQuery, nearest: Nearest,
     limit: int, offset: int, fusion: str,
 ) -> Ranking:
     keyword = keyword_search(connection, query, limit=offset + limit + POOL)
-    keyword_ids = {pid for pid, _ in keyword.ranked}
-    unseen = [pid for pid, _ in nearest if pid not in keyword_ids]
-    deeper = keyword_matching(connection, query, unseen)
-    semantic_only = {pid for pid, _ in nearest} - keyword_ids - deeper
-    fused = fuse(fusion, keyword.ranked, nearest)
-    kinds = _kinds(keyword_ids | deeper, {pid for pid, _ in nearest})
-    total = keyword.total + len(semantic_only)
-    return Ranking(fused[offset : offset + limit], total, keyword.total, kinds)
+    keyword_ids = _keyword_ids(keyword, nearest)
+    near_ids = {pid for pid, _ in nearest.ranked}
+    fused = fuse(fusion, keyword.ranked, nearest.ranked)
+    total = keyword.total + len(near_ids - keyword_ids)
+    return Ranking(
+        fused[offset : offset + limit], total, keyword.total, _kinds(keyword_ids, near_ids)
+    )
 
 
 def _by_order(
-    connection: Connection, query: ParsedQuery, nearest: list[tuple[int, float]],
+    connection: Connection, query: ParsedQuery, nearest: Nearest,
     limit: int, offset: int, sort: Sort,
 ) -> Ranking:
     """Newest or most upvoted first over keyword matches plus semantic-only hits."""
     keyword = keyword_search(connection, query, limit=offset + limit, sort=sort)
-    near_ids = [pid for pid, _ in nearest]
-    matching = keyword_matching(connection, query, near_ids)
+    near_ids = [pid for pid, _ in nearest.ranked]
+    matching = _keyword_ids(keyword, nearest)
     semantic_only = [pid for pid in near_ids if pid not in matching]
     candidates = [pid for pid, _ in keyword.ranked] + semantic_only
     rows = connection.execute(

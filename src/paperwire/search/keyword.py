@@ -6,7 +6,7 @@ first, plus the total number of matches. Higher scores are better on both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from paperwire.db.tables import paper_categories, papers
 from paperwire.models import Sort
+from paperwire.search.highlight import stem as _stem
 from paperwire.search.query import ParsedQuery
 
 # BM25 column weights: title, authors, abstract.
@@ -84,20 +85,14 @@ def _text_match(connection: Connection, words: list[str]) -> Any:
     return vector.op("@@")(func.phraseto_tsquery("english", " ".join(words)))
 
 
-def keyword_matching(connection: Connection, query: ParsedQuery, ids: Sequence[int]) -> set[int]:
-    """Which of ``ids`` match the query's words (and its filters)."""
-    if not ids or not query.has_text:
-        return set()
-    if connection.dialect.name == "sqlite":
-        match = literal_column("papers_fts").op("MATCH")(fts5_expression(query))
-        inner = select(_FTS.c.rowid).where(match, _FTS.c.rowid.in_(list(ids)))
-        condition: Any = papers.c.id.in_(inner.scalar_subquery())
-    else:
-        condition = literal_column("papers.search_vector").op("@@")(_tsquery(query))
-    rows = connection.execute(
-        select(papers.c.id).where(papers.c.id.in_(list(ids)), condition, *filter_conditions(query))
-    )
-    return {row.id for row in rows}
+def has_every_word(query: ParsedQuery, text: str) -> bool:
+    """Whether ``text`` holds every word of the query (and of its phrases), by Porter
+    stem as the index matches; phrase word order is not checked."""
+    stems = {_stem(word) for word in _WORDS.findall(text)}
+    return all(_stem(word) in stems for word in query.highlight_words)
+
+
+_WORDS = re.compile(r"\w+", re.UNICODE)
 
 
 def _escape_like(value: str) -> str:
