@@ -13,6 +13,7 @@ The store is kept in .scratch/relevance (the real model embeds it once, ~10 minu
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -77,5 +78,79 @@ def build() -> None:
     print(f"{result} in {time.perf_counter() - started:.0f} s")
 
 
+def load_judgments() -> list[dict]:
+    return json.loads(JUDGMENTS.read_text())
+
+
+def rankings(core, query: str) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Top-100 arXiv ids per method."""
+    from paperwire.models import SearchOptions
+    from paperwire.search.query import parse_query
+
+    keyword = core.search_papers(query, limit=100, options=SearchOptions(semantic=False))
+    hybrid = core.search_papers(query, limit=100)
+    nearest = core.semantic.nearest(parse_query(query).text, 100, floor=False)
+    from paperwire.db.queries import papers_by_ids
+    from paperwire.db.session import read_transaction
+
+    with read_transaction(core.engine) as connection:
+        found = papers_by_ids(connection, [pid for pid, _ in nearest])
+    return {
+        "keyword": [hit.paper.arxiv_id for hit in keyword.hits],
+        "semantic": [found[pid].arxiv_id for pid, _ in nearest if pid in found],
+        "hybrid": [hit.paper.arxiv_id for hit in hybrid.hits],
+    }
+
+
+def pool() -> None:
+    core = open_core()
+    from paperwire.db.queries import get_paper
+    from paperwire.db.session import read_transaction
+
+    for item in load_judgments():
+        ranked = rankings(core, item["query"])
+        ids = list(dict.fromkeys(i for method in ranked.values() for i in method[:10]))
+        print(f"\n## {item['query']}  [{item['rule']}]")
+        with read_transaction(core.engine) as connection:
+            for arxiv_id in ids:
+                paper = get_paper(connection, arxiv_id)
+                print(f"{arxiv_id} | {paper.title[:110]} | {paper.abstract[:160]}")
+
+
+def dcg(grades: list[int]) -> float:
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+
+
+def scores(ranked: list[str], grades: dict[str, int]) -> tuple[float, float]:
+    ideal = dcg(sorted(grades.values(), reverse=True)[:10]) or 1.0
+    ndcg = dcg([grades.get(i, 0) for i in ranked[:10]]) / ideal
+    relevant = {i for i, g in grades.items() if g > 0}
+    recall = len(relevant & set(ranked[:100])) / len(relevant) if relevant else 0.0
+    return ndcg, recall
+
+
+def evaluate() -> None:
+    cores = {"rrf": open_core("rrf"), "weighted": open_core("weighted")}
+    totals: dict[str, list[tuple[float, float]]] = {}
+    judged = [item for item in load_judgments() if item["grades"]]
+    for item in judged:
+        grades = {k: int(v) for k, v in item["grades"].items()}
+        for fusion, core in cores.items():
+            for method, ranked in rankings(core, item["query"]).items():
+                name = f"hybrid ({fusion})" if method == "hybrid" else method
+                if method != "hybrid" and fusion != "rrf":
+                    continue
+                totals.setdefault(name, []).append(scores(ranked, grades))
+    print(f"{len(judged)} judged queries over {cores['rrf'].stats().papers:,} papers")
+    print(f"{'method':18s} nDCG@10  Recall@100")
+    for name, values in totals.items():
+        ndcg = sum(v[0] for v in values) / len(values)
+        recall = sum(v[1] for v in values) / len(values)
+        print(f"{name:18s} {ndcg:7.3f}  {recall:9.3f}")
+
+
+COMMANDS = {"build": build, "pool": pool, "eval": evaluate}
+
+
 if __name__ == "__main__":
-    {"build": build}[sys.argv[1]]()
+    COMMANDS[sys.argv[1]]()
