@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO.parent / "shared" / "data" / "arxiv-sample.jsonl"
-MODES = {"keyword": {"semantic": "false"}, "hybrid": {}}
+MODES = {"keyword": {"semantic": "false"}, "semantic": {"keyword": "false"}, "hybrid": {}}
 
 
 def build_store(directory: Path, n: int) -> None:
@@ -198,7 +198,7 @@ def main() -> None:
         build_store(directory, n)
         process = serve(directory, args.port)
         try:
-            for mode in ("keyword", "hybrid"):
+            for mode in MODES:
                 result = measure(args.port, queries, mode)
                 print(f"{mode:8s} p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms"
                       f"  {result['qps']:6.1f} queries/s", flush=True)

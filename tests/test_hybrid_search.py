@@ -34,6 +34,13 @@ def test_semantic_off_is_keyword_only(corpus):
     assert "2401.00002" not in ids(results)
 
 
+def test_semantic_only(corpus):
+    results = corpus.search_papers("task heads encoder", options=SearchOptions(keyword=False))
+    assert {hit.match for hit in results.hits} == {MatchKind.SEMANTIC}
+    assert "2401.00002" in ids(results)
+    assert results.total == len(results.hits)
+
+
 def test_filters_apply_to_semantic_hits_too(corpus):
     only_cv = corpus.search_papers("task heads encoder", options=SearchOptions(category="cs.CV"))
     assert ids(only_cv) == ["2401.00002"]

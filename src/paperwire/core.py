@@ -290,8 +290,11 @@ class Paperwire:
             category=options.category, author=options.author,
         )
         services = self.search_services
-        if not options.semantic:
-            services = search_engine.SearchServices(None, services.vocabulary, services.fusion)
+        if not (options.semantic and options.keyword):
+            services = search_engine.SearchServices(
+                services.semantic if options.semantic else None, services.vocabulary,
+                services.fusion, keyword=options.keyword,
+            )
         with read_transaction(self.engine) as connection:
             return search_engine.search(
                 connection, parsed, limit=limit, offset=offset, sort=options.sort,

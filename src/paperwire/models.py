@@ -186,12 +186,13 @@ class SearchOptions:
     category: str | None = None
     author: str | None = None
     semantic: bool = True  # False: keyword matches only
+    keyword: bool = True  # False: semantic matches only
 
     @classmethod
     def from_params(
         cls, sort: Sort = Sort.RELEVANCE, date_from: str | None = None,
         date_to: str | None = None, category: str | None = None, author: str | None = None,
-        *, semantic: bool = True,
+        *, semantic: bool = True, keyword: bool = True,
     ) -> SearchOptions:
         """From form or query-string values, where blank means unset."""
         return cls(
@@ -201,6 +202,7 @@ class SearchOptions:
             category=(category or "").strip() or None,
             author=(author or "").strip() or None,
             semantic=semantic,
+            keyword=keyword,
         )
 
 

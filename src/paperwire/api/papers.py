@@ -99,11 +99,12 @@ def search(
     cat: str | None = Query(default=None, max_length=40, examples=["cs.LG"]),
     author: str | None = Query(default=None, max_length=200),
     semantic: bool = Query(default=True, description="false: keyword matches only."),
+    keyword: bool = Query(default=True, description="false: semantic matches only."),
 ) -> Response:
     """The same engine as the search page and `paperwire search`: papers with every word
     and papers close in meaning, fused (see `matchKind`). The total is in `X-Total-Count`."""
     options = SearchOptions.from_params(
-        sort, date_from, date_to, cat, author, semantic=semantic
+        sort, date_from, date_to, cat, author, semantic=semantic, keyword=keyword
     )
     results = core_of(request).search_papers(q, limit=limit, offset=p * limit, options=options)
     if results.jump_to:

@@ -41,6 +41,7 @@ class SearchServices:
     semantic: SemanticSearcher | None = None
     vocabulary: suggest.Vocabulary = field(default_factory=suggest.Vocabulary)
     fusion: str = "rrf"
+    keyword: bool = True  # False: semantic matches only
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,9 @@ def search(
     if not query.has_text:
         return _filter_only(connection, query, semantic=semantic, **base)
     nearest = _semantic_candidates(connection, query, semantic)
-    if sort is Sort.RELEVANCE:
+    if not services.keyword and semantic is not None:
+        ranking = _semantic_only(nearest, limit, offset, sort, connection)
+    elif sort is Sort.RELEVANCE:
         ranking = _by_relevance(connection, query, nearest, limit, offset, services.fusion)
     else:
         ranking = _by_order(connection, query, nearest, limit, offset, sort)
@@ -154,6 +157,21 @@ def _by_order(
     kinds = _kinds({pid for pid, _ in keyword.ranked} | matching, set(near_ids))
     total = keyword.total + len(semantic_only)
     return Ranking(page, total, keyword.total, kinds)
+
+
+def _semantic_only(
+    nearest: Nearest, limit: int, offset: int, sort: Sort, connection: Connection
+) -> Ranking:
+    ranked = nearest.ranked
+    if sort is not Sort.RELEVANCE and ranked:
+        order = connection.execute(
+            select(papers.c.id)
+            .where(papers.c.id.in_([pid for pid, _ in ranked]))
+            .order_by(*sort_columns(sort))
+        )
+        ranked = [(row.id, 0.0) for row in order]
+    kinds = {pid: MatchKind.SEMANTIC for pid, _ in ranked}
+    return Ranking(ranked[offset : offset + limit], len(ranked), 0, kinds)
 
 
 def _kinds(keyword_ids: set[int], semantic_ids: set[int]) -> dict[int, MatchKind]:
