@@ -114,7 +114,7 @@ def pool() -> None:
         with read_transaction(core.engine) as connection:
             for arxiv_id in ids:
                 paper = get_paper(connection, arxiv_id)
-                print(f"{arxiv_id} | {paper.title[:110]} | {paper.abstract[:160]}")
+                print(f"{arxiv_id} | {paper.title[:100]} | {paper.abstract[:90]}")
 
 
 def dcg(grades: list[int]) -> float:

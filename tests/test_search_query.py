@@ -15,7 +15,7 @@ def test_words_phrases_exclusions_and_fields():
     assert q.excluded == ["vision"]
     assert q.authors == ["Ada L"]
     assert q.categories == ["cs.LG"]
-    assert q.text == "heads task specific gradient calibration"
+    assert q.text == "task specific heads gradient calibration"  # as typed, for meaning
     assert q.has_constraints
 
 

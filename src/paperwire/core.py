@@ -28,6 +28,7 @@ from paperwire.ids import normalize_arxiv_id
 from paperwire.ingest import ImportReport, store_items
 from paperwire.models import (
     Paper,
+    PaperExtras,
     PaperFilter,
     PaperPage,
     SearchOptions,
@@ -38,7 +39,7 @@ from paperwire.models import (
 from paperwire.search import engine as search_engine
 from paperwire.search import keyword as keyword_index
 from paperwire.search.embedder import EmbedderSetupError, make_embedder
-from paperwire.search.indexing import EmbedReport, stored_concepts
+from paperwire.search.indexing import EmbedReport, embedding_facts
 from paperwire.search.query import apply_options, parse_query
 from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.service import (
@@ -303,22 +304,28 @@ class Paperwire:
 
     def similar_papers(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
         """Nearest papers by embedding, without the paper itself and exact duplicates."""
-        paper = self.get_paper(arxiv_id)
-        if self.semantic is None:
-            return []
-        ranked = self.semantic.like_paper(paper.id, limit + 6)
-        ranked = exclude_duplicates(self.engine, self.semantic.model, paper.id, ranked)[:limit]
-        with read_transaction(self.engine) as connection:
-            found = queries.papers_by_ids(connection, [pid for pid, _ in ranked])
-        return [SimilarPaper(found[pid], sim) for pid, sim in ranked if pid in found]
+        return self.paper_extras(self.get_paper(arxiv_id), similar=limit).similar
 
     def paper_concepts(self, arxiv_id: str) -> list[str]:
         """A paper's stored key concepts (empty until it has been embedded)."""
-        paper = self.get_paper(arxiv_id)
+        return self.paper_extras(self.get_paper(arxiv_id), similar=0).concepts
+
+    def paper_extras(self, paper: Paper, *, similar: int = 8) -> PaperExtras:
+        """A paper's concepts and its ``similar`` nearest papers, in two statements."""
         if self.semantic is None:
-            return []
+            return PaperExtras([], [])
+        ranked = self.semantic.like_paper(paper.id, similar + 6) if similar else []
         with read_transaction(self.engine) as connection:
-            return stored_concepts(connection, self.semantic.model, [paper.id]).get(paper.id, [])
+            ids = [paper.id, *(pid for pid, _ in ranked)]
+            stored = embedding_facts(connection, self.semantic.model, ids)
+            own = stored.get(paper.id)
+            kept = exclude_duplicates(paper.id, own.text_hash if own else None, ranked, stored)
+            kept = kept[:similar]
+            found = queries.papers_by_ids(connection, [pid for pid, _ in kept])
+        return PaperExtras(
+            concepts=own.concepts if own else [],
+            similar=[SimilarPaper(found[pid], sim) for pid, sim in kept if pid in found],
+        )
 
     def stats(self) -> StoreStats:
         with read_transaction(self.engine) as connection:

@@ -190,20 +190,27 @@ class SearchOptions:
 
     @classmethod
     def from_params(
-        cls, sort: Sort = Sort.RELEVANCE, date_from: str | None = None,
-        date_to: str | None = None, category: str | None = None, author: str | None = None,
+        cls, sort: Sort = Sort.RELEVANCE, date_from: str | date | None = None,
+        date_to: str | date | None = None, category: str | None = None,
+        author: str | None = None,
         *, semantic: bool = True, keyword: bool = True,
     ) -> SearchOptions:
         """From form or query-string values, where blank means unset."""
         return cls(
             sort=sort,
-            date_from=parse_day(date_from) if date_from else None,
-            date_to=parse_day(date_to) if date_to else None,
+            date_from=_day_or_none(date_from),
+            date_to=_day_or_none(date_to),
             category=(category or "").strip() or None,
             author=(author or "").strip() or None,
             semantic=semantic,
             keyword=keyword,
         )
+
+
+def _day_or_none(value: str | date | None) -> date | None:
+    if isinstance(value, date):
+        return value
+    return parse_day(value) if value else None
 
 
 class MatchKind(StrEnum):
@@ -242,6 +249,14 @@ class SearchResults:
 class SimilarPaper:
     paper: Paper
     similarity: float
+
+
+@dataclass(slots=True)
+class PaperExtras:
+    """What search adds to a paper's page."""
+
+    concepts: list[str]
+    similar: list[SimilarPaper]
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ document the responses in OpenAPI.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -92,10 +93,12 @@ def search(
     limit: int = Query(default=20, ge=1, le=100),
     p: int = Query(default=0, ge=0, le=10_000),
     sort: Sort = Query(default=Sort.RELEVANCE, description="relevance, newest or upvotes."),
-    date_from: str | None = Query(default=None, alias="from", description="Listed on or "
-                                  "after this day, `YYYY-MM-DD`.", examples=["2024-01-01"]),
-    date_to: str | None = Query(default=None, alias="to", description="Listed on or "
-                                "before this day, `YYYY-MM-DD`.", examples=["2024-12-31"]),
+    date_from: dt.date | None = Query(default=None, alias="from",
+                                      description="Listed on or after this day.",
+                                      examples=["2024-01-01"]),
+    date_to: dt.date | None = Query(default=None, alias="to",
+                                    description="Listed on or before this day.",
+                                    examples=["2024-12-31"]),
     cat: str | None = Query(default=None, max_length=40, examples=["cs.LG"]),
     author: str | None = Query(default=None, max_length=200),
     semantic: bool = Query(default=True, description="false: keyword matches only."),
@@ -120,7 +123,9 @@ def search(
     responses={404: {"model": ErrorBody, "description": "No such paper"}, **ERRORS},
 )
 def similar(
-    request: Request, arxiv_id: str, limit: int = Query(default=10, ge=1, le=50)
+    request: Request,
+    arxiv_id: Annotated[str, Path(pattern=ARXIV_ID_PATTERN, examples=["2604.26375"])],
+    limit: int = Query(default=10, ge=1, le=50),
 ) -> Response:
     """Nearest papers by embedding of title and abstract, most similar first; the paper
     itself and exact duplicates are left out. Empty until the paper has been embedded."""

@@ -174,12 +174,14 @@ def stored_concepts(connection: Connection, model: str, ids: list[int]) -> dict[
     return {row.paper_id: list(row.concepts) for row in rows}
 
 
-def stored_text_hashes(connection: Connection, model: str, ids: list[int]) -> dict[int, str]:
+def embedding_facts(connection: Connection, model: str, ids: list[int]) -> dict[int, Any]:
+    """(text_hash, concepts) rows of the papers that have been embedded."""
     if not ids:
         return {}
     rows = connection.execute(
-        select(paper_embeddings.c.paper_id, paper_embeddings.c.text_hash).where(
-            paper_embeddings.c.model == model, paper_embeddings.c.paper_id.in_(ids)
-        )
+        select(
+            paper_embeddings.c.paper_id, paper_embeddings.c.text_hash,
+            paper_embeddings.c.concepts,
+        ).where(paper_embeddings.c.model == model, paper_embeddings.c.paper_id.in_(ids))
     )
-    return {row.paper_id: row.text_hash for row in rows}
+    return {row.paper_id: row for row in rows}

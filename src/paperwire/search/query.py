@@ -34,6 +34,7 @@ class ParsedQuery:
     date_until: date | None = None  # listed before (exclusive)
     arxiv_id: str | None = None
     problems: list[str] = field(default_factory=list)  # parts ignored, and why
+    ordered: list[str] = field(default_factory=list)  # words and phrases as typed, in order
 
     @property
     def has_text(self) -> bool:
@@ -58,8 +59,9 @@ class ParsedQuery:
 
     @property
     def text(self) -> str:
-        """The free-text part (for semantic search): words and phrases, no operators."""
-        return " ".join([*self.terms, *(" ".join(p) for p in self.phrases)])
+        """The free-text part (for semantic search): words and phrases in the order typed,
+        without operators."""
+        return " ".join(self.ordered)
 
 
 def words(text: str) -> list[str]:
@@ -107,10 +109,12 @@ def _add_token(parsed: ParsedQuery, match: re.Match[str]) -> None:
             parsed.terms.append(tokens[0])
         else:
             parsed.phrases.append(tokens)
+        parsed.ordered.append(" ".join(tokens))
         if match.group("quoted") is not None:
             parsed.quoted.append(tokens)
     else:
         parsed.terms.append(tokens[0])
+        parsed.ordered.append(tokens[0])
 
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")

@@ -17,7 +17,6 @@ from paperwire.search.indexing import (
     count_pending,
     index_lock,
     pending_batch,
-    stored_text_hashes,
     sync_index,
     write_rows,
 )
@@ -89,16 +88,14 @@ class SearchIndexer:
 
 
 def exclude_duplicates(
-    engine: Engine, model: str, paper_id: int, ranked: list[tuple[int, float]]
+    paper_id: int, text_hash: str | None, ranked: list[tuple[int, float]],
+    stored: dict[int, Any],
 ) -> list[tuple[int, float]]:
     """Drop the paper itself and papers whose embedded text is identical to it."""
-    ids = [pid for pid, _ in ranked] + [paper_id]
-    with read_transaction(engine) as connection:
-        hashes = stored_text_hashes(connection, model, ids)
-    own = hashes.get(paper_id)
     return [
         (pid, sim) for pid, sim in ranked
-        if pid != paper_id and (own is None or hashes.get(pid) != own) and sim < 0.9999
+        if pid != paper_id and sim < 0.9999
+        and (text_hash is None or getattr(stored.get(pid), "text_hash", None) != text_hash)
     ]
 
 

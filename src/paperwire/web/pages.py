@@ -99,7 +99,8 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
     core = core_of(request)
     paper = core.get_paper(canonical)
+    extras = core.paper_extras(paper)
     return render(
         request, "paper.html", paper=paper, requested_version=version,
-        concepts=core.paper_concepts(canonical), similar=core.similar_papers(canonical, limit=8),
+        concepts=extras.concepts, similar=extras.similar,
     )
