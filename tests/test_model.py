@@ -68,7 +68,8 @@ def test_semantic_search_finds_bert_by_meaning(model_core):
     top = [hit.paper.arxiv_id for hit in results.hits[:5]]
     assert "1810.04805" in top
     bert = next(hit for hit in results.hits if hit.paper.arxiv_id == "1810.04805")
-    assert bert.similarity and bert.similarity > 0.4
+    assert bert.similarity is not None
+    assert bert.similarity > 0.4
 
 
 def test_concepts_of_known_abstracts(model_core):
