@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlencode
 
@@ -35,7 +36,7 @@ FEED_LIMIT = 100
 def conditional(request: Request, body: bytes, papers: list[Paper], fmt: FeedFormat) -> Response:
     """The feed, or 304 when the reader's ETag / Last-Modified still holds."""
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    modified = last_modified(papers)
+    modified = last_modified(papers).astimezone(UTC)  # PostgreSQL's tzinfo is not UTC's
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(modified, usegmt=True),
