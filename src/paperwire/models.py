@@ -200,11 +200,16 @@ class SearchOptions:
             sort=sort,
             date_from=_day_or_none(date_from),
             date_to=_day_or_none(date_to),
-            category=(category or "").strip() or None,
-            author=(author or "").strip() or None,
+            category=_clean(category),
+            author=_clean(author),
             semantic=semantic,
             keyword=keyword,
         )
+
+
+def _clean(value: str | None) -> str | None:
+    """Blank means unset; NUL characters (which PostgreSQL refuses) are dropped."""
+    return (value or "").replace("\x00", "").strip() or None
 
 
 def _day_or_none(value: str | date | None) -> date | None:

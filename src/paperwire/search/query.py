@@ -69,7 +69,7 @@ def words(text: str) -> list[str]:
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    text = raw.strip()[:MAX_QUERY_CHARS]
+    text = raw.replace("\x00", "").strip()[:MAX_QUERY_CHARS]  # PostgreSQL refuses NUL
     parsed = ParsedQuery(raw=text)
     single = text.split()
     if len(single) == 1:
