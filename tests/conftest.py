@@ -7,6 +7,7 @@ a fresh SQLite file, once on the PostgreSQL at 127.0.0.1:5432. Set
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import threading
@@ -41,13 +42,27 @@ NAMED_IDS = {
 }
 
 
+# Nothing in the tests may reach arXiv: sources point at a closed local port unless a
+# test starts its own fake arXiv server.
+OFFLINE_ENV = {
+    "PAPERWIRE_HARVEST_ENABLED": "false",
+    "PAPERWIRE_ARXIV_OAI_URL": "http://127.0.0.1:9/oai",
+    "PAPERWIRE_ARXIV_API_URL": "http://127.0.0.1:9/api/query",
+    "PAPERWIRE_ARXIV_RSS_URL": "http://127.0.0.1:9",
+}
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    os.environ.update(OFFLINE_ENV)
     if not SAMPLE.is_file():
         raise pytest.UsageError(f"the arXiv sample is missing: {SAMPLE} (set PAPERWIRE_SAMPLE)")
 
 
 def worker_id() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Names this test process's PostgreSQL databases: per checkout and per xdist worker,
+    so two checkouts testing at once on one machine never drop each other's databases."""
+    checkout = hashlib.blake2b(str(REPO).encode(), digest_size=3).hexdigest()
+    return f"{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 # -- PostgreSQL databases ---------------------------------------------------------------
