@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.core import Paperwire
 from paperwire.errors import PaperwireError
+from paperwire.harvest.status import HarvestStatus
 from paperwire.settings import Settings
 
 app = typer.Typer(
@@ -169,12 +170,35 @@ def search(
 @one_line_errors
 def stats() -> None:
     """What the store holds."""
-    numbers = open_core().stats()
+    core = open_core()
+    numbers = core.stats()
     out.print(f"store        {numbers.backend}, schema revision {numbers.revision}")
     out.print(f"papers       {numbers.papers:,} ({numbers.withdrawn:,} withdrawn)")
     out.print(f"listed days  {numbers.days:,}, from {numbers.first_day} to {numbers.last_day}")
     shown = ", ".join(f"{name} {count:,}" for name, count in numbers.categories)
     out.print(f"categories   {shown}")
+    for line in harvest_lines(core.harvest_status()):
+        out.print(line, highlight=False)
+
+
+def harvest_lines(status: HarvestStatus) -> list[str]:
+    """The last harvest, its counts and any error, for `paperwire stats`."""
+    run = status.running or status.last_run
+    if run is None:
+        return ["harvest      never run (`paperwire harvest`, or `paperwire serve` runs it daily)"]
+    counts = run.counts
+    lines = [
+        f"harvest      {'running since' if status.running else 'last'} {run.kind} {run.started_at:%Y-%m-%d %H:%M} UTC:"
+        f" {run.status}, {counts.added:,} added · {counts.updated:,} updated · {counts.unchanged:,} unchanged"
+        f" · {counts.quarantined:,} quarantined in {counts.pages:,} pages"
+    ]
+    if run.error:
+        lines.append(f"  error      {run.error}")
+    if status.last_success and status.last_success is not run:
+        lines.append(f"  last ok    {status.last_success.started_at:%Y-%m-%d %H:%M} UTC")
+    if status.next_run:
+        lines.append(f"  next run   {status.next_run:%Y-%m-%d %H:%M} UTC")
+    return lines
 
 
 @app.command()

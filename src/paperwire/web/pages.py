@@ -52,7 +52,10 @@ def daily(
         offset=page_number(p) * size,
     )
     page = core.list_papers(paper_filter)
-    return render(request, "daily.html", page=page, category=category, p=p)
+    announcement = None
+    if page.total == 0 and page.window is not None and page.window.period is Period.DAY:
+        announcement = core.announcement_status(page.window.start)
+    return render(request, "daily.html", page=page, category=category, p=p, announcement=announcement)
 
 
 @router.get("/papers", response_class=HTMLResponse)
