@@ -100,15 +100,27 @@ def window_from(
     return None
 
 
+class SortOrder(StrEnum):
+    UPVOTES = "upvotes"  # most upvoted first, then announcement order (Daily Papers)
+    TRENDING = "trending"  # time-decayed upvotes of the last day/week/month (ranking.py)
+
+
 @dataclass(frozen=True, slots=True)
 class PaperFilter:
-    """What a list surface asks for. ``window`` None means the latest day with papers."""
+    """What a list surface asks for. ``window`` None means the latest day with papers.
+
+    With ``sort=TRENDING`` the window is ignored: ``period`` picks how far back
+    votes count (a day, 7 days or 30 days before ``now``).
+    """
 
     window: DateWindow | None = None
     period: Period = Period.DAY  # the span around the latest day, when window is None
     category: str | None = None
     limit: int = 50
     offset: int = 0
+    sort: SortOrder = SortOrder.UPVOTES
+    viewer_id: int | None = None  # mark the papers this user has upvoted
+    now: int | None = None  # epoch seconds for trending; None: the current time
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= 500:
@@ -141,6 +153,11 @@ class Paper:
     license: str | None = None
     submitter: str | None = None
     versions: list[tuple[int, datetime]] = field(default_factory=list)
+    num_comments: int = 0
+    voted: bool = False  # by the viewer the filter named
+    submitted_by: str | None = None  # user name of who submitted it, if anyone did
+    submitted_by_name: str | None = None  # their display name
+    trending_score: float | None = None
 
     @property
     def abs_url(self) -> str:
