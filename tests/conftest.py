@@ -90,7 +90,7 @@ def postgres_url() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_core(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paperwire]:
-    core = Paperwire(Settings(data_dir=tmp_path_factory.mktemp("pg"), database_url=postgres_url))
+    core = Paperwire(make_settings(tmp_path_factory.mktemp("pg"), database_url=postgres_url))
     core.migrate()
     yield core
     core.close()
@@ -99,7 +99,11 @@ def postgres_core(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -
 # -- stores -------------------------------------------------------------------------
 
 
+TEST_SECRET = "test-secret-key-for-paperwire-tests-only-0123456789"
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    overrides.setdefault("secret_key", TEST_SECRET)
     return Settings(data_dir=data_dir, **overrides)
 
 

@@ -18,7 +18,7 @@ from paperwire.api.schemas import DailyPaperItem, DateParam, ErrorBody, HFPaper,
 from paperwire.api.shapes import daily_item, hf_paper, search_item
 from paperwire.core import Paperwire
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, window_from
+from paperwire.models import PaperFilter, Period, SortOrder, window_from
 
 router = APIRouter(prefix="/api", tags=["papers"])
 # An arXiv id as a path parameter: new style or old style, with an optional version.
@@ -52,14 +52,27 @@ def daily_papers(
     category: str | None = Query(default=None, max_length=40, examples=["cs.CL"]),
     limit: int = Query(default=50, ge=1, le=100),
     p: int = Query(default=0, ge=0, le=10_000, description="0-based page."),
+    sort: SortOrder = Query(
+        default=SortOrder.UPVOTES,
+        description="`upvotes` (the day's list) or `trending` (time-decayed upvotes;"
+        " date/week/month are then ignored and `period` picks the horizon).",
+    ),
+    period: Period = Query(
+        default=Period.DAY, description="Trending horizon: `day`, `week` or `month`."
+    ),
 ) -> Response:
     """Most upvoted first, then announcement order. Without date/week/month: the
-    latest day that has papers. The next page, if any, is in a `Link: rel="next"` header."""
+    latest day that has papers. With `sort=trending`: the trending ranking, the same
+    function as the `/trending` page. The next page, if any, is in a `Link: rel="next"`
+    header."""
+    trending = sort is SortOrder.TRENDING
     paper_filter = PaperFilter(
-        window=window_from(date, week, month),
+        window=None if trending else window_from(date, week, month),
+        period=period,
         category=category or None,
         limit=limit,
         offset=p * limit,
+        sort=sort,
     )
     page = core_of(request).list_papers(paper_filter)
     headers = {}

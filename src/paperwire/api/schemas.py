@@ -68,6 +68,10 @@ class DailyPaperItem(BaseModel):
     summary: str
     numComments: int
     isAuthorParticipating: bool
+    submittedBy: str | None = Field(default=None, description="User name of the submitter.")
+    trendingScore: float | None = Field(
+        default=None, description="With sort=trending: the time-decayed upvote score."
+    )
 
 
 class SearchItem(BaseModel):

@@ -169,6 +169,8 @@ announcement_days = Table(
     Column("papers", Integer, nullable=False, default=0),
     Column("categories", Text, nullable=False),
     Column("fetched_at", DateTime(timezone=True), nullable=False),
+)
+
 
 # == community (issue 5): accounts, sessions, votes, comments, collections, mail ==========
 # Times are epoch seconds (BigInteger) where SQL does arithmetic on them (trending,

@@ -56,7 +56,15 @@ class OutgoingMail:
         message["Message-ID"] = make_msgid(domain=clean_header(domain))
         for name, value in self.headers.items():
             message[clean_header(name, limit=60)] = clean_header(value, limit=900)
-        message.set_content(self.text)
+        message.set_content(self.text, cte=_transfer_encoding(self.text))
         if self.html is not None:
-            message.add_alternative(self.html, subtype="html")
+            message.add_alternative(self.html, subtype="html", cte=_transfer_encoding(self.html))
         return message
+
+
+def _transfer_encoding(body: str) -> str:
+    """Readable 7bit/8bit while every line fits SMTP's 998 octets, else quoted-printable."""
+    longest = max((len(line.encode()) for line in body.splitlines()), default=0)
+    if longest > 998:
+        return "quoted-printable"
+    return "7bit" if body.isascii() else "8bit"

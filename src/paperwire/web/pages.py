@@ -13,6 +13,7 @@ from paperwire.ids import parse_arxiv_id
 from paperwire.models import PaperFilter, Period, window_from
 from paperwire.search.highlight import highlight, highlight_pattern, window_around_match
 from paperwire.search.query import parse_query
+from paperwire.web.viewer import viewer
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,12 +45,14 @@ def daily(
 ) -> Response:
     core = core_of(request)
     size = core.settings.page_size
+    user = viewer(request)
     paper_filter = PaperFilter(
         window=window_from(date, week, month),
         period=period,
         category=category or None,
         limit=size,
         offset=page_number(p) * size,
+        viewer_id=user.id if user else None,
     )
     page = core.list_papers(paper_filter)
     announcement = None
@@ -84,5 +87,11 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
     canonical, version = parse_arxiv_id(arxiv_id)
     if canonical != arxiv_id:
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
-    paper = core_of(request).get_paper(canonical)
-    return render(request, "paper.html", paper=paper, requested_version=version)
+    core, user = core_of(request), viewer(request)
+    paper = core.get_paper(canonical, viewer_id=user.id if user else None)
+    return render(
+        request, "paper.html", paper=paper, requested_version=version,
+        thread=core.paper_comments(paper.id, user),
+        my_collections=core.collections_of(user) if user else [],
+        submitted=request.query_params.get("submitted") == "1",
+    )
