@@ -249,3 +249,12 @@ def live_server(core: Paperwire) -> Iterator[LiveServer]:
     """A real HTTP server over a fresh store."""
     with LiveServer(create_app(core=core)) as server:
         yield server
+
+
+# == community (issue 5) ================================================================
+
+
+@pytest.fixture
+def app(core: Paperwire):  # type: ignore[no-untyped-def]
+    """The web app over a fresh store (rate limits as configured)."""
+    return create_app(core=core)

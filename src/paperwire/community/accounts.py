@@ -77,6 +77,8 @@ def create_user(
     role: Role = Role.USER,
 ) -> User:
     address = parse_address(email)
+    if find_user(connection, email=address):
+        raise InvalidInput(f"there is already an account for {address}")
     handle = check_username(username) if username else _free_username(connection)
     if find_user(connection, username=handle):
         raise InvalidInput(f"the user name {handle} is taken")
