@@ -89,5 +89,5 @@ def docs(request: Request) -> HTMLResponse:
     """Swagger UI, its inline script carrying this response's CSP nonce."""
     page = get_swagger_ui_html(openapi_url="/openapi.json", title="paperwire API")
     nonce = request.state.csp_nonce
-    body = page.body.decode().replace("<script>", f'<script nonce="{nonce}">')
+    body = page.body.decode().replace("<script", f'<script nonce="{nonce}"')
     return HTMLResponse(body)
