@@ -61,7 +61,8 @@ class Browser:
     def __init__(self, app: object, core: Paperwire, email: str | None = None) -> None:
         self.client = TestClient(app, base_url=BASE)
         if email:
-            self.client.cookies.set(SESSION_COOKIE, session_for(core, email), domain="testserver.local")
+            session = session_for(core, email)
+            self.client.cookies.set(SESSION_COOKIE, session, domain="testserver.local")
         self.token = csrf_of(self.client)
 
     def get(self, url: str, **kwargs: object):  # type: ignore[no-untyped-def]

@@ -7,10 +7,10 @@ import statistics
 import time
 
 import pytest
-from community_helpers import BASE, Browser, make_user, session_for, token_from_mail
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from community_helpers import BASE, Browser, make_user, session_for, token_from_mail
 from paperwire.community.models import Role
 from paperwire.errors import InvalidInput, InvalidSignInLink
 from paperwire.web.viewer import SESSION_COOKIE
@@ -30,7 +30,9 @@ def test_token_is_stored_hashed(core):
     token = token_from_mail(core.request_sign_in("ada@example.org").text)
     with core.engine.connect() as connection:
         stored = connection.execute(text("SELECT token_hash FROM login_tokens")).scalars().all()
-    assert stored and token not in stored and all(len(value) == 64 for value in stored)
+    assert stored
+    assert token not in stored
+    assert all(len(value) == 64 for value in stored)
     session = core.sign_in(token).session_token
     with core.engine.connect() as connection:
         sessions = connection.execute(text("SELECT token_hash FROM user_sessions")).scalars()
@@ -105,7 +107,8 @@ def test_web_sign_in_issues_a_fresh_session_and_sign_out_kills_it(core, app):
         message = connection.execute(text("SELECT message FROM outbox")).scalar_one()
     token = token_from_mail(message)
     page = client.get(f"/signin/verify?token={token}")
-    assert page.status_code == 200 and 'id="confirm-signin"' in page.text
+    assert page.status_code == 200
+    assert 'id="confirm-signin"' in page.text
     with core.engine.connect() as connection:  # GET did not use the link
         assert connection.execute(text("SELECT used_at FROM login_tokens")).scalar() is None
     done = client.post("/signin/verify", data={"token": token, "csrf_token": browser.token},
@@ -131,16 +134,19 @@ def test_second_sign_in_replaces_the_session(core, app):
     browser.post("/signin/verify", {"token": token})
     new = browser.client.cookies.get(SESSION_COOKIE)
     assert new != old
-    assert core.session_user(old) is None and core.session_user(new) is not None
+    assert core.session_user(old) is None
+    assert core.session_user(new) is not None
 
 
 def test_profile_and_account_page(core, app):
     make_user(core, "ada@example.org", username="ada")
     browser = Browser(app, core, "ada@example.org")
     saved = browser.post("/account", {"display_name": "Ada L.", "username": "ada-l"})
-    assert saved.status_code == 303 and saved.headers["location"] == "/u/ada-l"
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/u/ada-l"
     page = browser.get("/u/ada-l")
-    assert page.status_code == 200 and "Ada L." in page.text
+    assert page.status_code == 200
+    assert "Ada L." in page.text
     assert browser.get("/u/nobody").status_code == 404
 
 

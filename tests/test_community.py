@@ -6,9 +6,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from community_helpers import Browser, make_paper, make_user
 from sqlalchemy import text
 
+from community_helpers import Browser, make_paper, make_user
 from paperwire.community.models import Role
 from paperwire.errors import (
     InvalidArxivId,
