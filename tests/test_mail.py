@@ -8,9 +8,9 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
+
 from community_helpers import Browser, make_user, token_from_mail
 from conftest import free_port
-
 from paperwire.community.models import Role
 from paperwire.errors import InvalidInput
 from paperwire.mail.message import OutgoingMail
@@ -20,7 +20,7 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
         return "250 OK"
 

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from community_helpers import make_paper
-from conftest import BACKENDS, make_settings
 from sqlalchemy import insert, text
 
+from community_helpers import make_paper
+from conftest import BACKENDS, make_settings
 from paperwire.community.models import Role, User
 from paperwire.core import Paperwire
 from paperwire.db.tables import users
