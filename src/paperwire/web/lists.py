@@ -12,6 +12,7 @@ from paperwire.web.viewer import core_of, see_other, signed_in, viewer
 router = APIRouter(include_in_schema=False)
 NAME = Form(default="", max_length=500)
 TEXT = Form(default="", max_length=5000)
+NOTE = Form(default="", max_length=5000)  # one Form object per parameter of a route
 PAPER = Form(default="", max_length=200)
 
 
@@ -28,7 +29,7 @@ def mine(request: Request) -> Response:
 @router.post("/collections")
 def create(request: Request, name: str = NAME, description: str = TEXT,
            public: str = Form(default=""), arxiv_id: str = PAPER,
-           note: str = TEXT) -> Response:
+           note: str = NOTE) -> Response:
     """Create a collection; with ``arxiv_id``, save that paper into it at once."""
     user = signed_in(request)
     core = core_of(request)
@@ -63,7 +64,7 @@ def delete(request: Request, collection_id: int) -> Response:
 
 
 @router.post("/collections/{collection_id}/items")
-def save(request: Request, collection_id: int, arxiv_id: str = PAPER, note: str = TEXT,
+def save(request: Request, collection_id: int, arxiv_id: str = PAPER, note: str = NOTE,
          next: str = Form(default="", max_length=2000)) -> Response:
     core_of(request).save_paper(signed_in(request), collection_id, arxiv_id, note=note)
     return see_other(safe_next(next) if next else f"/collections/{collection_id}")
