@@ -121,9 +121,11 @@ def core(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
         yield instance
         instance.close()
         return
-    instance = request.getfixturevalue("postgres_core")
-    truncate_all(instance)
-    yield instance
+    shared = request.getfixturevalue("postgres_core")
+    truncate_all(shared)
+    # A fresh core object (own settings, mailer, fetcher, clock) over the shared engine,
+    # so what one test changes on its core does not leak into the next.
+    yield Paperwire(shared.settings.model_copy(), engine=shared.engine)
 
 
 @pytest.fixture

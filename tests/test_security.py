@@ -170,7 +170,7 @@ def checksum(core) -> str:
     digest = hashlib.sha256()
     with core.engine.connect() as connection:
         for table in metadata.sorted_tables:
-            rows = connection.execute(select(table).order_by(*table.columns)).all()
+            rows = connection.execute(select(table)).all()
             digest.update(f"{table.name}:{sorted(map(repr, rows))}".encode())
     return digest.hexdigest()
 
