@@ -35,7 +35,7 @@ def _insert_vote(connection: Connection, user_id: int, paper_id: int, now: int) 
     return connection.execute(statement).first() is not None
 
 
-def _delete_vote(connection: Connection, user_id: int, paper_id: int) -> bool:
+def _delete_vote(connection: Connection, user_id: int, paper_id: int, _now: int = 0) -> bool:
     statement = (
         delete(votes)
         .where(and_(votes.c.user_id == user_id, votes.c.paper_id == paper_id))
@@ -62,14 +62,10 @@ def set_vote(
 ) -> VoteState:
     """Make the user's vote on the paper ``up`` (or not); idempotent."""
     paper_id = paper_id_of(connection, arxiv_id)
-    if up:
-        changed = _insert_vote(connection, user_id, paper_id, now)
-    else:
-        changed = _delete_vote(connection, user_id, paper_id)
-    count = _bump(connection, paper_id, 1 if up else -1) if changed else _count(
-        connection, paper_id
-    )
-    return VoteState(arxiv_id, up, count)
+    change = _insert_vote if up else _delete_vote
+    if change(connection, user_id, paper_id, now):
+        return VoteState(arxiv_id, up, _bump(connection, paper_id, 1 if up else -1))
+    return VoteState(arxiv_id, up, _count(connection, paper_id))
 
 
 def toggle_vote(connection: Connection, *, user_id: int, arxiv_id: str, now: int) -> VoteState:
