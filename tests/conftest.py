@@ -262,24 +262,6 @@ def app(core: Paperwire):  # type: ignore[no-untyped-def]
     return create_app(core=core)
 
 
-CHROMIUM = os.environ.get("PAPERWIRE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
-    """Real headless Chromium (Debian's /usr/bin/chromium), driven by Playwright."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def screenshot_on_failure(page: object, name: str) -> None:
     """Keep a screenshot of a failed browser test in test-artifacts/."""
     folder = REPO / "test-artifacts"

@@ -280,3 +280,10 @@ def test_default_secret_is_refused_outside_dev_mode(tmp_path):
     with pytest.raises(InsecureSettings):
         create_app(Settings(data_dir=tmp_path))
     create_app(Settings(data_dir=tmp_path, dev_mode=True))
+
+
+def test_methods_no_route_takes_are_405_not_403(core, app):
+    browser = Browser(app, core)
+    assert browser.client.put("/api/daily_papers").status_code == 405
+    assert browser.client.delete("/trending").status_code == 405
+    assert browser.client.post("/papers/2401.00001/upvote").status_code == 403

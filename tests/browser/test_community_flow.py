@@ -29,13 +29,13 @@ def latest_mail(core) -> str:  # type: ignore[no-untyped-def]
             text("SELECT message FROM outbox ORDER BY id DESC")).scalars().first()
 
 
-def test_sign_in_upvote_comment_save_submit_sign_out(core, live_server, chromium):
+def test_sign_in_upvote_comment_save_submit_sign_out(core, live_server, browser):
     paper = make_paper(core, "2401.40001", title="A paper worth reading")
     core.fetcher = FakeFetcher()
     blocked: list[str] = []
     server = live_server
     if True:
-        context = chromium.new_context()
+        context = browser.new_context()
         page = context.new_page()
         page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text
                 else None)

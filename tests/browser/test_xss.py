@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from xss_corpus import corpus
 
+from browser.xss_corpus import corpus
 from community_helpers import make_paper, make_user
 from conftest import screenshot_on_failure
 from paperwire.errors import InvalidInput
@@ -66,7 +66,7 @@ def seed(core) -> list[str]:  # type: ignore[no-untyped-def]
     return [f"2401.{50000 + index}" for index in range(len(strings))]
 
 
-def test_hostile_strings_never_run(core, live_server, chromium):
+def test_hostile_strings_never_run(core, live_server, browser):
     ids = seed(core)
     pages = ["/", "/trending?period=week", "/papers?q=alert", "/api/daily_papers"]
     # Every string shows on "/" (title, abstract, authors) and on the profiles (comments,
@@ -74,7 +74,7 @@ def test_hostile_strings_never_run(core, live_server, chromium):
     pages += [f"/papers/{arxiv_id}" for arxiv_id in ids[::3]]
     pages += [f"/u/evil-{n}" for n in range(8)]
     pages += [f"/collections/{n}" for n in range(1, len(ids) + 1, 4)]
-    context = chromium.new_context(bypass_csp=True, java_script_enabled=True)
+    context = browser.new_context(bypass_csp=True, java_script_enabled=True)
     context.add_init_script(SPY)
     page = context.new_page()
     dialogs: list[str] = []

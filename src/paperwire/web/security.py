@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.routing import Match
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -107,6 +108,8 @@ class SecurityMiddleware:
     def _csrf_rejected(self, scope: Scope, body: bytes, cookie: str, fresh: bool) -> bool:
         if scope["method"] not in UNSAFE or scope["path"] in CSRF_EXEMPT:
             return False
+        if not _has_route(scope):  # the router answers 404/405 and changes nothing
+            return False
         return fresh or not self._csrf_ok(scope, body, cookie)
 
     def _csrf_ok(self, scope: Scope, body: bytes, cookie: str) -> bool:
@@ -138,6 +141,15 @@ class SecurityMiddleware:
     async def _error(self, scope: Scope, send: Send, status: int, message: str) -> None:
         response = self.render_error(Request(scope), status, message)
         await response(scope, _empty_receive, send)
+
+
+def _has_route(scope: Scope) -> bool:
+    """Whether a route takes this method at this path."""
+    app = scope.get("app")
+    routes = getattr(getattr(app, "router", None), "routes", None)
+    if routes is None:
+        return True
+    return any(route.matches(scope)[0] is Match.FULL for route in routes)
 
 
 def _declared_length(scope: Scope) -> bool:
