@@ -11,6 +11,9 @@ ARGS   ?=
 
 ## Set up everything, migrate the store and serve http://$(HOST):$(PORT)
 run: install
+	@if [ -z "$$PAPERWIRE_SECRET_KEY" ]; then \
+	  echo "PAPERWIRE_SECRET_KEY is unset: serving in dev mode (sign-in links print here)"; \
+	  export PAPERWIRE_DEV_MODE=true; fi; \
 	$(BIN)/paperwire serve --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite (SQLite and PostgreSQL, real Chromium)

@@ -85,16 +85,16 @@ def test_signin_answers_the_same_for_known_and_unknown(core, app):
     core.settings.rate_limit_signin_address = "1000/minute"
     make_user(core, "known@example.org")
     browser = Browser(app, core)
-    known = [_signin_page(browser.client, browser.token, "known@example.org") for _ in range(15)]
-    unknown = [
-        _signin_page(browser.client, browser.token, f"new{n}@example.org") for n in range(15)
-    ]
+    known, unknown = [], []
+    for n in range(25):  # interleaved, so load on the machine hits both alike
+        known.append(_signin_page(browser.client, browser.token, "known@example.org"))
+        unknown.append(_signin_page(browser.client, browser.token, f"new{n}@example.org"))
     assert {(s, b) for s, b, _ in known} == {(s, b) for s, b, _ in unknown}
     assert known[0][0] == 200
     median_known = statistics.median(t for *_, t in known)
     median_unknown = statistics.median(t for *_, t in unknown)
     # Mail goes out after the answer, so both answers cost the same work.
-    assert abs(median_known - median_unknown) < max(0.02, 0.5 * median_known)
+    assert abs(median_known - median_unknown) < max(0.05, 0.5 * median_known)
 
 
 def test_web_sign_in_issues_a_fresh_session_and_sign_out_kills_it(core, app):

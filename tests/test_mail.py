@@ -88,3 +88,20 @@ def test_one_plain_address_only(address):
 def test_long_lines_are_encoded(core):
     message = OutgoingMail(to="ada@example.org", subject="s", text="y" * 2000).build("p@x.org")
     assert all(len(line) <= 998 for line in message.as_bytes().splitlines())
+
+
+def test_smtp_delivery_from_inside_an_event_loop(core, smtp_sink):
+    import asyncio
+
+    from paperwire.mail.transport import SmtpTransport
+
+    sink, port = smtp_sink
+    core.settings.smtp_host, core.settings.smtp_port = "127.0.0.1", port
+    core.settings.smtp_security = "none"
+    message = OutgoingMail(to="ada@example.org", subject="s", text="x").build("p@x.org")
+
+    async def inside() -> None:
+        SmtpTransport(core.settings).deliver(message, kind="test")
+
+    asyncio.run(inside())
+    assert len(sink.messages) == 1

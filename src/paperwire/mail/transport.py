@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -47,7 +48,13 @@ class SmtpTransport:
         self.settings = settings
 
     def deliver(self, message: EmailMessage, *, kind: str) -> None:
-        asyncio.run(self.deliver_async(message))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: a worker thread, no loop
+            asyncio.run(self.deliver_async(message))
+            return
+        with ThreadPoolExecutor(max_workers=1) as pool:  # called from inside a loop
+            pool.submit(asyncio.run, self.deliver_async(message)).result()
 
     async def deliver_async(self, message: EmailMessage) -> None:
         import aiosmtplib
