@@ -9,16 +9,16 @@ import pytest
 from sqlalchemy import text
 
 from community_helpers import Browser, make_paper, make_user
+from harvest.conftest import point_at
+from harvest.fake_arxiv import FakeArxiv
 from paperwire.community.models import Role
 from paperwire.errors import (
     InvalidArxivId,
     NotFound,
-    PaperNotFound,
     PermissionDenied,
     SubmissionRefused,
 )
 from paperwire.models import DateWindow, PaperFilter, Period, SortOrder
-from paperwire.records import PaperRecord, Version
 
 
 def recount(core) -> dict[str, tuple[int, int]]:
@@ -161,38 +161,54 @@ def test_submit_refuses_duplicates_and_old_papers(core):
         core.submit_paper(ada, old)
     with pytest.raises(InvalidArxivId):
         core.submit_paper(ada, "not an id")
-    with pytest.raises(SubmissionRefused, match="not in this store"):
-        core.submit_paper(ada, "2401.09999")
     assert core.get_paper(fresh).submitted_by == ada.username
 
 
-class FakeFetcher:
-    """The arXiv API at the edge: records for the ids it knows."""
-
-    def __init__(self, *records: PaperRecord) -> None:
-        self.records = {r.arxiv_id: r for r in records}
-        self.asked: list[str] = []
-
-    def fetch(self, arxiv_ids):  # type: ignore[no-untyped-def]
-        self.asked.extend(arxiv_ids)
-        return [self.records[i] for i in arxiv_ids if i in self.records]
-
-
-def test_submit_fetches_a_missing_paper_onto_todays_list(core):
-    published = datetime.now(UTC) - timedelta(days=3)
-    core.fetcher = FakeFetcher(
-        PaperRecord(arxiv_id="2401.07777", title="Fetched", versions=[Version(1, published)]),
-        PaperRecord(arxiv_id="2401.07778", title="Too old",
-                    versions=[Version(1, published - timedelta(days=30))]),
+def api_feed(*entries: tuple[str, str, datetime]) -> bytes:
+    """An arXiv API answer (Atom) for (id, title, first published) entries."""
+    body = "".join(
+        f"""<entry><id>http://arxiv.org/abs/{arxiv_id}v1</id>
+        <updated>{published:%Y-%m-%dT%H:%M:%SZ}</updated>
+        <published>{published:%Y-%m-%dT%H:%M:%SZ}</published>
+        <title>{title}</title><summary>An abstract.</summary>
+        <author><name>Grace Hopper</name></author>
+        <arxiv:primary_category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
+        <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/></entry>"""
+        for arxiv_id, title, published in entries
     )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"'
+        ' xmlns:arxiv="http://arxiv.org/schemas/atom"><title>ArXiv Query</title>'
+        f"<id>http://arxiv.org/api/x</id><updated>2026-02-03T00:00:00Z</updated>{body}</feed>"
+    ).encode()
+
+
+@pytest.fixture
+def arxiv_core(core):  # type: ignore[no-untyped-def]
+    """The core fetching from the harvest layer's fake arXiv (a real local HTTP server)."""
+    fake = FakeArxiv().start()
+    point_at(core, fake)
+    yield core, fake
+    fake.stop()
+
+
+def test_submit_fetches_a_missing_paper_onto_todays_list(arxiv_core):
+    core, fake = arxiv_core
+    published = datetime.now(UTC) - timedelta(days=3)
     ada = make_user(core, "ada@example.org")
-    assert core.submit_paper(ada, "2401.07777").fetched is True
+    fake.api_body = api_feed(("2401.07777", "Fetched", published))
+    assert core.submit_paper(ada, "https://arxiv.org/abs/2401.07777v1").fetched is True
+    request = next(r for r in fake.requests if r.path == "/api/query")
+    assert request.params["id_list"] == "2401.07777"
     paper = core.get_paper("2401.07777")
+    assert paper.title == "Fetched"
     assert paper.announced_on == datetime.now(UTC).date()
     assert paper.submitted_by_name == ada.display_name
+    fake.api_body = api_feed(("2401.07778", "Too old", published - timedelta(days=30)))
     with pytest.raises(SubmissionRefused, match="last 14 days"):
         core.submit_paper(ada, "2401.07778")
+    with pytest.raises(SubmissionRefused, match="already been submitted"):
+        core.submit_paper(ada, "2401.07777")
+    fake.api_body = api_feed()
     with pytest.raises(SubmissionRefused, match="arXiv has no paper"):
         core.submit_paper(ada, "2401.07779")
-    with pytest.raises(PaperNotFound):  # a refused paper is not stored
-        core.get_paper("2401.07778")

@@ -14,7 +14,6 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect
 
 from paperwire.community.service import CommunityCore
-from paperwire.community.submit import NoFetcher, PaperFetcher
 from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
 from paperwire.db.session import read_transaction, write_transaction
@@ -59,13 +58,11 @@ class Paperwire(CommunityCore):
         engine: Engine | None = None,
         *,
         mail_transport: Transport | None = None,
-        fetcher: PaperFetcher | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings)
         self.harvest_env = HarvestEnv()  # the network, clock and sleep harvests use
         self.mailer = Mailer(settings, self.engine, mail_transport)
-        self.fetcher = fetcher or NoFetcher()
 
     # -- the store -----------------------------------------------------------------
 

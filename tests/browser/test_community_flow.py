@@ -10,17 +10,12 @@ from sqlalchemy import text
 
 from community_helpers import make_paper, token_from_mail
 from conftest import screenshot_on_failure
-from paperwire.records import PaperRecord, Version
+from harvest.conftest import point_at
+from harvest.fake_arxiv import FakeArxiv
 from paperwire.web.viewer import SESSION_COOKIE
+from test_community import api_feed
 
 pytestmark = pytest.mark.browser
-
-
-class FakeFetcher:
-    def fetch(self, arxiv_ids):  # type: ignore[no-untyped-def]
-        published = datetime.now(UTC) - timedelta(days=2)
-        return [PaperRecord(arxiv_id=i, title=f"Submitted {i}", authors=["Grace Hopper"],
-                            versions=[Version(1, published)]) for i in arxiv_ids]
 
 
 def latest_mail(core) -> str:  # type: ignore[no-untyped-def]
@@ -31,7 +26,10 @@ def latest_mail(core) -> str:  # type: ignore[no-untyped-def]
 
 def test_sign_in_upvote_comment_save_submit_sign_out(core, live_server, browser):
     paper = make_paper(core, "2401.40001", title="A paper worth reading")
-    core.fetcher = FakeFetcher()
+    fake = FakeArxiv().start()
+    point_at(core, fake)
+    fake.api_body = api_feed(("2401.40002", "Submitted 2401.40002",
+                              datetime.now(UTC) - timedelta(days=2)))
     blocked: list[str] = []
     server = live_server
     if True:
@@ -85,3 +83,4 @@ def test_sign_in_upvote_comment_save_submit_sign_out(core, live_server, browser)
             raise
         finally:
             context.close()
+            fake.stop()

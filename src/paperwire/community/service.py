@@ -4,7 +4,7 @@ each one is one transaction, and surfaces call nothing else."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -26,8 +26,8 @@ from paperwire.community.models import (
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.db.tables import outbox, papers
 from paperwire.db.tables import votes as votes_table
-from paperwire.db.upsert import upsert_papers
-from paperwire.errors import NotFound, PermissionDenied
+from paperwire.errors import NotFound, PermissionDenied, SubmissionRefused
+from paperwire.harvest.jobs import HarvestReport
 from paperwire.ids import normalize_arxiv_id
 from paperwire.mail.mailer import Mailer
 from paperwire.mail.message import OutgoingMail
@@ -35,10 +35,12 @@ from paperwire.settings import Settings
 
 
 class CommunityCore:
+    """Mixed into ``Paperwire``; ``add_papers`` (the arXiv API) comes from the harvest half."""
+
     settings: Settings
     engine: Engine
     mailer: Mailer
-    fetcher: submit.PaperFetcher
+    add_papers: Callable[[Iterable[str]], HarvestReport]  # Paperwire's: the arXiv API
     clock: Callable[[], float] = time.time
 
     def now(self) -> int:
@@ -246,14 +248,15 @@ class CommunityCore:
                     connection, paper_id=stored[0], arxiv_id=arxiv_id, user=user, now=now
                 )
                 return Submission(arxiv_id, fetched=False)
-        record = submit.fetched_record(self.fetcher, arxiv_id, today)  # outside a transaction
-        published = record.versions[0].created if record.versions else None
-        submit.check_window(arxiv_id, published, today=today, window_days=window)
+        report = self.add_papers([arxiv_id])  # the arXiv API, outside any transaction
         with write_transaction(self.engine) as connection:
-            upsert_papers(connection, [record])
-            paper_id, _ = submit.stored_paper(connection, arxiv_id) or (0, None)
+            stored = submit.stored_paper(connection, arxiv_id)
+            if stored is None or arxiv_id in report.missing:
+                raise SubmissionRefused(f"arXiv has no paper {arxiv_id}")
+            submit.check_window(arxiv_id, stored[1], today=today, window_days=window)
+            submit.list_today(connection, stored[0], today)
             submit.record_submission(
-                connection, paper_id=paper_id, arxiv_id=arxiv_id, user=user, now=now
+                connection, paper_id=stored[0], arxiv_id=arxiv_id, user=user, now=now
             )
         return Submission(arxiv_id, fetched=True)
 

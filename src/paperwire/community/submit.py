@@ -1,42 +1,24 @@
 """Submitting a paper: a signed-in user names an arXiv id; paperwire stores it if it
-must (fetched through the arXiv API by the harvest layer) and lists it with
-"submitted by".
+must (fetched through the arXiv API by ``Paperwire.add_papers``, the harvest
+layer) and lists it with "submitted by".
 
 A paper fetched for a submission is listed on the day it was submitted. One
 already stored keeps its listing day and gains the "submitted by" line. Each
 paper can be submitted once (the key of ``submissions``), and only while its
-first version is younger than ``submission_window_days``.
+first version is younger than ``submission_window_days`` (a paper fetched and
+then refused as too old stays stored, listed on its own announcement day).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.community.models import User
 from paperwire.db.tables import papers, submissions, users
 from paperwire.errors import SubmissionRefused
-from paperwire.records import PaperRecord
-
-
-class PaperFetcher(Protocol):
-    """Fetches papers by canonical arXiv id (the arXiv API client implements this)."""
-
-    def fetch(self, arxiv_ids: Sequence[str]) -> list[PaperRecord]: ...
-
-
-class NoFetcher:
-    """Used until a fetcher is configured: only stored papers can be submitted."""
-
-    def fetch(self, arxiv_ids: Sequence[str]) -> list[PaperRecord]:
-        raise SubmissionRefused(
-            f"{', '.join(arxiv_ids)} is not in this store, and fetching from arXiv is not"
-            " available here"
-        )
 
 
 def stored_paper(connection: Connection, arxiv_id: str) -> tuple[int, datetime | None] | None:
@@ -81,10 +63,6 @@ def record_submission(connection: Connection, *, paper_id: int, arxiv_id: str, u
         raise SubmissionRefused(f"{arxiv_id} has already been submitted (by {who})")
 
 
-def fetched_record(fetcher: PaperFetcher, arxiv_id: str, today: date) -> PaperRecord:
-    records = [r for r in fetcher.fetch([arxiv_id]) if r.arxiv_id == arxiv_id]
-    if not records:
-        raise SubmissionRefused(f"arXiv has no paper {arxiv_id}")
-    record = records[0]
-    record.announced_on = today
-    return record
+def list_today(connection: Connection, paper_id: int, today: date) -> None:
+    """A paper fetched for its submission is listed on the day it was submitted."""
+    connection.execute(update(papers).where(papers.c.id == paper_id).values(announced_on=today))

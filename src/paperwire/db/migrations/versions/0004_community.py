@@ -2,7 +2,7 @@
 submissions and the mail outbox.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
