@@ -73,6 +73,10 @@ class DateWindow:
         return cls.month(day.strftime("%Y-%m"))
 
 
+# arXiv categories: "cs.LG", "hep-th", "math-ph", "cond-mat.str-el", "q-bio.NC".
+CATEGORY = re.compile(r"[a-zA-Z][a-zA-Z\-]*(?:\.[a-zA-Z][a-zA-Z\-]*)?")
+
+
 def parse_day(value: str | date) -> date:
     if isinstance(value, date):
         return value
@@ -127,6 +131,8 @@ class PaperFilter:
             raise InvalidQuery(f"limit must be between 1 and 500, got {self.limit}")
         if self.offset < 0:
             raise InvalidQuery(f"offset must not be negative, got {self.offset}")
+        if self.category is not None and not CATEGORY.fullmatch(self.category):
+            raise InvalidQuery(f"not an arXiv category: {self.category[:40]!r}")
 
 
 @dataclass(slots=True)

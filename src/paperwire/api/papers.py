@@ -14,7 +14,16 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperwire.api.schemas import DailyPaperItem, DateParam, ErrorBody, HFPaper, MonthParam, SearchItem, WeekParam
+from paperwire.api.schemas import (
+    CategoryParam,
+    DailyPaperItem,
+    DateParam,
+    ErrorBody,
+    HFPaper,
+    MonthParam,
+    SearchItem,
+    WeekParam,
+)
 from paperwire.api.shapes import daily_item, hf_paper, search_item
 from paperwire.core import Paperwire
 from paperwire.ids import parse_arxiv_id
@@ -49,7 +58,7 @@ def daily_papers(
     date: DateParam = None,
     week: WeekParam = None,
     month: MonthParam = None,
-    category: str | None = Query(default=None, max_length=40, examples=["cs.CL"]),
+    category: CategoryParam = None,
     limit: int = Query(default=50, ge=1, le=100),
     p: int = Query(default=0, ge=0, le=10_000, description="0-based page."),
     sort: SortOrder = Query(

@@ -25,6 +25,15 @@ WeekParam = Annotated[
         examples=["2026-W27"],
     ),
 ]
+CategoryParam = Annotated[
+    str | None,
+    Query(
+        description="Only papers in this arXiv category (primary or cross-listed).",
+        max_length=40,
+        pattern=r"^[a-zA-Z][a-zA-Z\-]*(\.[a-zA-Z][a-zA-Z\-]*)?$",
+        examples=["cs.CL"],
+    ),
+]
 MonthParam = Annotated[
     str | None,
     Query(description="A month, `YYYY-MM`.", pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", examples=["2026-06"]),

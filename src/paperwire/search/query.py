@@ -17,6 +17,7 @@ _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>author|cat|category):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>\S+))'
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL; none has meaning here
 
 
 @dataclass(slots=True)
@@ -52,7 +53,7 @@ def words(text: str) -> list[str]:
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    text = raw.strip()[:MAX_QUERY_CHARS]
+    text = _CONTROL.sub(" ", raw).strip()[:MAX_QUERY_CHARS]
     parsed = ParsedQuery(raw=text)
     single = text.split()
     if len(single) == 1:
