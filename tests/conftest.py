@@ -38,7 +38,7 @@ BACKENDS = os.environ.get("PAPERWIRE_TEST_BACKENDS", "sqlite,postgres").split(",
 SLICE_EVERY = 16
 NAMED_IDS = {
     "1810.04805", "hep-th/9901001", "0704.0001", "0704.0525", "2101.10016",
-    "cs/0212040", "0704.0156", "2604.26375",
+    "cs/0212040", "0704.0156", "2604.26375", "2505.12268",
 }
 
 

@@ -189,6 +189,7 @@ class PaperPage:
     next: DateWindow | None = None  # nearest later window with papers
     limit: int = 50
     offset: int = 0
+    categories: list[tuple[str, int]] = field(default_factory=list)  # the window's top ones
 
 
 @dataclass(slots=True)

@@ -112,7 +112,7 @@ def list_papers(
     or, with ``sort=TRENDING``, by the trending score (see ``paperwire.ranking``).
 
     Issues a fixed number of statements whatever the store holds: the page,
-    the count, and the neighbouring windows (one each).
+    the count, the neighbouring windows and the window's top categories.
     """
     if paper_filter.sort is SortOrder.TRENDING:
         return _list_trending(connection, paper_filter, half_life_hours)
@@ -142,7 +142,22 @@ def list_papers(
         next=_window_like(window, next_day),
         limit=paper_filter.limit,
         offset=paper_filter.offset,
+        categories=_top_categories(connection, window),
     )
+
+
+def _top_categories(connection: Connection, window: DateWindow, limit: int = 10) -> list[tuple[str, int]]:
+    """The window's most common categories (primary or cross-listed), for filter chips."""
+    count = func.count().label("papers")
+    rows = connection.execute(
+        select(paper_categories.c.category, count)
+        .join(papers, papers.c.id == paper_categories.c.paper_id)
+        .where(papers.c.announced_on >= window.start, papers.c.announced_on < window.end)
+        .group_by(paper_categories.c.category)
+        .order_by(count.desc(), paper_categories.c.category)
+        .limit(limit)
+    )
+    return [(category, papers_count) for category, papers_count in rows]
 
 
 def _list_trending(

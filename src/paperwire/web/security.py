@@ -42,7 +42,9 @@ def csp(nonce: str, path: str) -> str:
         script += " https://cdn.jsdelivr.net"
         style += " https://cdn.jsdelivr.net"
     return (
-        f"default-src 'self'; script-src {script}; style-src {style}; img-src 'self' data:"
+        # style-src-attr: KaTeX sizes rendered math with style attributes (no script can run there).
+        f"default-src 'self'; script-src {script}; style-src {style}; style-src-attr 'unsafe-inline';"
+        " img-src 'self' data:"
         " https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; form-action"
         " 'self'; frame-ancestors 'none'"
     )
