@@ -46,6 +46,8 @@ NAMED_IDS = {
 # test starts its own fake arXiv server.
 OFFLINE_ENV = {
     "PAPERWIRE_HARVEST_ENABLED": "false",
+    # Tests change the store and look at pages at once; test_pagecache turns the cache on.
+    "PAPERWIRE_PAGE_CACHE_SECONDS": "0",
     "PAPERWIRE_ARXIV_OAI_URL": "http://127.0.0.1:9/oai",
     "PAPERWIRE_ARXIV_API_URL": "http://127.0.0.1:9/api/query",
     "PAPERWIRE_ARXIV_RSS_URL": "http://127.0.0.1:9",

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long SQLite waits for a lock before failing."
     )
+    page_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description=(
+            "How long anonymous readers are served a list page rendered earlier (0: never)."
+            " Signed-in readers always get a fresh page."
+        ),
+    )
     web_threads: int = Field(
         default=8,
         ge=1,

@@ -18,6 +18,7 @@ from paperwire.core import Paperwire
 from paperwire.errors import InsecureSettings
 from paperwire.settings import Settings
 from paperwire.web import auth, discussion, errors, feeds, lists, pages, people, status
+from paperwire.web.pagecache import PageCache
 from paperwire.web.ratelimit import RateLimiter
 from paperwire.web.security import SecurityMiddleware
 from paperwire.web.status import start_scheduler
@@ -68,6 +69,7 @@ def create_app(
     app.state.templates = make_templates(core.settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.limiter = RateLimiter()
+    app.state.page_cache = PageCache(core.settings.page_cache_seconds)
     app.include_router(api_papers.router)
     app.include_router(feeds.router)
     for module in (discussion, auth, lists, people, pages, status):

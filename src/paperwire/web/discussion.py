@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from paperwire.models import PaperFilter, Period, SortOrder
 from paperwire.ranking import HORIZON_DAYS, describe
+from paperwire.web.pagecache import cached_page
 from paperwire.web.pages import page_number, render
 from paperwire.web.redirects import safe_next
 from paperwire.web.viewer import core_of, is_htmx, rate, see_other, signed_in, viewer
@@ -31,6 +32,10 @@ def upvote(request: Request, arxiv_id: str, up: str = Form(default="", max_lengt
 
 @router.get("/trending")
 def trending(request: Request, period: Period = Period.DAY, p: int = 0) -> Response:
+    return cached_page(request, lambda: _trending_page(request, period, p))
+
+
+def _trending_page(request: Request, period: Period, p: int) -> Response:
     core = core_of(request)
     user = viewer(request)
     size = core.settings.page_size

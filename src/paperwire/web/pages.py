@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperwire.core import Paperwire
 from paperwire.errors import InvalidQuery
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, Period, window_from
+from paperwire.models import DateWindow, PaperFilter, Period, window_from
 from paperwire.search.highlight import highlight, highlight_pattern, window_around_match
 from paperwire.search.query import parse_query
+from paperwire.web.pagecache import cached_page
 from paperwire.web.viewer import viewer
 
 router = APIRouter(include_in_schema=False)
@@ -43,11 +44,18 @@ def daily(
     category: str | None = Query(default=None, max_length=40),
     p: int = 0,
 ) -> Response:
+    window = window_from(date, week, month)
+    return cached_page(request, lambda: _daily_page(request, window, period, category, p))
+
+
+def _daily_page(
+    request: Request, window: DateWindow | None, period: Period, category: str | None, p: int
+) -> Response:
     core = core_of(request)
     size = core.settings.page_size
     user = viewer(request)
     paper_filter = PaperFilter(
-        window=window_from(date, week, month),
+        window=window,
         period=period,
         category=category or None,
         limit=size,
