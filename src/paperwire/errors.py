@@ -54,3 +54,38 @@ class HarvestBusy(HarvestError):
 
 class HarvestCancelled(HarvestError):
     """The harvest was asked to stop (shutdown)."""
+# -- community (issue 5) -----------------------------------------------------------
+
+
+class InvalidInput(PaperwireError, ValueError):
+    """A form value that cannot be accepted; the message says why, for the user."""
+
+
+class NotFound(PaperwireError, LookupError):
+    """A user, comment or collection that does not exist (or that the viewer may not see)."""
+
+
+class PermissionDenied(PaperwireError):
+    """The viewer is signed in but may not do this."""
+
+
+class SignInRequired(PaperwireError):
+    """The action needs a signed-in user."""
+
+
+class InvalidSignInLink(PaperwireError):
+    """A sign-in link that is unknown, used, expired, or for a banned account."""
+
+
+class SubmissionRefused(PaperwireError):
+    """A paper that cannot be submitted: already submitted, too old, or not on arXiv."""
+
+
+class RateLimited(PaperwireError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many requests: try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+class InsecureSettings(PaperwireError):
+    """Settings that must not serve a public site (the default secret key)."""

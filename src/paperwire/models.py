@@ -73,6 +73,10 @@ class DateWindow:
         return cls.month(day.strftime("%Y-%m"))
 
 
+# arXiv categories: "cs.LG", "hep-th", "math-ph", "cond-mat.str-el", "q-bio.NC".
+CATEGORY = re.compile(r"[a-zA-Z][a-zA-Z\-]*(?:\.[a-zA-Z][a-zA-Z\-]*)?")
+
+
 def parse_day(value: str | date) -> date:
     if isinstance(value, date):
         return value
@@ -100,21 +104,35 @@ def window_from(
     return None
 
 
+class SortOrder(StrEnum):
+    UPVOTES = "upvotes"  # most upvoted first, then announcement order (Daily Papers)
+    TRENDING = "trending"  # time-decayed upvotes of the last day/week/month (ranking.py)
+
+
 @dataclass(frozen=True, slots=True)
 class PaperFilter:
-    """What a list surface asks for. ``window`` None means the latest day with papers."""
+    """What a list surface asks for. ``window`` None means the latest day with papers.
+
+    With ``sort=TRENDING`` the window is ignored: ``period`` picks how far back
+    votes count (a day, 7 days or 30 days before ``now``).
+    """
 
     window: DateWindow | None = None
     period: Period = Period.DAY  # the span around the latest day, when window is None
     category: str | None = None
     limit: int = 50
     offset: int = 0
+    sort: SortOrder = SortOrder.UPVOTES
+    viewer_id: int | None = None  # mark the papers this user has upvoted
+    now: int | None = None  # epoch seconds for trending; None: the current time
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= 500:
             raise InvalidQuery(f"limit must be between 1 and 500, got {self.limit}")
         if self.offset < 0:
             raise InvalidQuery(f"offset must not be negative, got {self.offset}")
+        if self.category is not None and not CATEGORY.fullmatch(self.category):
+            raise InvalidQuery(f"not an arXiv category: {self.category[:40]!r}")
 
 
 @dataclass(slots=True)
@@ -141,6 +159,11 @@ class Paper:
     license: str | None = None
     submitter: str | None = None
     versions: list[tuple[int, datetime]] = field(default_factory=list)
+    num_comments: int = 0
+    voted: bool = False  # by the viewer the filter named
+    submitted_by: str | None = None  # user name of who submitted it, if anyone did
+    submitted_by_name: str | None = None  # their display name
+    trending_score: float | None = None
 
     @property
     def abs_url(self) -> str:
@@ -166,6 +189,7 @@ class PaperPage:
     next: DateWindow | None = None  # nearest later window with papers
     limit: int = 50
     offset: int = 0
+    categories: list[tuple[str, int]] = field(default_factory=list)  # the window's top ones
 
 
 class Sort(StrEnum):

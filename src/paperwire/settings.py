@@ -6,6 +6,7 @@ nothing in paperwire reads the environment at import time.
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,18 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "stat.ML"]
+
+
+DEFAULT_SECRET = "change-me-this-is-not-secret"
+RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(value: str) -> tuple[int, int]:
+    """``"10/hour"`` -> (10, 3600): how many events in how many seconds."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(second|minute|hour|day)\s*", value)
+    if not match or int(match[1]) < 1:
+        raise ValueError(f"a rate looks like 10/hour (second, minute, hour, day), got {value!r}")
+    return int(match[1]), RATE_UNITS[match[2]]
 
 
 class Settings(BaseSettings):
@@ -49,6 +62,15 @@ class Settings(BaseSettings):
     )
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long SQLite waits for a lock before failing."
+    )
+    page_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description=(
+            "How long anonymous readers are served a list page rendered earlier (0: never)."
+            " Signed-in readers always get a fresh page."
+        ),
     )
     web_threads: int = Field(
         default=8,
@@ -166,6 +188,110 @@ class Settings(BaseSettings):
             return [part for part in value.replace(",", " ").split() if part]
         return value
 
+    # -- community: accounts, security, rate limits --------------------------------
+    dev_mode: bool = Field(
+        default=False,
+        description=(
+            "Development mode: allows the default secret key and prints sign-in links to"
+            " the console. Never on a public site."
+        ),
+    )
+    secret_key: str = Field(
+        default=DEFAULT_SECRET,
+        description=(
+            "Secret for signing CSRF tokens and other signed values. At least 32 characters;"
+            " the web app refuses to start with the default unless dev mode is on."
+        ),
+    )
+    open_signup: bool = Field(
+        default=True,
+        description=(
+            "Anyone may create an account by signing in with a new address. Off: only"
+            " addresses added with `paperwire user add` receive sign-in links."
+        ),
+    )
+    login_link_minutes: int = Field(
+        default=10, ge=1, le=60, description="How long a sign-in link stays valid."
+    )
+    session_days: int = Field(
+        default=30, ge=1, le=365, description="How long a sign-in session lasts."
+    )
+    max_body_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        description="Largest request body accepted; bigger ones are answered 413.",
+    )
+    rate_limit_signin_ip: str = Field(
+        default="10/hour", description="Sign-in link requests per client address (N/unit)."
+    )
+    rate_limit_signin_address: str = Field(
+        default="5/hour", description="Sign-in link requests per email address (N/unit)."
+    )
+    rate_limit_votes: str = Field(
+        default="120/minute", description="Upvote toggles per user (N/unit)."
+    )
+    rate_limit_comments: str = Field(
+        default="10/minute", description="New comments and edits per user (N/unit)."
+    )
+    rate_limit_submissions: str = Field(
+        default="20/hour", description="Paper submissions per user (N/unit)."
+    )
+    trending_half_life_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 30,
+        description=(
+            "Half-life of an upvote's weight in the trending score: a vote this old counts"
+            " half as much as a new one."
+        ),
+    )
+    submission_window_days: int = Field(
+        default=14,
+        ge=1,
+        description="Papers first published longer ago than this cannot be submitted.",
+    )
+    # -- mail ---------------------------------------------------------------------------
+    mail_from: str = Field(
+        default="paperwire <paperwire@localhost>", description="From address of every mail."
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description=(
+            "SMTP server for outgoing mail. Unset: mail goes to the embedded outbox (a table"
+            " admins read at /admin/outbox)."
+        ),
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_security: str = Field(
+        default="starttls",
+        pattern="^(none|starttls|tls)$",
+        description="`starttls`, `tls` (implicit TLS, usually port 465) or `none`.",
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP user name, if any.")
+    smtp_password: str | None = Field(default=None, description="SMTP password, if any.")
+    smtp_password_file: Path | None = Field(
+        default=None, description="File holding the SMTP password (instead of smtp_password)."
+    )
+    smtp_timeout_s: float = Field(default=30.0, gt=0, description="SMTP timeout in seconds.")
+
+    @field_validator(
+        "rate_limit_signin_ip", "rate_limit_signin_address", "rate_limit_votes",
+        "rate_limit_comments", "rate_limit_submissions",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
+
+    @property
+    def uses_default_secret(self) -> bool:
+        return self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+
+    def resolved_smtp_password(self) -> str | None:
+        if self.smtp_password_file:
+            return self.smtp_password_file.read_text().strip()
+        return self.smtp_password
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -196,6 +322,11 @@ class Settings(BaseSettings):
                 shown = " ".join(str(item) for item in value)
             else:
                 shown = str(value)
+            shown = "(unset)" if value is None else str(value)
+            if name in {"secret_key", "smtp_password"} and value:
+                shown = "(set)" if name != "secret_key" or not self.uses_default_secret else (
+                    "(the default: set one)"
+                )
             if name == "database_url" and value:
                 shown = make_url(value).render_as_string(hide_password=True)
             rows.append((f"PAPERWIRE_{name.upper()}", shown, field.description or ""))

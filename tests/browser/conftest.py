@@ -56,7 +56,8 @@ def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
 def served_site(sample_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
     """`paperwire import` the sample slice, then `paperwire serve` it."""
     data_dir = tmp_path_factory.mktemp("served")
-    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir), "PAPERWIRE_EMBEDDER": "fake"}
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir), "PAPERWIRE_EMBEDDER": "fake",
+           "PAPERWIRE_SECRET_KEY": "browser-tests-secret-key-0123456789abcdef"}
     env.pop("PAPERWIRE_DATABASE_URL", None)
     subprocess.run(
         [sys.executable, "-m", "paperwire", "import", str(sample_slice)],

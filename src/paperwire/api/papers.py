@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperwire.api.schemas import (
+    CategoryParam,
     DailyPaperItem,
     DateParam,
     ErrorBody,
@@ -28,7 +29,7 @@ from paperwire.api.schemas import (
 from paperwire.api.shapes import daily_item, hf_paper, search_item, similar_item
 from paperwire.core import Paperwire
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, SearchOptions, Sort, window_from
+from paperwire.models import PaperFilter, Period, SearchOptions, Sort, SortOrder, window_from
 
 router = APIRouter(prefix="/api", tags=["papers"])
 # An arXiv id as a path parameter: new style or old style, with an optional version.
@@ -59,17 +60,30 @@ def daily_papers(
     date: DateParam = None,
     week: WeekParam = None,
     month: MonthParam = None,
-    category: str | None = Query(default=None, max_length=40, examples=["cs.CL"]),
+    category: CategoryParam = None,
     limit: int = Query(default=50, ge=1, le=100),
     p: int = Query(default=0, ge=0, le=10_000, description="0-based page."),
+    sort: SortOrder = Query(
+        default=SortOrder.UPVOTES,
+        description="`upvotes` (the day's list) or `trending` (time-decayed upvotes;"
+        " date/week/month are then ignored and `period` picks the horizon).",
+    ),
+    period: Period = Query(
+        default=Period.DAY, description="Trending horizon: `day`, `week` or `month`."
+    ),
 ) -> Response:
     """Most upvoted first, then announcement order. Without date/week/month: the
-    latest day that has papers. The next page, if any, is in a `Link: rel="next"` header."""
+    latest day that has papers. With `sort=trending`: the trending ranking, the same
+    function as the `/trending` page. The next page, if any, is in a `Link: rel="next"`
+    header."""
+    trending = sort is SortOrder.TRENDING
     paper_filter = PaperFilter(
-        window=window_from(date, week, month),
+        window=None if trending else window_from(date, week, month),
+        period=period,
         category=category or None,
         limit=limit,
         offset=p * limit,
+        sort=sort,
     )
     page = core_of(request).list_papers(paper_filter)
     headers = {}
@@ -99,7 +113,7 @@ def search(
     date_to: dt.date | None = Query(default=None, alias="to",
                                     description="Listed on or before this day.",
                                     examples=["2024-12-31"]),
-    cat: str | None = Query(default=None, max_length=40, examples=["cs.LG"]),
+    cat: CategoryParam = None,
     author: str | None = Query(default=None, max_length=200),
     semantic: bool = Query(default=True, description="false: keyword matches only."),
     keyword: bool = Query(default=True, description="false: semantic matches only."),

@@ -25,6 +25,15 @@ WeekParam = Annotated[
         examples=["2026-W27"],
     ),
 ]
+CategoryParam = Annotated[
+    str | None,
+    Query(
+        description="Only papers in this arXiv category (primary or cross-listed).",
+        max_length=40,
+        pattern=r"^[a-zA-Z][a-zA-Z\-]*(\.[a-zA-Z][a-zA-Z\-]*)?$",
+        examples=["cs.CL"],
+    ),
+]
 MonthParam = Annotated[
     str | None,
     Query(description="A month, `YYYY-MM`.", pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", examples=["2026-06"]),
@@ -68,6 +77,10 @@ class DailyPaperItem(BaseModel):
     summary: str
     numComments: int
     isAuthorParticipating: bool
+    submittedBy: str | None = Field(default=None, description="User name of the submitter.")
+    trendingScore: float | None = Field(
+        default=None, description="With sort=trending: the time-decayed upvote score."
+    )
 
 
 class SearchItem(BaseModel):

@@ -49,15 +49,18 @@ def daily_item(paper: Paper) -> dict[str, Any]:
         "publishedAt": published_at(paper),
         "title": paper.title,
         "summary": paper.abstract,
-        "numComments": 0,
+        "numComments": paper.num_comments,
         "isAuthorParticipating": False,
+        "submittedBy": paper.submitted_by,
+        **({"trendingScore": round(paper.trending_score, 6)}
+           if paper.trending_score is not None else {}),
     }
 
 
 def search_item(hit: SearchHit) -> dict[str, Any]:
     return {
         "paper": hf_paper(hit.paper),
-        "numComments": 0,
+        "numComments": hit.paper.num_comments,
         "isAuthorParticipating": False,
         "score": round(hit.score, 6),
         "matchedTerms": hit.matched_terms,

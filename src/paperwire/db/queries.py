@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, exists, func, select
+from sqlalchemy import Connection, FromClause, Row, Select, exists, false, func, select
 
-from paperwire.db.tables import paper_categories, paper_versions, papers
-from paperwire.models import DateWindow, Paper, PaperFilter, PaperPage, StoreStats
+from paperwire.db.tables import (
+    comments,
+    paper_categories,
+    paper_versions,
+    papers,
+    submissions,
+    users,
+    votes,
+)
+from paperwire.models import DateWindow, Paper, PaperFilter, PaperPage, SortOrder, StoreStats
+from paperwire.ranking import trending_scores
 
 SUMMARY_COLUMNS = (
     papers.c.id, papers.c.arxiv_id, papers.c.title_text, papers.c.abstract_text,
@@ -21,6 +31,38 @@ DETAIL_COLUMNS = (
     *SUMMARY_COLUMNS, papers.c.comments, papers.c.journal_ref, papers.c.doi,
     papers.c.report_no, papers.c.license, papers.c.submitter,
 )
+
+
+def community_columns(viewer_id: int | None) -> tuple[Any, ...]:
+    """Comment count, who submitted it, and whether the viewer upvoted it."""
+    count = (
+        select(func.count())
+        .where(
+            comments.c.paper_id == papers.c.id,
+            comments.c.deleted.is_(False),
+            comments.c.hidden.is_(False),
+        )
+        .scalar_subquery()
+        .label("num_comments")
+    )
+    voted = (
+        exists().where(votes.c.paper_id == papers.c.id, votes.c.user_id == viewer_id)
+        if viewer_id is not None
+        else false()
+    )
+    return (
+        count,
+        voted.label("voted"),
+        users.c.username.label("submitted_by"),
+        users.c.display_name.label("submitted_by_name"),
+    )
+
+
+def with_community(columns: tuple[Any, ...], viewer_id: int | None = None) -> Select:
+    source: FromClause = papers.outerjoin(
+        submissions, submissions.c.paper_id == papers.c.id
+    ).outerjoin(users, users.c.id == submissions.c.user_id)
+    return select(*columns, *community_columns(viewer_id)).select_from(source)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -51,6 +93,11 @@ def paper_from_row(row: Row[Any]) -> Paper:
         report_no=data.get("report_no"),
         license=data.get("license"),
         submitter=data.get("submitter"),
+        num_comments=data.get("num_comments") or 0,
+        voted=bool(data.get("voted")),
+        submitted_by=data.get("submitted_by"),
+        submitted_by_name=data.get("submitted_by_name"),
+        trending_score=data.get("score"),
     )
 
 
@@ -58,12 +105,17 @@ def latest_day(connection: Connection) -> date | None:
     return connection.execute(select(func.max(papers.c.announced_on))).scalar()
 
 
-def list_papers(connection: Connection, paper_filter: PaperFilter) -> PaperPage:
-    """Papers of a day/week/month window, most upvoted first, then announcement order.
+def list_papers(
+    connection: Connection, paper_filter: PaperFilter, *, half_life_hours: float = 24.0
+) -> PaperPage:
+    """Papers of a day/week/month window, most upvoted first, then announcement order;
+    or, with ``sort=TRENDING``, by the trending score (see ``paperwire.ranking``).
 
     Issues a fixed number of statements whatever the store holds: the page,
-    the count, and the neighbouring windows (one each).
+    the count, the neighbouring windows and the window's top categories.
     """
+    if paper_filter.sort is SortOrder.TRENDING:
+        return _list_trending(connection, paper_filter, half_life_hours)
     window = paper_filter.window
     if window is None:
         day = latest_day(connection)
@@ -74,7 +126,7 @@ def list_papers(connection: Connection, paper_filter: PaperFilter) -> PaperPage:
     if paper_filter.category:
         conditions.append(_in_category(paper_filter.category))
     rows = connection.execute(
-        select(*SUMMARY_COLUMNS)
+        with_community(SUMMARY_COLUMNS, paper_filter.viewer_id)
         .where(*conditions)
         .order_by(papers.c.upvotes.desc(), papers.c.arxiv_id)
         .limit(paper_filter.limit)
@@ -88,6 +140,51 @@ def list_papers(connection: Connection, paper_filter: PaperFilter) -> PaperPage:
         window=window,
         previous=_window_like(window, previous_day),
         next=_window_like(window, next_day),
+        limit=paper_filter.limit,
+        offset=paper_filter.offset,
+        categories=_top_categories(connection, window),
+    )
+
+
+def _top_categories(connection: Connection, window: DateWindow, limit: int = 10) -> list[tuple[str, int]]:
+    """The window's most common categories (primary or cross-listed), for filter chips."""
+    count = func.count().label("papers")
+    rows = connection.execute(
+        select(paper_categories.c.category, count)
+        .join(papers, papers.c.id == paper_categories.c.paper_id)
+        .where(papers.c.announced_on >= window.start, papers.c.announced_on < window.end)
+        .group_by(paper_categories.c.category)
+        .order_by(count.desc(), paper_categories.c.category)
+        .limit(limit)
+    )
+    return [(category, papers_count) for category, papers_count in rows]
+
+
+def _list_trending(
+    connection: Connection, paper_filter: PaperFilter, half_life_hours: float
+) -> PaperPage:
+    now = paper_filter.now if paper_filter.now is not None else int(time.time())
+    scores = trending_scores(
+        now=now, period=paper_filter.period, half_life_hours=half_life_hours
+    ).subquery()
+    conditions = [_in_category(paper_filter.category)] if paper_filter.category else []
+    query = with_community((*SUMMARY_COLUMNS, scores.c.score), paper_filter.viewer_id).join(
+        scores, scores.c.paper_id == papers.c.id
+    )
+    rows = connection.execute(
+        query.where(*conditions)
+        .order_by(scores.c.score.desc(), papers.c.upvotes.desc(), papers.c.arxiv_id)
+        .limit(paper_filter.limit)
+        .offset(paper_filter.offset)
+    )
+    total = connection.execute(
+        select(func.count()).select_from(scores.join(papers, papers.c.id == scores.c.paper_id))
+        .where(*conditions)
+    )
+    return PaperPage(
+        papers=[paper_from_row(row) for row in rows],
+        total=total.scalar_one(),
+        window=None,
         limit=paper_filter.limit,
         offset=paper_filter.offset,
     )
@@ -121,9 +218,11 @@ def _window_like(window: DateWindow, day: date | None) -> DateWindow | None:
     return None if day is None else DateWindow.around(window.period, day)
 
 
-def get_paper(connection: Connection, arxiv_id: str) -> Paper | None:
+def get_paper(
+    connection: Connection, arxiv_id: str, *, viewer_id: int | None = None
+) -> Paper | None:
     row = connection.execute(
-        select(*DETAIL_COLUMNS).where(papers.c.arxiv_id == arxiv_id)
+        with_community(DETAIL_COLUMNS, viewer_id).where(papers.c.arxiv_id == arxiv_id)
     ).one_or_none()
     if row is None:
         return None
@@ -140,7 +239,9 @@ def get_paper(connection: Connection, arxiv_id: str) -> Paper | None:
 def papers_by_ids(connection: Connection, ids: Sequence[int]) -> dict[int, Paper]:
     if not ids:
         return {}
-    rows = connection.execute(select(*SUMMARY_COLUMNS).where(papers.c.id.in_(list(ids))))
+    rows = connection.execute(
+        with_community(SUMMARY_COLUMNS).where(papers.c.id.in_(list(ids)))
+    )
     return {row.id: paper_from_row(row) for row in rows}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -190,4 +191,119 @@ paper_embeddings = Table(
     Column("embedded_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("paper_id", "model", name="pk_paper_embeddings"),
     Index("ix_paper_embeddings_model_embedded_at", "model", "embedded_at"),
+)
+
+
+# == community (issue 5): accounts, sessions, votes, comments, collections, mail ==========
+# Times are epoch seconds (BigInteger) where SQL does arithmetic on them (trending,
+# expiry), so both backends compute ages the same way.
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", Text, nullable=False),  # as first given
+    Column("email_key", String(320), nullable=False, unique=True),  # case-folded: one account
+    Column("username", String(40), nullable=False, unique=True),  # URL-safe handle
+    Column("display_name", Text, nullable=False),
+    Column("role", String(20), nullable=False, default="user"),  # user | moderator | admin
+    Column("banned", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+login_tokens = Table(
+    "login_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 hex; the token is never stored
+    Column("email_key", String(320), nullable=False),
+    Column("email", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+    Index("ix_login_tokens_expires_at", "expires_at"),
+)
+
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_user_sessions_user_id", "user_id"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("voted_at", BigInteger, nullable=False),
+    UniqueConstraint("user_id", "paper_id", name="uq_votes_user_paper"),
+    Index("ix_votes_voted_at_paper_id", "voted_at", "paper_id"),
+    Index("ix_votes_paper_id", "paper_id"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("parent_id", Integer, ForeignKey("comments.id", ondelete="CASCADE")),
+    Column("body", Text, nullable=False),  # Markdown as written
+    Column("body_html", Text, nullable=False),  # rendered and sanitized
+    Column("created_at", BigInteger, nullable=False),
+    Column("edited_at", BigInteger),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("hidden", Boolean, nullable=False, default=False),
+    Index("ix_comments_paper_id", "paper_id", "id"),
+    Index("ix_comments_user_id", "user_id", "id"),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("public", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_collections_user_id", "user_id"),
+)
+
+collection_items = Table(
+    "collection_items",
+    metadata,
+    Column(
+        "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("added_at", BigInteger, nullable=False),
+    UniqueConstraint("collection_id", "paper_id", name="uq_collection_items_collection_paper"),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column(
+        "paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    ),  # one submission per paper: duplicates are refused by the key
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("submitted_at", BigInteger, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("message", Text, nullable=False),  # the whole RFC 5322 message
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_outbox_created_at", "created_at"),
 )

@@ -19,6 +19,7 @@ _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>author|cat|category|after|before):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>\S+))'
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL; none has meaning here
 
 
 @dataclass(slots=True)
@@ -69,7 +70,7 @@ def words(text: str) -> list[str]:
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    text = raw.replace("\x00", "").strip()[:MAX_QUERY_CHARS]  # PostgreSQL refuses NUL
+    text = _CONTROL.sub(" ", raw).strip()[:MAX_QUERY_CHARS]
     parsed = ParsedQuery(raw=text)
     single = text.split()
     if len(single) == 1:

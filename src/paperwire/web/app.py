@@ -6,15 +6,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from paperwire import __version__
 from paperwire.api import papers as api_papers
 from paperwire.core import Paperwire
+from paperwire.errors import InsecureSettings
 from paperwire.settings import Settings
-from paperwire.web import errors, feeds, pages, status
+from paperwire.web import auth, discussion, errors, feeds, lists, pages, people, status
+from paperwire.web.pagecache import PageCache
+from paperwire.web.ratelimit import RateLimiter
+from paperwire.web.security import SecurityMiddleware
 from paperwire.web.status import start_scheduler
 from paperwire.web.templating import make_templates
 from paperwire.web.timing import ServerTimingMiddleware
@@ -31,6 +37,11 @@ def create_app(
     """Build the app around a core. Tests pass their own ``core``; ``serve`` passes settings
     and ``background_jobs=True`` to run the daily harvest in this process."""
     core = core or Paperwire(settings or Settings())
+    if core.settings.uses_default_secret and not core.settings.dev_mode:
+        raise InsecureSettings(
+            "set PAPERWIRE_SECRET_KEY to a random string of at least 32 characters"
+            " (or PAPERWIRE_DEV_MODE=true on a development machine)"
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
@@ -51,17 +62,34 @@ def create_app(
             "Hugging Face's Daily Papers API, so its clients can read them."
         ),
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.core = core
     app.state.templates = make_templates(core.settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.limiter = RateLimiter()
+    app.state.page_cache = PageCache(core.settings.page_cache_seconds)
     app.include_router(api_papers.router)
     app.include_router(feeds.router)
-    app.include_router(pages.router)
-    app.include_router(status.router)
+    for module in (discussion, auth, lists, people, pages, status):
+        app.include_router(module.router)
+    app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(ServerTimingMiddleware)
+    app.add_middleware(
+        SecurityMiddleware,
+        secret=core.settings.secret_key,
+        max_body_bytes=core.settings.max_body_bytes,
+        render_error=errors.error_response,
+    )
     return app
+
+
+def docs(request: Request) -> HTMLResponse:
+    """Swagger UI, its inline script carrying this response's CSP nonce."""
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="paperwire API")
+    nonce = request.state.csp_nonce
+    body = page.body.decode().replace("<script", f'<script nonce="{nonce}"')
+    return HTMLResponse(body)

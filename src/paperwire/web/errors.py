@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from paperwire.errors import InvalidArxivId, InvalidQuery, PaperNotFound, StoreNotReady
+from paperwire.errors import (
+    InvalidArxivId,
+    InvalidInput,
+    InvalidQuery,
+    NotFound,
+    PaperNotFound,
+    PermissionDenied,
+    RateLimited,
+    SignInRequired,
+    StoreNotReady,
+)
+from paperwire.web.redirects import safe_next
 
 log = logging.getLogger(__name__)
 
 TITLES = {
     400: "That request doesn't make sense",
+    401: "Sign in first",
+    403: "Not allowed",
     404: "Not found",
     405: "Not allowed",
+    413: "Too large",
     422: "That request doesn't make sense",
+    429: "Slow down",
     500: "Something went wrong",
     503: "Not ready yet",
 }
@@ -42,6 +58,24 @@ def error_response(
     )
 
 
+def sign_in_first(request: Request) -> Response:
+    """Anonymous users go to the sign-in page, then back to where they were."""
+    if request.url.path.startswith("/api/"):
+        return error_response(request, 401, "sign in first")
+    back = request.url.path if request.method == "GET" else _referer_path(request)
+    target = f"/signin?next={quote(safe_next(back))}"
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _referer_path(request: Request) -> str:
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc:
+        return "/"
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(PaperNotFound)
     async def not_found(request: Request, error: PaperNotFound) -> Response:
@@ -49,7 +83,26 @@ def install(app: FastAPI) -> None:
             request, 404, f"There is no paper {error.arxiv_id} here (yet)."
         )
 
+    @app.exception_handler(NotFound)
+    async def missing(request: Request, error: NotFound) -> Response:
+        return error_response(request, 404, str(error))
+
+    @app.exception_handler(PermissionDenied)
+    async def denied(request: Request, error: PermissionDenied) -> Response:
+        return error_response(request, 403, str(error))
+
+    @app.exception_handler(SignInRequired)
+    async def anonymous(request: Request, _error: SignInRequired) -> Response:
+        return sign_in_first(request)
+
+    @app.exception_handler(RateLimited)
+    async def limited(request: Request, error: RateLimited) -> Response:
+        return error_response(
+            request, 429, str(error), headers={"Retry-After": str(error.retry_after)}
+        )
+
     @app.exception_handler(InvalidArxivId)
+    @app.exception_handler(InvalidInput)
     @app.exception_handler(InvalidQuery)
     async def bad_input(request: Request, error: Exception) -> Response:
         return error_response(request, 400, str(error))

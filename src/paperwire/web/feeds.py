@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from paperwire.api.schemas import DateParam, ErrorBody, MonthParam, WeekParam
+from paperwire.api.schemas import CategoryParam, DateParam, ErrorBody, MonthParam, WeekParam
 from paperwire.core import Paperwire
 from paperwire.feeds.build import FeedFormat, FeedSpec, last_modified, render
 from paperwire.models import Paper, PaperFilter, Period, window_from
@@ -71,7 +71,7 @@ def daily_feed(
     week: WeekParam = None,
     month: MonthParam = None,
     period: Period = Period.DAY,
-    category: str | None = Query(default=None, max_length=40),
+    category: CategoryParam = None,
 ) -> Response:
     """The same list as `/` with the same parameters, as RSS (`rss`), Atom (`atom`) or JSON Feed (`json`)."""
     core: Paperwire = request.app.state.core

@@ -11,9 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperwire.core import Paperwire
 from paperwire.errors import InvalidQuery
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, Period, SearchOptions, Sort, window_from
+from paperwire.models import DateWindow, PaperFilter, Period, SearchOptions, Sort, window_from
 from paperwire.search.highlight import highlight, highlight_pattern, window_around_match
 from paperwire.search.query import parse_query
+from paperwire.web.pagecache import cached_page
+from paperwire.web.viewer import viewer
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,17 +45,29 @@ def daily(
     category: str | None = Query(default=None, max_length=40),
     p: int = 0,
 ) -> Response:
+    window = window_from(date, week, month)
+    return cached_page(request, lambda: _daily_page(request, window, period, category, p))
+
+
+def _daily_page(
+    request: Request, window: DateWindow | None, period: Period, category: str | None, p: int
+) -> Response:
     core = core_of(request)
     size = core.settings.page_size
+    user = viewer(request)
     paper_filter = PaperFilter(
-        window=window_from(date, week, month),
+        window=window,
         period=period,
         category=category or None,
         limit=size,
         offset=page_number(p) * size,
+        viewer_id=user.id if user else None,
     )
     page = core.list_papers(paper_filter)
-    return render(request, "daily.html", page=page, category=category, p=p)
+    announcement = None
+    if page.total == 0 and page.window is not None and page.window.period is Period.DAY:
+        announcement = core.announcement_status(page.window.start)
+    return render(request, "daily.html", page=page, category=category, p=p, announcement=announcement)
 
 
 @router.get("/papers", response_class=HTMLResponse)
@@ -66,6 +80,13 @@ def search_page(
     date_to: str | None = Query(default=None, alias="to", max_length=10),
     cat: str | None = Query(default=None, max_length=40),
     author: str | None = Query(default=None, max_length=200),
+) -> Response:
+    return cached_page(request, lambda: _search_page(request, q, p, sort, date_from, date_to, cat, author))
+
+
+def _search_page(
+    request: Request, q: str, p: int, sort: Sort, date_from: str | None, date_to: str | None,
+    cat: str | None, author: str | None,
 ) -> Response:
     core = core_of(request)
     size = core.settings.page_size
@@ -97,10 +118,13 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
     canonical, version = parse_arxiv_id(arxiv_id)
     if canonical != arxiv_id:
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
-    core = core_of(request)
-    paper = core.get_paper(canonical)
+    core, user = core_of(request), viewer(request)
+    paper = core.get_paper(canonical, viewer_id=user.id if user else None)
     extras = core.paper_extras(paper)
     return render(
         request, "paper.html", paper=paper, requested_version=version,
         concepts=extras.concepts, similar=extras.similar,
+        thread=core.paper_comments(paper.id, user),
+        my_collections=core.collections_of(user) if user else [],
+        submitted=request.query_params.get("submitted") == "1",
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -49,8 +51,27 @@ def paragraphs(text: str) -> Markup:
     return Markup("").join(escaped)
 
 
+def request_context(request: Request) -> dict[str, Any]:
+    """What every page needs: who is signed in, the CSRF token and the CSP nonce."""
+    from paperwire.web.viewer import viewer  # here: viewer imports the core
+
+    state = request.state
+    return {
+        "viewer": viewer(request),
+        "csrf_token": getattr(state, "csrf_token", ""),
+        "csp_nonce": getattr(state, "csp_nonce", ""),
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+
+
+def when(epoch: int | None) -> str:
+    if epoch is None:
+        return ""
+    return format_day(datetime.fromtimestamp(epoch, UTC))
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=TEMPLATES)
+    templates = Jinja2Templates(directory=TEMPLATES, context_processors=[request_context])
     env = templates.env
     env.filters.update(
         day=format_day,
@@ -59,6 +80,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         paragraphs=paragraphs,
         window_title=window_title,
         window_query=window_query,
+        when=when,
     )
     env.globals.update(site_name=settings.site_name)
     return templates

@@ -1,0 +1,1 @@
+"""Community features: accounts, upvotes, trending, comments, collections, submissions."""

@@ -1,0 +1,76 @@
+"""Where built messages go: an SMTP server, or the embedded outbox table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
+from typing import Protocol
+
+from sqlalchemy import Engine, insert
+
+from paperwire.db.session import write_transaction
+from paperwire.db.tables import outbox
+from paperwire.settings import Settings
+
+log = logging.getLogger("paperwire.mail")
+
+
+class Transport(Protocol):
+    def deliver(self, message: EmailMessage, *, kind: str) -> None: ...
+
+
+class OutboxTransport:
+    """Stores each message in the ``outbox`` table (one transaction each)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def deliver(self, message: EmailMessage, *, kind: str) -> None:
+        with write_transaction(self.engine) as connection:
+            connection.execute(
+                insert(outbox).values(
+                    recipient=str(message["To"]),
+                    subject=str(message["Subject"]),
+                    kind=kind,
+                    message=message.as_string(),
+                    created_at=int(time.time()),
+                )
+            )
+
+
+class SmtpTransport:
+    """Sends through the SMTP server the settings name (aiosmtplib)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def deliver(self, message: EmailMessage, *, kind: str) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: a worker thread, no loop
+            asyncio.run(self.deliver_async(message))
+            return
+        with ThreadPoolExecutor(max_workers=1) as pool:  # called from inside a loop
+            pool.submit(asyncio.run, self.deliver_async(message)).result()
+
+    async def deliver_async(self, message: EmailMessage) -> None:
+        import aiosmtplib
+
+        s = self.settings
+        await aiosmtplib.send(
+            message,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username,
+            password=s.resolved_smtp_password(),
+            use_tls=s.smtp_security == "tls",
+            start_tls=s.smtp_security == "starttls",
+            timeout=s.smtp_timeout_s,
+        )
+
+
+def make_transport(settings: Settings, engine: Engine) -> Transport:
+    return SmtpTransport(settings) if settings.smtp_host else OutboxTransport(engine)

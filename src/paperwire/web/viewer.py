@@ -1,0 +1,71 @@
+"""Who is asking: the session cookie, the signed-in user, and the guards routes use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from paperwire.community.models import SignIn, User
+from paperwire.core import Paperwire
+from paperwire.errors import SignInRequired
+
+SESSION_COOKIE = "__Host-session"
+_UNSET = object()
+
+
+def core_of(request: Request) -> Paperwire:
+    return request.app.state.core
+
+
+def session_token(request: Request) -> str | None:
+    value = request.cookies.get(SESSION_COOKIE)
+    return value if value and 20 <= len(value) <= 100 and value.isascii() else None
+
+
+def viewer(request: Request) -> User | None:
+    """The signed-in user, looked up once per request (one read, none without a cookie)."""
+    cached: Any = getattr(request.state, "viewer", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    token = session_token(request)
+    user = core_of(request).session_user(token) if token else None
+    request.state.viewer = user
+    return user
+
+
+def signed_in(request: Request) -> User:
+    user = viewer(request)
+    if user is None:
+        raise SignInRequired()
+    return user
+
+
+def rate(request: Request, rule: str, key: str, setting: str) -> None:
+    """Count one event against the limit the settings name (429 when over)."""
+    settings = core_of(request).settings
+    request.app.state.limiter.hit(rule, key, getattr(settings, setting))
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def set_session_cookie(response: Response, sign_in: SignIn) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, sign_in.session_token, max_age=sign_in.max_age, path="/",
+        secure=True, httponly=True, samesite="lax",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

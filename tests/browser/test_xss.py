@@ -1,0 +1,102 @@
+"""At least 150 hostile strings in titles, abstracts, author names, comments,
+collection names and display names, rendered in real Chromium with the CSP
+switched off (bypass_csp), so escaping and sanitizing alone must hold: no script
+runs, no alert fires, and no hostile element or attribute reaches the DOM."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from browser.xss_corpus import corpus
+from community_helpers import make_paper, make_user
+from conftest import screenshot_on_failure
+from paperwire.errors import InvalidInput
+
+pytestmark = pytest.mark.browser
+
+SPY = """
+window.__xss = [];
+window.alert = window.confirm = window.prompt = (m) => { window.__xss.push(String(m)); };
+"""
+DOM_CHECK = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const attr of el.attributes) {
+      const value = attr.value.replace(/\\s/g, '').toLowerCase();
+      if (attr.name.startsWith('on')) bad.push(el.tagName + ' ' + attr.name);
+      if (['href', 'src', 'action', 'formaction', 'data', 'srcdoc'].includes(attr.name)
+          && (value.startsWith('javascript:') || value.startsWith('data:text/html')))
+        bad.push(el.tagName + ' ' + attr.name + '=' + attr.value);
+    }
+    // KaTeX (trust: false) writes its own MathML and SVG inside .katex; nothing else may.
+    const tag = el.tagName.toUpperCase();
+    if (['IFRAME', 'OBJECT', 'EMBED', 'BASE', 'META', 'SVG', 'MATH', 'TEMPLATE'].includes(tag)
+        && !el.closest('head') && !(['MATH', 'SVG'].includes(tag) && el.closest('.katex'))) bad.push(el.tagName);
+  }
+  const ours = ['/static/htmx.min.js', '/static/app.js', '/static/vendor/katex/katex.min.js',
+                '/static/vendor/katex/auto-render.min.js'];
+  for (const s of document.scripts) if (!ours.some((src) => s.src.endsWith(src))) bad.push('SCRIPT ' + s.src);
+  return bad;
+}"""
+
+
+def seed(core) -> list[str]:  # type: ignore[no-untyped-def]
+    strings = corpus()
+    assert len(strings) >= 150
+    day = datetime.now(UTC).replace(hour=12)
+    users = []
+    for n in range(8):
+        user = make_user(core, f"evil{n}@example.org", username=f"evil-{n}")
+        name = strings[n * 7][:60].strip() or "x"
+        try:
+            core.update_profile(user, display_name=name, username=user.username)
+        except InvalidInput:
+            core.update_profile(user, display_name="x" + name[:50], username=user.username)
+        users.append(user)
+    core.settings.page_size = 500
+    for index, hostile in enumerate(strings):
+        arxiv_id = make_paper(
+            core, f"2401.{50000 + index}", title=f"T {hostile}", abstract=f"A {hostile}",
+            authors=[f"Au {hostile}"[:200], "Plain Name"], published=day,
+        )
+        author = users[index % len(users)]
+        core.add_comment(author, arxiv_id, hostile)
+        collection = core.create_collection(author, hostile[:100], description=hostile,
+                                            public=True)
+        core.save_paper(author, collection, arxiv_id, note=hostile[:1000])
+        core.upvote(author, arxiv_id)
+    return [f"2401.{50000 + index}" for index in range(len(strings))]
+
+
+def test_hostile_strings_never_run(core, live_server, browser):
+    ids = seed(core)
+    pages = ["/", "/trending?period=week", "/papers?q=alert", "/api/daily_papers"]
+    # Every string shows on "/" (title, abstract, authors) and on the profiles (comments,
+    # collection names, display names); paper and collection pages are sampled.
+    pages += [f"/papers/{arxiv_id}" for arxiv_id in ids[::3]]
+    pages += [f"/u/evil-{n}" for n in range(8)]
+    pages += [f"/collections/{n}" for n in range(1, len(ids) + 1, 4)]
+    context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+    context.add_init_script(SPY)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        for path in pages:
+            response = page.goto(live_server.url + path)
+            assert response is not None
+            assert response.status < 500, path
+            assert page.evaluate("window.__xss") == [], path
+            assert page.evaluate("window.__pwned") is None, path
+            if not path.startswith("/api/"):
+                assert page.evaluate(DOM_CHECK) == [], path
+            if path == "/":  # the strings are there, as text
+                assert "T <script>alert(1)</script>" in page.inner_text("main")
+        assert dialogs == []
+    except Exception:
+        screenshot_on_failure(page, "xss")
+        raise
+    finally:
+        context.close()
