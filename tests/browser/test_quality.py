@@ -129,3 +129,11 @@ def test_favicon_and_static_files_exist(page, served_site):
     for path in ("/static/favicon.svg", "/static/app.js", "/static/style.css"):
         assert page.request.get(served_site.url + path).ok, path
     assert Path(REPO / "src/paperwire/web/static/vendor/katex/katex.min.js").exists()
+
+
+def test_api_docs_work_offline(page, served_site):
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(served_site.url + "/docs")
+    expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)
+    assert all(url.startswith(served_site.url) or url.startswith("data:") for url in requests), requests

@@ -89,7 +89,13 @@ def create_app(
 
 def docs(request: Request) -> HTMLResponse:
     """Swagger UI, its inline script carrying this response's CSP nonce."""
-    page = get_swagger_ui_html(openapi_url="/openapi.json", title="paperwire API")
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="paperwire API",
+        swagger_js_url="/static/vendor/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )
     nonce = request.state.csp_nonce
     body = page.body.decode().replace("<script", f'<script nonce="{nonce}"')
     return HTMLResponse(body)
