@@ -20,6 +20,7 @@ from paperwire.errors import (
     RateLimited,
     SignInRequired,
     StoreNotReady,
+    TokenRequired,
 )
 from paperwire.web.redirects import safe_next
 
@@ -39,8 +40,13 @@ TITLES = {
 }
 
 
+FEED_SUFFIXES = (".rss", ".atom", ".json")
+
+
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/daily.", "/search."))
+    """The API and the feeds answer errors in JSON; pages answer in HTML."""
+    path = request.url.path
+    return path.startswith(("/api/", "/daily.", "/search.")) or path.endswith(FEED_SUFFIXES)
 
 
 def error_response(
@@ -94,6 +100,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def anonymous(request: Request, _error: SignInRequired) -> Response:
         return sign_in_first(request)
+
+    @app.exception_handler(TokenRequired)
+    async def no_token(request: Request, error: TokenRequired) -> Response:
+        return error_response(
+            request, 401, str(error), headers={"WWW-Authenticate": 'Bearer realm="paperwire"'}
+        )
 
     @app.exception_handler(RateLimited)
     async def limited(request: Request, error: RateLimited) -> Response:
