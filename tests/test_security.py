@@ -61,7 +61,7 @@ TOKEN_AUTHENTICATED = {
     ("DELETE", "/api/papers/{arxiv_id:path}/upvote"),
     ("POST", "/api/papers/{arxiv_id:path}/comments"),
     ("POST", "/api/collections"),
-    ("POST", "/api/collections/{collection_id}/items"),
+    ("PUT", "/api/collections/{collection_id}/items/{arxiv_id:path}"),
     ("DELETE", "/api/collections/{collection_id}/items/{arxiv_id:path}"),
 }
 
@@ -147,7 +147,7 @@ def token_route_body(world: World, path: str) -> dict | None:
         return {"comment": "A comment"}
     if path == "/api/collections":
         return {"title": "A list"}
-    return {"item": {"id": world.paper}} if path.endswith("/items") else None
+    return {"note": "A note"} if path.startswith("/api/collections/") else None
 
 
 def test_token_routes_refuse_cookie_only_requests(world):

@@ -48,9 +48,15 @@ def token_user(request: Request, credentials: Credentials) -> User:
     return _user(request, credentials)
 
 
-def token_viewer(request: Request, credentials: Credentials) -> User | None:
-    """The token's owner when a token is sent (a bad one is 401), else anonymous."""
-    return None if credentials is None else _user(request, credentials)
+def token_viewer(request: Request) -> User | None:
+    """The token's owner when a Bearer token is sent (a bad one is 401), else anonymous.
+
+    Read routes take a token only to show the owner their private things, so the
+    OpenAPI document does not declare it (a declared scheme reads as required)."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return _user(request, HTTPAuthorizationCredentials(scheme="Bearer", credentials=secret.strip()))
 
 
 TokenUser = Annotated[User, Depends(token_user)]

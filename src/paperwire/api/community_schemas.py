@@ -6,9 +6,9 @@ Field names follow Hugging Face's where it has the same thing (``name`` /
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from paperwire.api.schemas import UserRef
 
@@ -28,7 +28,7 @@ class CommentOut(BaseModel):
     replies: list[CommentOut] = Field(description="Replies (one level), oldest first.")
 
 
-class CollectionItemOut(BaseModel):
+class SavedPaper(BaseModel):
     type: Literal["paper"]
     id: str = Field(examples=[ARXIV_ID_EXAMPLE])
     title: str
@@ -48,7 +48,7 @@ class CollectionSummary(BaseModel):
 
 
 class CollectionOut(CollectionSummary):
-    items: list[CollectionItemOut] = Field(description="Newest saved first.")
+    items: list[SavedPaper] = Field(description="Newest saved first.")
 
 
 class UpvotedPaper(BaseModel):
@@ -94,29 +94,34 @@ class VoteOut(BaseModel):
 # -- request bodies ----------------------------------------------------------------------
 
 
+def _whole(value: object) -> object:
+    """JSON Schema's integers include 3.0; nothing else converts (no "3", no true)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A JSON body: no unknown fields, no type coercion (0 is not false)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# At least one character that is not white space (Python's idea of it, which
+# includes U+001C..U+001F, and the Rust regex engine's, which does not).
+NOT_BLANK = r"[^\s\x1c-\x1f]"
 
 
 class CommentIn(Strict):
-    comment: str = Field(min_length=1, max_length=10_000, description="Markdown, with $math$.",
+    comment: str = Field(min_length=1, max_length=10_000, pattern=NOT_BLANK, description="Markdown, with $math$.",
                          examples=["Does this hold for small batches?"])
-    parentId: int | None = Field(default=None, ge=1, le=2**31 - 1,
-                                 description="Reply to this comment (of the same paper).")
+    parentId: Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole)] | None = Field(
+        default=None, description="Reply to this comment (of the same paper).")
 
 
 class CollectionIn(Strict):
-    title: str = Field(min_length=1, max_length=100, examples=["Reading list"])
+    title: str = Field(min_length=1, max_length=100, pattern=NOT_BLANK, examples=["Reading list"])
     description: str = Field(default="", max_length=2000)
     private: bool = Field(default=True, description="Public collections have a page and a feed.")
 
 
-class ItemRef(Strict):
-    type: Literal["paper"] = "paper"
-    id: str = Field(min_length=1, max_length=200, examples=[ARXIV_ID_EXAMPLE],
-                    description="An arXiv id or URL.")
-
-
-class CollectionItemIn(Strict):
-    item: ItemRef
-    note: str = Field(default="", max_length=1000)
+class SaveRequest(Strict):
+    note: str = Field(default="", max_length=1000, examples=["Read section 3 first."])

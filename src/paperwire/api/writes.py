@@ -16,10 +16,10 @@ from paperwire.api.auth import AUTH_ERRORS, TokenUser
 from paperwire.api.community import NOT_FOUND, ArxivId, CollectionId
 from paperwire.api.community_schemas import (
     CollectionIn,
-    CollectionItemIn,
     CollectionOut,
     CommentIn,
     CommentOut,
+    SaveRequest,
     VoteOut,
 )
 from paperwire.api.papers import ERRORS, core_of, json_response
@@ -40,6 +40,14 @@ def _vote(request: Request, user: User, arxiv_id: str, up: bool) -> Response:
     rate(request, "vote", str(user.id), "rate_limit_votes")
     state = core_of(request).upvote(user, parse_arxiv_id(arxiv_id)[0], up=up)
     return json_response({"id": state.arxiv_id, "upvoted": state.voted, "upvotes": state.upvotes})
+
+
+@router.get("/papers/{arxiv_id:path}/upvote", summary="Whether you upvoted a paper",
+            response_model=VoteOut, responses={**AUTH_ERRORS, **NOT_FOUND, **ERRORS})
+def vote_state(request: Request, arxiv_id: ArxivId, user: TokenUser) -> Response:
+    """The token owner's upvote on the paper, and the paper's upvotes."""
+    paper = core_of(request).get_paper(parse_arxiv_id(arxiv_id)[0], viewer_id=user.id)
+    return json_response({"id": paper.arxiv_id, "upvoted": paper.voted, "upvotes": paper.upvotes})
 
 
 @router.post("/papers/{arxiv_id:path}/upvote", summary="Upvote a paper", response_model=VoteOut,
@@ -84,13 +92,14 @@ def create_collection(request: Request, body: CollectionIn, user: TokenUser) -> 
                     headers={"Location": f"/api/collections/{collection_id}"})
 
 
-@router.post("/collections/{collection_id}/items", summary="Save a paper to a collection",
-             response_model=CollectionOut, responses=WRITE_ERRORS)
-def save(request: Request, collection_id: CollectionId, body: CollectionItemIn,
-         user: TokenUser) -> Response:
-    """Save (or re-save, replacing its note) a paper in one of the token owner's collections."""
+@router.put("/collections/{collection_id}/items/{arxiv_id:path}",
+            summary="Save a paper to a collection", response_model=CollectionOut,
+            responses=WRITE_ERRORS)
+def save(request: Request, collection_id: CollectionId, arxiv_id: ArxivId, user: TokenUser,
+         body: SaveRequest | None = None) -> Response:
+    """Save a paper in one of the token owner's collections; saving it again replaces its note."""
     core = core_of(request)
-    core.save_paper(user, collection_id, body.item.id, note=body.note)
+    core.save_paper(user, collection_id, parse_arxiv_id(arxiv_id)[0], note=body.note if body else "")
     return json_response(shapes.collection(core.collection(collection_id, user)))
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from paperwire.errors import (
@@ -44,9 +45,23 @@ FEED_SUFFIXES = (".rss", ".atom", ".json")
 
 
 def wants_json(request: Request) -> bool:
-    """The API and the feeds answer errors in JSON; pages answer in HTML."""
+    """The API and the feeds (every route in the OpenAPI document) answer errors in JSON;
+    pages answer in HTML."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and route.include_in_schema:
+        return True
     path = request.url.path
     return path.startswith(("/api/", "/daily.", "/search.")) or path.endswith(FEED_SUFFIXES)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (for a 405's ``Allow``)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path) and getattr(route, "methods", None):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def error_response(
@@ -132,7 +147,10 @@ def install(app: FastAPI) -> None:
         message = "There is nothing at this address." if error.status_code == 404 else str(
             error.detail
         )
-        return error_response(request, error.status_code, message, error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return error_response(request, error.status_code, message, headers)
 
     @app.exception_handler(StoreNotReady)
     async def not_ready(request: Request, error: StoreNotReady) -> Response:

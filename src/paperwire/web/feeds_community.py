@@ -50,7 +50,7 @@ def trending_feed(request: Request, fmt: FeedFormat, period: Period = Period.DAY
     )
 
 
-@router.get("/collections/{collection_id:int}.{fmt}", summary="Feed of a public collection",
+@router.get("/collections/{collection_id}.{fmt}", summary="Feed of a public collection",
             response_class=Response, responses=RESPONSES)
 def collection_feed(
     request: Request, fmt: FeedFormat,
