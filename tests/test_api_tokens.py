@@ -40,11 +40,13 @@ def test_tokens_are_shown_once_stored_hashed_listed_and_revoked(core, ada):
     page = browser.get("/account").text
     assert secret not in page  # shown once
     assert "reading-list script" in page
-    assert secret[:10] in page and "never" in page
+    assert secret[:10] in page
+    assert "never" in page
     with core.engine.connect() as connection:
         stored = connection.execute(select(api_tokens)).one()._mapping
     assert secret not in {str(value) for value in stored.values()}
-    assert stored["token_hash"] != secret and len(stored["token_hash"]) == 64
+    assert stored["token_hash"] != secret
+    assert len(stored["token_hash"]) == 64
     client = ada["client"]
     assert client.get("/api/whoami-v2", headers=bearer(secret)).json()["name"] == "ada"
     assert core.api_tokens(ada["user"])[0].last_used_at is not None
@@ -83,7 +85,8 @@ def test_writes_with_a_token(core, ada):
                         json={"comment": "Me again", "parentId": comment.json()["id"]})
     assert reply.json()["parentId"] == comment.json()["id"]
     created = client.post("/api/collections", headers=headers, json={"title": "To read"})
-    assert created.status_code == 201 and created.json()["private"] is True
+    assert created.status_code == 201
+    assert created.json()["private"] is True
     collection_id = created.json()["id"]
     assert created.headers["location"] == f"/api/collections/{collection_id}"
     saved = client.put(f"/api/collections/{collection_id}/items/2401.00002", headers=headers,
@@ -134,7 +137,8 @@ def test_page_data_as_json(core, ada):
     private = core.create_collection(user, "Mine")
     core.save_paper(user, public, "2401.00002", note="good")
     trending = client.get("/api/trending", params={"period": "week"}).json()
-    assert trending[0]["paper"]["id"] == "2401.00002" and trending[0]["trendingScore"] > 0
+    assert trending[0]["paper"]["id"] == "2401.00002"
+    assert trending[0]["trendingScore"] > 0
     assert trending == client.get("/api/daily_papers", params={"sort": "trending", "period": "week"}).json()
     profile = client.get("/api/users/ada").json()
     assert profile["upvotedPapers"] == [{"id": "2401.00002", "title": "Paper 2401.00002"}]
@@ -143,7 +147,8 @@ def test_page_data_as_json(core, ada):
     own = client.get("/api/users/ada", headers=bearer(secret)).json()
     assert [c["title"] for c in own["collections"]] == ["Shared", "Mine"]
     shared = client.get(f"/api/collections/{public}").json()
-    assert shared["items"][0]["note"] == "good" and shared["owner"]["name"] == "ada"
+    assert shared["items"][0]["note"] == "good"
+    assert shared["owner"]["name"] == "ada"
     assert client.get(f"/api/collections/{private}").status_code == 404
     assert client.get(f"/api/collections/{private}", headers=bearer(secret)).status_code == 200
     assert len(client.get("/api/collections", headers=bearer(secret)).json()) == 2
@@ -186,7 +191,8 @@ def test_hf_compatible_fields_and_types(core, ada):
     assert_shape(submitted["paper"]["submittedOnDailyBy"], HF_USER)
     assert submitted["submittedBy"]["name"] == "ada"
     ids = [a["_id"] for a in submitted["paper"]["authors"]]
-    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[0-9a-f]{24}", i) for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[0-9a-f]{24}", i) for i in ids)
     one = client.get("/api/papers/2401.00001").json()
     assert_shape(one, HF_ITEM["paper"])
     found = client.get("/api/papers/search", params={"q": "Paper"}).json()
@@ -201,7 +207,8 @@ def test_openapi_documents_every_api_operation(app):
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             where = f"{method.upper()} {path}"
-            assert operation.get("summary") and operation.get("description"), where
+            assert operation.get("summary"), where
+            assert operation.get("description"), where
             assert "200" in operation["responses"] or "201" in operation["responses"], where
             assert {"422"} <= set(operation["responses"]) or not operation.get("parameters"), where
             if operation.get("security"):

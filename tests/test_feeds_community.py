@@ -160,7 +160,7 @@ def test_list_pages_link_their_feeds(world):
     }
     for page, feed in expected.items():
         body = browser.get(page).text
-        assert f'<link rel="alternate" type="application/atom+xml" title="Atom feed of' in body, page
+        assert '<link rel="alternate" type="application/atom+xml" title="Atom feed of' in body, page
         assert f'href="{feed}"' in body, page
         assert body.count(f'href="{feed}"') == 2, page  # in <head> and visible
     mine = Browser(world["app"], world["core"], "ada@example.org")
