@@ -106,8 +106,9 @@ class Strict(BaseModel):
 
 
 # At least one character that is not white space (Python's idea of it, which
-# includes U+001C..U+001F, and the Rust regex engine's, which does not).
-NOT_BLANK = r"[^\s\x1c-\x1f]"
+# includes U+001C..U+001F, and the Rust regex engine's, which does not) nor NUL
+# (which text loses on the way to PostgreSQL).
+NOT_BLANK = r"[^\s\x00\x1c-\x1f]"
 
 
 class CommentIn(Strict):

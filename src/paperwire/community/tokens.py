@@ -50,7 +50,7 @@ class NewApiToken:
 
 
 def check_token_name(name: str) -> str:
-    value = " ".join(name.split())
+    value = " ".join(name.replace("\x00", "").split())
     if not 1 <= len(value) <= 80:
         raise InvalidInput("a token name has 1 to 80 characters")
     return value

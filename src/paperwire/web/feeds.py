@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlencode
 
@@ -43,7 +43,7 @@ def conditional(
     without any paper changing (trending, collections, profiles).
     """
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    modified = (modified or last_modified(papers)).replace(microsecond=0)
+    modified = (modified or last_modified(papers)).astimezone(UTC).replace(microsecond=0)
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(modified, usegmt=True),
