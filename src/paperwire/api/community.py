@@ -13,7 +13,7 @@ from paperwire.api import community_shapes as shapes
 from paperwire.api.auth import AUTH_ERRORS, TokenUser, TokenViewer
 from paperwire.api.community_schemas import CollectionOut, CollectionSummary, CommentOut, ProfileOut, WhoAmI
 from paperwire.api.papers import ARXIV_ID_PATTERN, ERRORS, core_of, json_response
-from paperwire.api.schemas import DailyPaperItem, ErrorBody
+from paperwire.api.schemas import CategoryParam, DailyPaperItem, ErrorBody
 from paperwire.api.shapes import daily_item
 from paperwire.ids import parse_arxiv_id
 from paperwire.models import PaperFilter, Period, SortOrder
@@ -30,7 +30,7 @@ Username = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_\-]{1,29}$", examples=
 def trending(
     request: Request,
     period: Period = Query(default=Period.DAY, description="Horizon: `day`, `week` or `month`."),
-    category: str | None = Query(default=None, max_length=40, examples=["cs.CL"]),
+    category: CategoryParam = None,
     limit: int = Query(default=50, ge=1, le=100),
     p: int = Query(default=0, ge=0, le=10_000, description="0-based page."),
 ) -> Response:
