@@ -48,6 +48,21 @@ MATRIX: dict[str, dict[str, object]] = {
     "/signin": dict.fromkeys(ROLES, 200),
     "/signin/verify": ANYONE,
     "/signout": ANYONE,
+    "/account/tokens": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 201)},  # shows the token
+    "/account/tokens/{token_id}/revoke": PRIVATE_OWNER,
+    "/account/feed-token": SIGNED_IN,
+}
+# The documented exception to CSRF: the JSON API's write routes read no cookie and are
+# authenticated only by `Authorization: Bearer <token>` (docs/api.md). A new /api/ write
+# route fails test_every_state_changing_route_is_in_the_matrix until it is listed here,
+# and test_token_routes_refuse_cookie_only_requests proves each one ignores cookies.
+TOKEN_AUTHENTICATED = {
+    ("POST", "/api/papers/{arxiv_id:path}/upvote"),
+    ("DELETE", "/api/papers/{arxiv_id:path}/upvote"),
+    ("POST", "/api/papers/{arxiv_id:path}/comments"),
+    ("POST", "/api/collections"),
+    ("PUT", "/api/collections/{collection_id}/items/{arxiv_id:path}"),
+    ("DELETE", "/api/collections/{collection_id}/items/{arxiv_id:path}"),
 }
 
 
@@ -60,12 +75,14 @@ def walk(routes_: list) -> list:
     return found
 
 
-def routes(app, methods: set[str]) -> list[tuple[str, str]]:
+def routes(app, methods: set[str], *, token_routes: bool = False) -> list[tuple[str, str]]:
+    """The (method, path) pairs taking ``methods``: cookie routes, or with ``token_routes``
+    the Bearer-token ones."""
     found = []
     for route in walk(app.routes):
         if isinstance(route, APIRoute | Route) and route.methods:
             found += [(method, route.path) for method in sorted(route.methods & methods)]
-    return sorted(set(found))
+    return sorted({pair for pair in found if (pair in TOKEN_AUTHENTICATED) == token_routes})
 
 
 class World:
@@ -91,6 +108,8 @@ class World:
         comment = self.core.add_comment(self.owner, self.paper, "A comment")
         collection = self.core.create_collection(self.owner, "Private")
         self.core.save_paper(self.owner, collection, self.paper)
+        if "{token_id}" in path:
+            path = path.replace("{token_id}", str(self.core.create_api_token(self.owner, "T").token.id))
         return (path.replace("{arxiv_id:path}", self.paper)
                 .replace("{comment_id}", str(comment))
                 .replace("{collection_id}", str(collection))
@@ -119,6 +138,38 @@ def world(core, app) -> World:
 
 def test_every_state_changing_route_is_in_the_matrix(app):
     assert {path for _, path in routes(app, UNSAFE)} == set(MATRIX)
+    assert set(routes(app, UNSAFE, token_routes=True)) == TOKEN_AUTHENTICATED
+    assert all(path.startswith("/api/") for _, path in TOKEN_AUTHENTICATED)
+
+
+def token_route_body(world: World, path: str) -> dict | None:
+    if path.endswith("/comments"):
+        return {"comment": "A comment"}
+    if path == "/api/collections":
+        return {"title": "A list"}
+    return {"note": "A note"} if path.startswith("/api/collections/") else None
+
+
+def test_token_routes_refuse_cookie_only_requests(world):
+    """Signed in by cookie, with a valid CSRF token in the form and the header: still 401,
+    and nothing changes. The same call with the owner's Bearer token goes through."""
+    browser = world.browsers["owner"]
+    secret = world.core.create_api_token(world.owner, "script").secret
+    for method, path in routes(world.app, UNSAFE, token_routes=True):
+        url = world.fill(path)
+        before = checksum(world.core)
+        for kwargs in (
+            {"data": {"csrf_token": browser.token}},
+            {"json": token_route_body(world, path), "headers": {"X-CSRF-Token": browser.token}},
+        ):
+            response = browser.client.request(method, url, follow_redirects=False, **kwargs)
+            assert response.status_code == 401, (method, path, response.text[:200])
+            assert response.headers["www-authenticate"].startswith("Bearer")
+        assert checksum(world.core) == before, (method, path)
+        fresh = TestClient(world.app, base_url=BASE)  # no cookies at all, no CSRF token
+        response = fresh.request(method, url, json=token_route_body(world, path),
+                                 headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code in (200, 201), (method, path, response.text[:300])
 
 
 def test_every_state_changing_route_needs_a_csrf_token(world):

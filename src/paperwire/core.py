@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 
+from paperwire.community.api_service import ApiCore
 from paperwire.community.service import CommunityCore
 from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
@@ -71,9 +72,10 @@ class Check:
     detail: str
 
 
-class Paperwire(CommunityCore):
+class Paperwire(CommunityCore, ApiCore):
     """The core. Community methods (accounts, votes, comments, collections,
-    submissions, mail) come from ``CommunityCore``."""
+    submissions, mail) come from ``CommunityCore``; API and feed tokens and the
+    community feeds' lists from ``ApiCore``."""
 
     def __init__(
         self,

@@ -89,3 +89,10 @@ class RateLimited(PaperwireError):
 
 class InsecureSettings(PaperwireError):
     """Settings that must not serve a public site (the default secret key)."""
+
+
+# -- API tokens (issue 7) ----------------------------------------------------------
+
+
+class TokenRequired(PaperwireError):
+    """An API call that needs ``Authorization: Bearer <token>`` came without a valid one."""

@@ -120,6 +120,7 @@ class PaperFilter:
     window: DateWindow | None = None
     period: Period = Period.DAY  # the span around the latest day, when window is None
     category: str | None = None
+    categories: tuple[str, ...] = ()  # any of these (a personal feed's topics)
     limit: int = 50
     offset: int = 0
     sort: SortOrder = SortOrder.UPVOTES

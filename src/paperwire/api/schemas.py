@@ -41,8 +41,20 @@ MonthParam = Annotated[
 
 
 class Author(BaseModel):
-    name: str
+    id_: str = Field(alias="_id", description="A stable 24-hex-digit id for this author entry.",
+                     examples=["5f0c2b1d9e8a7f6e5d4c3b2a"])
+    name: str = Field(examples=["Ada Lovelace"])
     hidden: bool = False
+
+
+class UserRef(BaseModel):
+    """A user, in Hugging Face's shape (``name`` is the handle)."""
+
+    id_: str = Field(alias="_id", examples=["0a1b2c3d4e5f60718293a4b5"])
+    name: str = Field(examples=["ada"])
+    fullname: str = Field(examples=["Ada Lovelace"])
+    type: str = Field(examples=["user"])
+    avatarUrl: str = Field(description="Always empty: paperwire keeps no avatars.")
 
 
 class Version(BaseModel):
@@ -61,6 +73,10 @@ class HFPaper(BaseModel):
     categories: list[str]
     primaryCategory: str | None
     withdrawn: bool
+    submittedOnDailyBy: UserRef | None = Field(description="Who submitted it, if anyone did.")
+    discussionId: str = Field(description="A stable id for the paper's comment thread"
+                              " (`GET /api/papers/{id}/comments`).")
+    ai_keywords: list[str] = Field(description="Always empty for now: paperwire extracts no keywords.")
     comments: str | None = None
     journalRef: str | None = None
     doi: str | None = None
@@ -75,9 +91,10 @@ class DailyPaperItem(BaseModel):
     publishedAt: str
     title: str
     summary: str
+    thumbnail: str = Field(description="Always empty: paperwire makes no thumbnails.")
     numComments: int
     isAuthorParticipating: bool
-    submittedBy: str | None = Field(default=None, description="User name of the submitter.")
+    submittedBy: UserRef | None = Field(default=None, description="Who submitted it, if anyone did.")
     trendingScore: float | None = Field(
         default=None, description="With sort=trending: the time-decayed upvote score."
     )

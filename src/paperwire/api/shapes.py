@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -17,10 +18,26 @@ def published_at(paper: Paper) -> str:
     return _iso(stamp)
 
 
+def object_id(*parts: object) -> str:
+    """A stable 24-hex-digit id, the form of Hugging Face's ``_id`` fields."""
+    return hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=12).hexdigest()
+
+
+def user_ref(name: str | None, fullname: str | None) -> dict[str, Any] | None:
+    """A user as Hugging Face names one (``name`` is the handle)."""
+    if name is None:
+        return None
+    return {"_id": object_id("user", name), "name": name, "fullname": fullname or name,
+            "type": "user", "avatarUrl": ""}
+
+
 def hf_paper(paper: Paper, *, detail: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": paper.arxiv_id,
-        "authors": [{"name": name, "hidden": False} for name in paper.authors],
+        "authors": [
+            {"_id": object_id(paper.arxiv_id, n), "name": name, "hidden": False}
+            for n, name in enumerate(paper.authors)
+        ],
         "publishedAt": published_at(paper),
         "submittedOnDailyAt": _iso(datetime.combine(paper.announced_on, time(), tzinfo=UTC)),
         "title": paper.title,
@@ -29,6 +46,9 @@ def hf_paper(paper: Paper, *, detail: bool = False) -> dict[str, Any]:
         "categories": paper.categories,
         "primaryCategory": paper.primary_category,
         "withdrawn": paper.withdrawn,
+        "submittedOnDailyBy": user_ref(paper.submitted_by, paper.submitted_by_name),
+        "discussionId": object_id("discussion", paper.arxiv_id),
+        "ai_keywords": [],
     }
     if detail:
         data.update(
@@ -50,8 +70,9 @@ def daily_item(paper: Paper) -> dict[str, Any]:
         "title": paper.title,
         "summary": paper.abstract,
         "numComments": paper.num_comments,
+        "thumbnail": "",
         "isAuthorParticipating": False,
-        "submittedBy": paper.submitted_by,
+        "submittedBy": user_ref(paper.submitted_by, paper.submitted_by_name),
         **({"trendingScore": round(paper.trending_score, 6)}
            if paper.trending_score is not None else {}),
     }

@@ -17,14 +17,14 @@ OWNER = tuple(column.label(f"u_{column.name}") for column in USER_COLUMNS)
 
 
 def check_name(name: str) -> str:
-    value = " ".join(name.split())
+    value = " ".join(name.replace("\x00", "").split())  # PostgreSQL text holds no NUL
     if not 1 <= len(value) <= 100:
         raise InvalidInput("a collection name has 1 to 100 characters")
     return value
 
 
 def check_text(value: str, *, what: str, limit: int = 2000) -> str:
-    text = value.replace("\r\n", "\n").strip()
+    text = value.replace("\r\n", "\n").replace("\x00", "").strip()
     if len(text) > limit:
         raise InvalidInput(f"a {what} has at most {limit:,} characters")
     return text

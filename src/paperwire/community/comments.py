@@ -26,7 +26,7 @@ COLUMNS = (
 
 
 def check_body(body: str) -> str:
-    text = body.replace("\r\n", "\n").strip()
+    text = body.replace("\r\n", "\n").replace("\x00", "").strip()  # PostgreSQL: no NUL
     if not text:
         raise InvalidInput("a comment cannot be empty")
     if len(text) > MAX_LENGTH:

@@ -122,9 +122,8 @@ def list_papers(
         if day is None:
             return PaperPage([], 0, None, limit=paper_filter.limit)
         window = DateWindow.around(paper_filter.period, day)
-    conditions = [papers.c.announced_on >= window.start, papers.c.announced_on < window.end]
-    if paper_filter.category:
-        conditions.append(_in_category(paper_filter.category))
+    conditions = [papers.c.announced_on >= window.start, papers.c.announced_on < window.end,
+                  *_category_conditions(paper_filter)]
     rows = connection.execute(
         with_community(SUMMARY_COLUMNS, paper_filter.viewer_id)
         .where(*conditions)
@@ -167,7 +166,7 @@ def _list_trending(
     scores = trending_scores(
         now=now, period=paper_filter.period, half_life_hours=half_life_hours
     ).subquery()
-    conditions = [_in_category(paper_filter.category)] if paper_filter.category else []
+    conditions = _category_conditions(paper_filter)
     query = with_community((*SUMMARY_COLUMNS, scores.c.score), paper_filter.viewer_id).join(
         scores, scores.c.paper_id == papers.c.id
     )
@@ -188,6 +187,16 @@ def _list_trending(
         limit=paper_filter.limit,
         offset=paper_filter.offset,
     )
+
+
+def _category_conditions(paper_filter: PaperFilter) -> list[Any]:
+    conditions = [_in_category(paper_filter.category)] if paper_filter.category else []
+    if paper_filter.categories:
+        conditions.append(exists().where(
+            paper_categories.c.paper_id == papers.c.id,
+            paper_categories.c.category.in_(paper_filter.categories),
+        ))
+    return conditions
 
 
 def _in_category(category: str) -> Any:
@@ -243,6 +252,17 @@ def papers_by_ids(connection: Connection, ids: Sequence[int]) -> dict[int, Paper
         with_community(SUMMARY_COLUMNS).where(papers.c.id.in_(list(ids)))
     )
     return {row.id: paper_from_row(row) for row in rows}
+
+
+def papers_by_arxiv_ids(connection: Connection, arxiv_ids: Sequence[str]) -> list[Paper]:
+    """The stored papers among ``arxiv_ids``, in the order given (one statement)."""
+    if not arxiv_ids:
+        return []
+    rows = connection.execute(
+        with_community(SUMMARY_COLUMNS).where(papers.c.arxiv_id.in_(list(arxiv_ids)))
+    )
+    found = {row.arxiv_id: paper_from_row(row) for row in rows}
+    return [found[arxiv_id] for arxiv_id in arxiv_ids if arxiv_id in found]
 
 
 def store_stats(connection: Connection, *, backend: str, revision: str | None) -> StoreStats:

@@ -307,3 +307,28 @@ outbox = Table(
     Column("created_at", BigInteger, nullable=False),
     Index("ix_outbox_created_at", "created_at"),
 )
+
+# == API tokens and feed tokens (issue 7, migration 0006) ==================================
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),  # what the user called it
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256; never the token
+    Column("prefix", String(16), nullable=False),  # the first characters, to tell tokens apart
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used_at", BigInteger),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+feed_tokens = Table(
+    "feed_tokens",
+    metadata,
+    # One per user. The feed token is an HMAC of (user id, nonce) under the secret key:
+    # the store holds only the nonce, and rotating replaces it.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("nonce", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)

@@ -13,11 +13,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from paperwire import __version__
+from paperwire.api import community as api_community
 from paperwire.api import papers as api_papers
+from paperwire.api import writes as api_writes
 from paperwire.core import Paperwire
 from paperwire.errors import InsecureSettings
 from paperwire.settings import Settings
-from paperwire.web import auth, discussion, errors, feeds, lists, pages, people, status
+from paperwire.web import auth, discussion, errors, feeds, feeds_community, lists, pages, people, status, tokens
 from paperwire.web.pagecache import PageCache
 from paperwire.web.ratelimit import RateLimiter
 from paperwire.web.security import SecurityMiddleware
@@ -70,9 +72,13 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.limiter = RateLimiter()
     app.state.page_cache = PageCache(core.settings.page_cache_seconds)
+    # Before the papers router: its /api/papers/{id:path} would swallow .../comments.
+    app.include_router(api_community.router)
+    app.include_router(api_writes.router)
     app.include_router(api_papers.router)
     app.include_router(feeds.router)
-    for module in (discussion, auth, lists, people, pages, status):
+    app.include_router(feeds_community.router)
+    for module in (discussion, auth, tokens, lists, people, pages, status):
         app.include_router(module.router)
     app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)

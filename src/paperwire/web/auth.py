@@ -12,6 +12,7 @@ from paperwire.errors import InvalidInput, InvalidSignInLink
 from paperwire.mail.message import OutgoingMail, parse_address
 from paperwire.web.pages import render
 from paperwire.web.redirects import safe_next
+from paperwire.web.tokens import account_page
 from paperwire.web.viewer import (
     clear_session_cookie,
     client_ip,
@@ -86,7 +87,7 @@ def signout(request: Request) -> Response:
 
 @router.get("/account")
 def account_form(request: Request) -> Response:
-    return render(request, "account.html", user=signed_in(request), error=None)
+    return account_page(request, signed_in(request))
 
 
 @router.post("/account")
@@ -99,6 +100,6 @@ def account_save(
     try:
         core_of(request).update_profile(user, display_name=display_name, username=username)
     except InvalidInput as error:
-        return render(request, "account.html", 400, user=user, error=str(error))
+        return account_page(request, user, 400, error=str(error))
     return see_other(f"/u/{quote(username.strip().lower())}")
 

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from paperwire.errors import (
@@ -20,6 +21,7 @@ from paperwire.errors import (
     RateLimited,
     SignInRequired,
     StoreNotReady,
+    TokenRequired,
 )
 from paperwire.web.redirects import safe_next
 
@@ -39,8 +41,27 @@ TITLES = {
 }
 
 
+FEED_SUFFIXES = (".rss", ".atom", ".json")
+
+
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/daily.", "/search."))
+    """The API and the feeds (every route in the OpenAPI document) answer errors in JSON;
+    pages answer in HTML."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and route.include_in_schema:
+        return True
+    path = request.url.path
+    return path.startswith(("/api/", "/daily.", "/search.")) or path.endswith(FEED_SUFFIXES)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (for a 405's ``Allow``)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path) and getattr(route, "methods", None):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def error_response(
@@ -95,6 +116,12 @@ def install(app: FastAPI) -> None:
     async def anonymous(request: Request, _error: SignInRequired) -> Response:
         return sign_in_first(request)
 
+    @app.exception_handler(TokenRequired)
+    async def no_token(request: Request, error: TokenRequired) -> Response:
+        return error_response(
+            request, 401, str(error), headers={"WWW-Authenticate": 'Bearer realm="paperwire"'}
+        )
+
     @app.exception_handler(RateLimited)
     async def limited(request: Request, error: RateLimited) -> Response:
         return error_response(
@@ -120,7 +147,10 @@ def install(app: FastAPI) -> None:
         message = "There is nothing at this address." if error.status_code == 404 else str(
             error.detail
         )
-        return error_response(request, error.status_code, message, error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return error_response(request, error.status_code, message, headers)
 
     @app.exception_handler(StoreNotReady)
     async def not_ready(request: Request, error: StoreNotReady) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlencode
 
@@ -33,33 +33,60 @@ FEED_RESPONSES: dict[int | str, dict] = {
 FEED_LIMIT = 100
 
 
-def conditional(request: Request, body: bytes, papers: list[Paper], fmt: FeedFormat) -> Response:
-    """The feed, or 304 when the reader's ETag / Last-Modified still holds."""
+def conditional(
+    request: Request, body: bytes, papers: list[Paper], fmt: FeedFormat,
+    *, modified: datetime | None = None, private: bool = False,
+) -> Response:
+    """The feed, or 304 when the reader's ETag / Last-Modified still holds.
+
+    ``modified`` overrides the papers' newest date for lists whose membership changes
+    without any paper changing (trending, collections, profiles).
+    """
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    modified = last_modified(papers).astimezone(UTC)  # PostgreSQL's tzinfo is not UTC's
+    modified = (modified or last_modified(papers)).astimezone(UTC).replace(microsecond=0)
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(modified, usegmt=True),
-        "Cache-Control": "public, max-age=300",
+        "Cache-Control": "private, no-store" if private else "public, max-age=300",
     }
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        if etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*":
-            return Response(status_code=304, headers=headers)
-    elif since := request.headers.get("if-modified-since"):
-        try:
-            if modified <= parsedate_to_datetime(since):
-                return Response(status_code=304, headers=headers)
-        except (TypeError, ValueError):
-            pass
+    if private:
+        headers["X-Robots-Tag"] = "noindex"
+    if _not_modified(request, etag, modified):
+        return Response(status_code=304, headers=headers)
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 
-def _urls(request: Request, page_path: str, fmt: FeedFormat) -> tuple[str, str]:
+def _not_modified(request: Request, etag: str, modified: datetime) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:  # ETags win over dates (RFC 9110, 13.2.2)
+        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if not since:
+        return False
+    try:
+        return modified <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+
+
+def feed_response(
+    request: Request, fmt: FeedFormat, *, title: str, description: str, page_path: str,
+    papers: list[Paper], modified: datetime | None = None, private: bool = False,
+) -> Response:
+    """Render ``papers`` as the feed twin of the page at ``page_path`` (a private feed's
+    page link leaves out the query, which holds its token)."""
+    core: Paperwire = request.app.state.core
+    page_url, feed_url = _urls(request, page_path, fmt, page_query=not private)
+    spec = FeedSpec(title=title, description=description, page_url=page_url, feed_url=feed_url)
+    body = render(spec, papers, core.settings.base_url.rstrip("/"), fmt)
+    return conditional(request, body, papers, fmt, modified=modified, private=private)
+
+
+def _urls(request: Request, page_path: str, fmt: FeedFormat, *, page_query: bool = True) -> tuple[str, str]:
     base = request.app.state.core.settings.base_url.rstrip("/")
     query = urlencode(dict(request.query_params))
     suffix = f"?{query}" if query else ""
-    return f"{base}{page_path}{suffix}", f"{base}{request.url.path}{suffix}"
+    return f"{base}{page_path}{suffix if page_query else ''}", f"{base}{request.url.path}{suffix}"
 
 
 @router.get("/daily.{fmt}", summary="Feed of a daily, weekly or monthly list",

@@ -1,0 +1,90 @@
+"""API tokens, feed tokens and the lists behind the community feeds. ``Paperwire``
+inherits these methods; each one is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from paperwire.community import tokens
+from paperwire.community.models import Collection, Profile, User
+from paperwire.community.tokens import ApiToken, NewApiToken
+from paperwire.community.topics import user_topics
+from paperwire.db import queries
+from paperwire.db.session import read_transaction, write_transaction
+from paperwire.models import Paper, PaperFilter, PaperPage, Period
+from paperwire.settings import Settings
+
+
+@dataclass(slots=True)
+class PersonalList:
+    """A user's personal list: their topics and the newest papers in them."""
+
+    user: User
+    topics: list[str]
+    page: PaperPage
+
+
+class ApiCore:
+    settings: Settings
+    engine: Engine
+    now: Callable[[], int]
+    list_papers: Callable[[PaperFilter], PaperPage]
+    collection: Callable[..., Collection]
+    profile: Callable[..., Profile]
+
+    # -- API tokens ------------------------------------------------------------------------
+
+    def create_api_token(self, user: User, name: str) -> NewApiToken:
+        """A new token for ``user``; its secret is in the answer and nowhere else."""
+        with write_transaction(self.engine) as connection:
+            return tokens.create_api_token(connection, user=user, name=name, now=self.now())
+
+    def api_tokens(self, user: User) -> list[ApiToken]:
+        with read_transaction(self.engine) as connection:
+            return tokens.list_api_tokens(connection, user.id)
+
+    def revoke_api_token(self, user: User, token_id: int) -> None:
+        with write_transaction(self.engine) as connection:
+            tokens.revoke_api_token(connection, user=user, token_id=token_id)
+
+    def user_for_api_token(self, secret: str) -> User | None:
+        """Who a Bearer token belongs to (None: unknown, revoked, or banned)."""
+        with write_transaction(self.engine) as connection:
+            return tokens.user_for_api_token(connection, secret, now=self.now())
+
+    # -- feed tokens -----------------------------------------------------------------------
+
+    def feed_token(self, user: User) -> str | None:
+        """The token of the user's private feed URLs, if they made one."""
+        with read_transaction(self.engine) as connection:
+            return tokens.feed_token(connection, user=user, secret_key=self.settings.secret_key)
+
+    def rotate_feed_token(self, user: User) -> str:
+        """Make the user's feed token, or replace it: old feed URLs stop working."""
+        with write_transaction(self.engine) as connection:
+            return tokens.rotate_feed_token(connection, user=user,
+                                            secret_key=self.settings.secret_key, now=self.now())
+
+    def user_for_feed_token(self, token: str) -> User | None:
+        with read_transaction(self.engine) as connection:
+            return tokens.user_for_feed_token(connection, token, secret_key=self.settings.secret_key)
+
+    # -- lists behind feeds ----------------------------------------------------------------
+
+    def personal_papers(self, user: User, *, limit: int = 100) -> PersonalList:
+        """The newest week of papers in the user's topics, most upvoted first."""
+        with read_transaction(self.engine) as connection:
+            topics = user_topics(connection, user.id)
+        if not topics:
+            return PersonalList(user, [], PaperPage([], 0, None, limit=limit))
+        page = self.list_papers(PaperFilter(period=Period.WEEK, categories=tuple(topics),
+                                            limit=limit, viewer_id=user.id))
+        return PersonalList(user, topics, page)
+
+    def papers_by_arxiv_ids(self, arxiv_ids: list[str]) -> list[Paper]:
+        """Stored papers in the order given (unknown ids are left out)."""
+        with read_transaction(self.engine) as connection:
+            return queries.papers_by_arxiv_ids(connection, arxiv_ids)
