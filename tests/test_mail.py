@@ -92,6 +92,7 @@ def test_long_lines_are_encoded(core):
 
 def test_smtp_delivery_from_inside_an_event_loop(core, smtp_sink):
     import asyncio
+    import threading
 
     from paperwire.mail.transport import SmtpTransport
 
@@ -103,5 +104,8 @@ def test_smtp_delivery_from_inside_an_event_loop(core, smtp_sink):
     async def inside() -> None:
         SmtpTransport(core.settings).deliver(message, kind="test")
 
-    asyncio.run(inside())
+    # A thread of its own: Playwright's sync API may already run a loop on this one.
+    runner = threading.Thread(target=lambda: asyncio.run(inside()))
+    runner.start()
+    runner.join(timeout=30)
     assert len(sink.messages) == 1
