@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from paperwire.errors import InvalidInput
 
+# Headers fold only past SMTP's 998-octet limit: a long List-Unsubscribe URL stays one
+# plain <https://...> value instead of being split into RFC 2047 encoded words.
+POLICY = email_policy.default.clone(max_line_length=998)
 # Checked header values: printable, no CR/LF or other controls.
 FORBIDDEN = {chr(code) for code in range(32)} | {"\x7f"}
 
@@ -19,6 +23,11 @@ def clean_header(value: str, *, limit: int = 400) -> str:
     if any(character in FORBIDDEN for character in value):
         raise InvalidInput("a mail header may not contain line breaks or control characters")
     return value[:limit]
+
+
+def sender_domain(sender: str) -> str:
+    """The domain of the From address (for Message-IDs)."""
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
 
 def parse_address(raw: str) -> str:
@@ -45,15 +54,19 @@ class OutgoingMail:
     html: str | None = None
     kind: str = "mail"
     headers: dict[str, str] = field(default_factory=dict)
+    message_id: str | None = None  # fixed by the caller (digests: a re-sent copy shares it)
 
     def build(self, sender: str) -> EmailMessage:
-        message = EmailMessage()
+        message = EmailMessage(policy=POLICY)
         message["From"] = clean_header(sender)
         message["To"] = Address(addr_spec=parse_address(self.to))
         message["Subject"] = clean_header(self.subject)
         message["Date"] = format_datetime(datetime.now(UTC))
-        domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-        message["Message-ID"] = make_msgid(domain=clean_header(domain))
+        domain = sender_domain(sender)
+        message["Message-ID"] = (
+            clean_header(self.message_id) if self.message_id
+            else make_msgid(domain=clean_header(domain))
+        )
         for name, value in self.headers.items():
             message[clean_header(name, limit=60)] = clean_header(value, limit=900)
         message.set_content(self.text, cte=_transfer_encoding(self.text))
@@ -63,8 +76,7 @@ class OutgoingMail:
 
 
 def _transfer_encoding(body: str) -> str:
-    """Readable 7bit/8bit while every line fits SMTP's 998 octets, else quoted-printable."""
+    """7bit while the text is ASCII and every line fits SMTP's 998 octets, else
+    quoted-printable (still readable, and safe on servers without 8BITMIME)."""
     longest = max((len(line.encode()) for line in body.splitlines()), default=0)
-    if longest > 998:
-        return "quoted-printable"
-    return "7bit" if body.isascii() else "8bit"
+    return "7bit" if body.isascii() and longest <= 998 else "quoted-printable"

@@ -69,6 +69,7 @@ class SmtpTransport:
             use_tls=s.smtp_security == "tls",
             start_tls=s.smtp_security == "starttls",
             timeout=s.smtp_timeout_s,
+            cert_bundle=str(s.smtp_ca_file) if s.smtp_ca_file else None,
         )
 
 
