@@ -19,6 +19,7 @@ from paperwire.community.service import CommunityCore
 from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
 from paperwire.db.session import read_transaction, write_transaction
+from paperwire.digest.service import DigestCore
 from paperwire.errors import PaperNotFound, StoreNotReady
 from paperwire.harvest import listings as harvest_listings
 from paperwire.harvest import status as harvest_status
@@ -71,9 +72,9 @@ class Check:
     detail: str
 
 
-class Paperwire(CommunityCore):
+class Paperwire(CommunityCore, DigestCore):
     """The core. Community methods (accounts, votes, comments, collections,
-    submissions, mail) come from ``CommunityCore``."""
+    submissions, mail) come from ``CommunityCore``; email digests from ``DigestCore``."""
 
     def __init__(
         self,
