@@ -17,7 +17,7 @@ from paperwire.api import papers as api_papers
 from paperwire.core import Paperwire
 from paperwire.errors import InsecureSettings
 from paperwire.settings import Settings
-from paperwire.web import auth, discussion, errors, feeds, lists, pages, people, status
+from paperwire.web import auth, digests, discussion, errors, feeds, lists, pages, people, status
 from paperwire.web.pagecache import PageCache
 from paperwire.web.ratelimit import RateLimiter
 from paperwire.web.security import SecurityMiddleware
@@ -72,7 +72,7 @@ def create_app(
     app.state.page_cache = PageCache(core.settings.page_cache_seconds)
     app.include_router(api_papers.router)
     app.include_router(feeds.router)
-    for module in (discussion, auth, lists, people, pages, status):
+    for module in (discussion, auth, digests, lists, people, pages, status):
         app.include_router(module.router)
     app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)
