@@ -46,10 +46,11 @@ def test_transient_451_twice_for_a_tenth_then_all_delivered(core, sink):
     use_sink(core, sink)
     trending_papers(core)
     addresses = add_subscribers(core, 400)
-    sink.handler.behaviour.soft_fail = {a: 2 for a in addresses[::10]}
+    sink.handler.behaviour.soft_fail = dict.fromkeys(addresses[::10], 2)
     report = send_period(core)
     assert_exactly_once(sink, addresses)
-    assert report.retried == 80 and report.failed == 0
+    assert report.retried == 80
+    assert report.failed == 0
     assert all(sink.handler.rcpt_attempts[a] == 3 for a in addresses[::10])
     [issue] = core.digest_status()
     assert issue.counts == {"sent": 400}
@@ -65,7 +66,8 @@ def test_permanent_550_fails_without_retry_and_counts_a_bounce(core, sink):
     got = sink.handler.per_recipient()
     assert set(got) == set(addresses) - refused
     assert all(len(ids) == 1 for ids in got.values())
-    assert report.failed == 50 and report.retried == 0
+    assert report.failed == 50
+    assert report.retried == 0
     assert all(sink.handler.rcpt_attempts[a] == 1 for a in refused)
     [issue] = core.digest_status()
     assert issue.counts == {"sent": 250, "failed": 50}
@@ -160,7 +162,8 @@ def test_two_workers_and_a_doubled_schedule_send_each_digest_once(core, sink):
     outputs = [worker.communicate(timeout=240) for worker in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
     built = b"".join(err for _, err in outputs)
-    assert built.count(b": built") == 1 and built.count(b"already built") == 1
+    assert built.count(b": built") == 1
+    assert built.count(b"already built") == 1
     assert_exactly_once(sink, addresses)
     sent = [int(out.split(b"sent ")[1].split(b" ")[0].replace(b",", b"")) for out, _ in outputs]
     assert sum(sent) == 1500

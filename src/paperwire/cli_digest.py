@@ -89,7 +89,11 @@ def _day(value: str | None):  # type: ignore[no-untyped-def]
 
 
 def _part(message, subtype: str) -> str:  # type: ignore[no-untyped-def]
-    part = message.get_body(preferencelist=(subtype,))
+    import email
+    from email import policy
+
+    parsed = email.message_from_bytes(bytes(message), policy=policy.default)
+    part = parsed.get_body(preferencelist=(subtype,))
     return part.get_content() if part is not None else ""
 
 

@@ -302,6 +302,13 @@ class Settings(BaseSettings):
         default=20.0, ge=0,
         description="Messages per second one sending worker sends at most (0: no limit).",
     )
+    digest_connections: int = Field(
+        default=1, ge=1, le=32,
+        description=(
+            "SMTP connections one sending process uses at once (each sends one message at"
+            " a time); more hide the server's latency."
+        ),
+    )
     digest_lease_seconds: float = Field(
         default=120.0, gt=0,
         description=(

@@ -21,7 +21,7 @@ from paperwire.digest.models import Frequency, Period, SendStatus, SubscriptionS
 from paperwire.models import Paper
 from paperwire.models import Period as ListPeriod
 
-SEARCH_DEPTH = 200  # hits per topic query examined for papers of the period
+SEARCH_DEPTH = 100  # hits per topic query examined for papers of the period
 Search = Callable[[str], list[Paper]]
 
 

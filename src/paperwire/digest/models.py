@@ -160,3 +160,11 @@ class SendReport:
     skipped: int = 0
     pauses: int = 0
     reclaimed: int = 0
+
+    @classmethod
+    def total(cls, reports: list[SendReport]) -> SendReport:
+        total = cls()
+        for report in reports:
+            for name in cls.__dataclass_fields__:
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+        return total

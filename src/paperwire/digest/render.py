@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,7 +57,7 @@ class DigestRenderer:
         return f"{self.settings.site_name} {kind.value} digest <{kind.value}-digest.{host}>"
 
     def message(self, recipient: Recipient, period: Period, trending: list[Paper],
-                extras: list[Paper]) -> EmailMessage:
+                extras: list[Paper]) -> Message:
         token = subscriber_token(self.signer, recipient.subscription_id, recipient.email)
         unsubscribe = f"{self.base}/digest/unsubscribe?token={token}"
         context = self._context(recipient, period, trending, extras)

@@ -15,14 +15,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 
 from sqlalchemy import Engine, select
 
 from paperwire.db import queries
 from paperwire.db.session import read_transaction, write_transaction
-from paperwire.db.tables import digest_issues
+from paperwire.db.tables import digest_issues, digest_sends
 from paperwire.digest import store
 from paperwire.digest.models import Frequency, Period, SendReport, SendStatus
 from paperwire.digest.render import DigestRenderer, Recipient
@@ -43,6 +44,15 @@ def make_owner() -> str:
 class Issue:
     period: Period
     trending: list[Paper]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A claimed message, rendered (or the reason it could not be)."""
+
+    claim: Claim
+    message: Message | None
+    error: str | None = None
 
 
 @dataclass
@@ -70,36 +80,65 @@ class DigestSender:
         self.pause_checked = 0.0
 
     def run(self) -> SendReport:
-        """Send until nothing is left (waiting out retries, leases and pauses)."""
-        while not self.env.stop.is_set():
-            if self._wait_if_paused():
-                continue
-            self._reclaim_now_and_then()
-            with write_transaction(self.engine) as connection:
-                claim = store.claim(connection, owner=self.owner, now=self.env.clock(),
-                                    lease_s=self.settings.digest_lease_seconds)
-            if claim is None:
-                if not self._wait_for_work():
-                    break
-                continue
-            self._send(claim)
+        """Send until nothing is left (waiting out retries, leases and pauses).
+
+        While one message is on the wire, a helper thread claims and renders the next,
+        so the CPU work overlaps the SMTP round trips.
+        """
+        with ThreadPoolExecutor(1, thread_name_prefix="digest-render") as pool:
+            ahead: Future[Prepared | None] | None = None
+            while not self.env.stop.is_set():
+                if self._paused():
+                    ahead = self._release(ahead)  # its lease must not run out meanwhile
+                    continue
+                item = ahead.result() if ahead else self._prepare()
+                ahead = None
+                if item is None:
+                    if not self._wait_for_work():
+                        break
+                    continue
+                ahead = pool.submit(self._prepare)
+                self._deliver(item)
+            self._release(ahead)
         return self.report
 
     # -- one message -----------------------------------------------------------------
 
-    def _send(self, claim: Claim) -> None:
+    def _prepare(self) -> Prepared | None:
+        """Claim the next due message and render it (None: nothing due now)."""
+        self._reclaim_now_and_then()
+        with write_transaction(self.engine) as connection:
+            claim = store.claim(connection, owner=self.owner, now=self.env.clock(),
+                                lease_s=self.settings.digest_lease_seconds)
+        if claim is None:
+            return None
         try:
-            message = self._render(claim)
+            return Prepared(claim, self._render(claim))
         except Exception as error:  # a stored address we cannot mail, say
             log.exception("cannot render digest %s", claim.send_id)
-            self._record(claim, Delivery(Outcome.PERMANENT, None, f"cannot build: {error}"))
+            return Prepared(claim, None, f"cannot build: {error}")
+
+    def _deliver(self, item: Prepared) -> None:
+        if item.message is None:
+            self._record(item.claim, Delivery(Outcome.PERMANENT, None, item.error or ""))
             return
         self._pace()
-        self._record(claim, self.session.send(message))
+        self._record(item.claim, self.session.send(item.message))
         if self.env.on_progress:
             self.env.on_progress(self.report)
 
-    def _render(self, claim: Claim) -> EmailMessage:
+    def _release(self, ahead: Future[Prepared | None] | None) -> None:
+        """Give back a claimed, unsent message (pausing or stopping)."""
+        item = ahead.result() if ahead else None
+        if item is None:
+            return None
+        status = SendStatus.AMBIGUOUS if item.claim.was_ambiguous else SendStatus.QUEUED
+        with write_transaction(self.engine) as connection:
+            store.mark_retry(connection, item.claim, self.owner, at=self.env.clock(),
+                             error="released unsent", status=status, counts=False)
+        return None
+
+    def _render(self, claim: Claim) -> Message:
         issue = self._issue(claim.issue_id)
         extras = [self.papers[i] for i in self._load_papers(claim.papers)]
         recipient = Recipient(claim.subscription_id, claim.email, claim.message_id)
@@ -158,7 +197,7 @@ class DigestSender:
             self.env.sleep(self.next_slot - now)
         self.next_slot = max(now, self.next_slot) + 1.0 / rate
 
-    def _wait_if_paused(self) -> bool:
+    def _paused(self) -> bool:
         now = self.env.clock()
         if now - self.pause_checked < 0.5:
             return False
@@ -197,9 +236,21 @@ class DigestSender:
                     select(digest_issues).where(digest_issues.c.id == issue_id)
                 ).one()
             ids = self._load_papers(list(row.papers))
+            self._preload_extras(issue_id)
             period = Period(Frequency(row.kind), row.day)
             self.issues[issue_id] = Issue(period, [self.papers[i] for i in ids])
         return self.issues[issue_id]
+
+    def _preload_extras(self, issue_id: int) -> None:
+        """Every paper of the issue's topic sections, in a few queries instead of one per
+        message (the distinct papers are few; subscribers are many)."""
+        with read_transaction(self.engine) as connection:
+            lists = connection.execute(
+                select(digest_sends.c.papers).where(digest_sends.c.issue_id == issue_id)
+            ).scalars()
+            wanted = sorted({i for ids in lists for i in (ids or [])} - set(self.papers))
+        for first in range(0, len(wanted), 500):
+            self._load_papers(wanted[first : first + 500])
 
     def _load_papers(self, ids: list[int]) -> list[int]:
         """Load missing papers into the cache; the ids still in the store, in order."""

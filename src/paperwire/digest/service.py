@@ -3,9 +3,10 @@ routes, the CLI and the scheduler call nothing else."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
-from email.message import EmailMessage
+from email.message import Message
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -185,13 +186,30 @@ class DigestCore:
 
     def send_digests(self, *, env: SenderEnv | None = None,
                      session: MailSession | None = None) -> SendReport:
-        """Send every unfinished message of every issue; returns when none is left."""
-        session = session or open_session(self.settings, self.engine)
-        sender = DigestSender(self.engine, self.settings, self.digest_renderer(), session, env)
-        try:
-            return sender.run()
-        finally:
-            session.close()
+        """Send every unfinished message of every issue; returns when none is left.
+
+        ``digest_connections`` senders run side by side, each with its own SMTP
+        connection and claims; their reports are added up.
+        """
+        env = env or SenderEnv()
+        count = 1 if session is not None else self.settings.digest_connections
+        reports: list[SendReport] = []
+
+        def one() -> None:
+            own = session or open_session(self.settings, self.engine)
+            sender = DigestSender(self.engine, self.settings, self.digest_renderer(), own, env)
+            try:
+                reports.append(sender.run())
+            finally:
+                own.close()
+
+        threads = [threading.Thread(target=one, name=f"digest-{n}") for n in range(count - 1)]
+        for thread in threads:
+            thread.start()
+        one()
+        for thread in threads:
+            thread.join()
+        return SendReport.total(reports)
 
     def digest_status(self) -> list[IssueStatus]:
         with read_transaction(self.engine) as connection:
@@ -203,7 +221,7 @@ class DigestCore:
             return store.resume(connection)
 
     def preview_digest(self, email: str, kind: Frequency | None = None,
-                       day: date | None = None) -> EmailMessage:
+                       day: date | None = None) -> Message:
         """The digest this subscriber would get for the period, built now, stored nowhere."""
         with read_transaction(self.engine) as connection:
             row = subs.find(connection, address=parse_address(email))

@@ -11,7 +11,7 @@ import asyncio
 import time
 from contextlib import suppress
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import parseaddr
 from enum import StrEnum
 from typing import Protocol
@@ -39,7 +39,7 @@ class Delivery:
 
 
 class MailSession(Protocol):
-    def send(self, message: EmailMessage) -> Delivery: ...
+    def send(self, message: Message) -> Delivery: ...
 
     def close(self) -> None: ...
 
@@ -61,7 +61,7 @@ class SmtpSession:
         self.runner = asyncio.Runner()
         self.client: object | None = None
 
-    def send(self, message: EmailMessage) -> Delivery:
+    def send(self, message: Message) -> Delivery:
         return self.runner.run(self._send(message))
 
     def close(self) -> None:
@@ -82,7 +82,7 @@ class SmtpSession:
         await client.connect()
         return client
 
-    async def _send(self, message: EmailMessage) -> Delivery:
+    async def _send(self, message: Message) -> Delivery:
         import aiosmtplib
 
         recipient = parseaddr(str(message["To"]))[1]
@@ -128,7 +128,7 @@ class OutboxSession:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def send(self, message: EmailMessage) -> Delivery:
+    def send(self, message: Message) -> Delivery:
         with write_transaction(self.engine) as connection:
             connection.execute(
                 insert(outbox).values(
