@@ -72,7 +72,7 @@ def test_kill_9_twenty_times_every_digest_once(sqlite_core):
             random_held |= in_flight(core)
             sink.handler.release.clear()
         last = start_worker(env)
-        out, err = last.communicate(timeout=300)
+        _out, err = last.communicate(timeout=300)
         assert last.returncode == 0, err.decode()[-2000:]
     finally:
         sink.handler.release.set()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 MAX_TOKEN_CHARS = 300
 
@@ -41,6 +42,8 @@ class Signer:
         """The payload, or None for any token that is not ours, for this purpose, in time."""
         if not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
             return None
+        if not _canonical(token):
+            return None
         try:
             payload = self._serializer(purpose).loads(token, max_age=max_age_s)
         except (BadData, UnicodeError, ValueError):
@@ -52,6 +55,16 @@ class Signer:
         if self.load(purpose, token, max_age_s=max_age_s) is not None:
             return False
         return self.load(purpose, token, max_age_s=10 * 365 * 86_400) is not None
+
+
+def _canonical(token: str) -> bool:
+    """One spelling per token: base64 ignores a last character's spare bits, so a token
+    with a changed last character could decode the same; such variants are refused."""
+    parts = token.split(".")
+    try:
+        return len(parts) == 3 and all(base64_encode(base64_decode(p)) == p.encode() for p in parts)
+    except BadData:
+        return False
 
 
 def fingerprint(value: str) -> str:
