@@ -300,7 +300,7 @@ class Settings(BaseSettings):
     )
     digest_send_rate: float = Field(
         default=20.0, ge=0,
-        description="Messages per second one sending worker sends at most (0: no limit).",
+        description="Messages per second each SMTP connection of a worker sends at most (0: no limit).",
     )
     digest_connections: int = Field(
         default=1, ge=1, le=32,
