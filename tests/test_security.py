@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from community_helpers import BASE, Browser, make_paper, make_user, token_from_mail
 from paperwire.community.models import Role
-from paperwire.digest.models import Frequency, Topics
 from paperwire.db.tables import metadata
+from paperwire.digest.models import Frequency, Topics
 from paperwire.errors import InsecureSettings
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
