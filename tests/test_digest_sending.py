@@ -170,3 +170,28 @@ def test_two_workers_and_a_doubled_schedule_send_each_digest_once(core, sink):
     again = start_worker(env)  # re-running a finished period sends nothing
     again.communicate(timeout=120)
     assert sink.count == 1500
+
+
+def test_scheduler_sends_daily_and_on_its_weekday_weekly_once(core):
+    """The scheduled job (after the daily harvest), twice for the same day: one each."""
+    from sqlalchemy import func, select
+
+    from paperwire.db.tables import outbox
+    from paperwire.digest.service import WEEKDAYS
+    from paperwire.harvest.scheduler import Scheduler
+
+    trending_papers(core)
+    add_subscribers(core, 5)
+    add_subscribers(core, 3, frequency="weekly", start=100)
+    core.settings.digest_weekly_day = WEEKDAYS[core.digest_day().weekday()]
+    lines: list[str] = []
+    for _ in range(2):  # serve and worker both firing
+        Scheduler(core, say=lines.append).send_digests()
+    with core.engine.connect() as connection:
+        sent = connection.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.kind == "digest")
+        ).scalar_one()
+    assert sent == 8
+    assert {issue.kind for issue in core.digest_status()} == {"daily", "weekly"}
+    assert lines[0] == "digests: 8 sent, 0 failed"
+    assert lines[1] == "digests: 0 sent, 0 failed"
