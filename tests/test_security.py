@@ -16,6 +16,7 @@ from starlette.routing import Route
 from community_helpers import BASE, Browser, make_paper, make_user, token_from_mail
 from paperwire.community.models import Role
 from paperwire.db.tables import metadata
+from paperwire.digest.models import Frequency, Topics
 from paperwire.errors import InsecureSettings
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
@@ -51,11 +52,16 @@ MATRIX: dict[str, dict[str, object]] = {
     "/account/tokens": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 201)},  # shows the token
     "/account/tokens/{token_id}/revoke": PRIVATE_OWNER,
     "/account/feed-token": SIGNED_IN,
+    "/digest/subscribe": dict.fromkeys(ROLES, 200),
+    "/digest/renew": dict.fromkeys(ROLES, 200),
+    "/digest/confirm": dict.fromkeys(ROLES, 200),
+    "/digest/manage": ANYONE,
+    "/digest/unsubscribe": dict.fromkeys(ROLES, 200),
 }
-# The documented exception to CSRF: the JSON API's write routes read no cookie and are
-# authenticated only by `Authorization: Bearer <token>` (docs/api.md). A new /api/ write
-# route fails test_every_state_changing_route_is_in_the_matrix until it is listed here,
-# and test_token_routes_refuse_cookie_only_requests proves each one ignores cookies.
+# The documented exceptions to CSRF. First, the JSON API's write routes read no cookie
+# and are authenticated only by `Authorization: Bearer <token>` (docs/api.md). A new /api/
+# write route fails test_every_state_changing_route_is_in_the_matrix until it is listed
+# here, and test_token_routes_refuse_cookie_only_requests proves each one ignores cookies.
 TOKEN_AUTHENTICATED = {
     ("POST", "/api/papers/{arxiv_id:path}/upvote"),
     ("DELETE", "/api/papers/{arxiv_id:path}/upvote"),
@@ -64,6 +70,15 @@ TOKEN_AUTHENTICATED = {
     ("PUT", "/api/collections/{collection_id}/items/{arxiv_id:path}"),
     ("DELETE", "/api/collections/{collection_id}/items/{arxiv_id:path}"),
 }
+# Second, pages whose form carries a signed token instead of relying on cookies. RFC 8058
+# one-click unsubscribe: mail clients POST it with no cookie; the signed token in its URL
+# is the only credential and can end only the subscription it names (see
+# test_ten_thousand_mutated_tokens_change_nothing).
+SIGNED_TOKEN_ROUTES = {"/digest/unsubscribe"}
+
+
+def digest_token(text: str) -> str:
+    return re.search(r"token=([A-Za-z0-9_.\-]+)", text)[1]
 
 
 def walk(routes_: list) -> list:
@@ -126,6 +141,19 @@ class World:
         if path == "/signin/verify":
             mail = self.core.request_sign_in(f"{role}{n}@example.org")
             return {"token": token_from_mail(mail.text)}
+        if path in ("/digest/subscribe", "/digest/renew"):
+            return {"email": f"{role}{n}@example.org", "frequency": "daily"}
+        if path == "/digest/confirm":
+            mail = self.core.subscribe_digest(f"{role}{n}@example.org",
+                                              frequency=Frequency.DAILY, topics=Topics())
+            return {"token": digest_token(mail.text)}
+        if path in ("/digest/manage", "/digest/unsubscribe"):
+            address = f"{role}{n}@example.org"
+            mail = self.core.subscribe_digest(address, frequency=Frequency.DAILY,
+                                              topics=Topics())
+            subscription = self.core.confirm_digest(digest_token(mail.text))
+            return {"token": self.core.subscriber_token(subscription.id, address),
+                    "frequency": "weekly"}
         return {"body": "Some text", "name": f"List {n}", "arxiv_id": self.paper, "note": "n"}
 
 
@@ -133,6 +161,8 @@ class World:
 def world(core, app) -> World:
     core.settings.rate_limit_signin_ip = "10000/minute"
     core.settings.rate_limit_signin_address = "10000/minute"
+    core.settings.rate_limit_subscribe_ip = "10000/minute"
+    core.settings.rate_limit_subscribe_address = "10000/minute"
     return World(core, app)
 
 
@@ -172,10 +202,18 @@ def test_token_routes_refuse_cookie_only_requests(world):
         assert response.status_code in (200, 201), (method, path, response.text[:300])
 
 
+def test_csrf_exemptions_are_exactly_the_token_authenticated_routes():
+    from paperwire.web.security import CSRF_EXEMPT
+
+    assert set(CSRF_EXEMPT) == SIGNED_TOKEN_ROUTES
+
+
 def test_every_state_changing_route_needs_a_csrf_token(world):
     for role in ("anonymous", "owner", "admin"):
         browser = world.browsers[role]
         for method, path in routes(world.app, UNSAFE):
+            if path in SIGNED_TOKEN_ROUTES:
+                continue
             url = world.fill(path)
             data = world.form(path, role)
             missing = browser.client.request(method, url, data=data, follow_redirects=False)
@@ -197,9 +235,11 @@ def test_authorization_matrix(world):
     for method, path in routes(world.app, UNSAFE):
         for role in ROLES:
             browser = world.browsers[role]
+            form = world.form(path, role)
             response = browser.client.request(
                 method, world.fill(path),
-                data={**world.form(path, role), "csrf_token": browser.token},
+                params={"token": form["token"]} if path in SIGNED_TOKEN_ROUTES else None,
+                data={**form, "csrf_token": browser.token},
                 follow_redirects=False,
             )
             expected = MATRIX[path][role]

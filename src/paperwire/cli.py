@@ -383,3 +383,8 @@ def main() -> None:
 from paperwire.cli_harvest import register as _register_harvest  # noqa: E402
 
 _register_harvest(app)
+
+# -- email digests: digest preview|send|status|resume (issue 6) ------------------------
+from paperwire.cli_digest import register as _register_digest  # noqa: E402
+
+_register_digest(app)

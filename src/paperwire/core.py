@@ -20,6 +20,7 @@ from paperwire.community.service import CommunityCore
 from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
 from paperwire.db.session import read_transaction, write_transaction
+from paperwire.digest.service import DigestCore
 from paperwire.errors import PaperNotFound, StoreNotReady
 from paperwire.harvest import listings as harvest_listings
 from paperwire.harvest import status as harvest_status
@@ -72,10 +73,10 @@ class Check:
     detail: str
 
 
-class Paperwire(CommunityCore, ApiCore):
+class Paperwire(CommunityCore, ApiCore, DigestCore):
     """The core. Community methods (accounts, votes, comments, collections,
     submissions, mail) come from ``CommunityCore``; API and feed tokens and the
-    community feeds' lists from ``ApiCore``."""
+    community feeds' lists from ``ApiCore``; email digests from ``DigestCore``."""
 
     def __init__(
         self,

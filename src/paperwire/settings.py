@@ -273,10 +273,92 @@ class Settings(BaseSettings):
         default=None, description="File holding the SMTP password (instead of smtp_password)."
     )
     smtp_timeout_s: float = Field(default=30.0, gt=0, description="SMTP timeout in seconds.")
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="Extra CA certificates (PEM) to trust for the SMTP server's TLS certificate.",
+    )
+
+    # -- email digests (see docs/digests.md) -------------------------------------------
+    digest_enabled: bool = Field(
+        default=True,
+        description=(
+            "Whether the scheduler (`paperwire serve`, `paperwire worker`) sends the daily"
+            " digest after the daily harvest, and the weekly one on `digest_weekly_day`."
+        ),
+    )
+    digest_weekly_day: str = Field(
+        default="monday",
+        pattern="^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)$",
+        description="Weekday the weekly digest goes out (after that day's harvest).",
+    )
+    digest_trending_papers: int = Field(
+        default=10, ge=1, le=50, description="Top trending papers in every digest."
+    )
+    digest_topic_papers: int = Field(
+        default=10, ge=0, le=50,
+        description="Most papers matching a subscriber's topics added to their digest.",
+    )
+    digest_send_rate: float = Field(
+        default=20.0, ge=0,
+        description="Messages per second each SMTP connection of a worker sends at most (0: no limit).",
+    )
+    digest_connections: int = Field(
+        default=1, ge=1, le=32,
+        description=(
+            "SMTP connections one sending process uses at once (each sends one message at"
+            " a time); more hide the server's latency."
+        ),
+    )
+    digest_lease_seconds: float = Field(
+        default=120.0, gt=0,
+        description=(
+            "How long a worker holds a claimed message; a worker that dies frees it after"
+            " this (it is then re-sent with the same Message-ID)."
+        ),
+    )
+    digest_retry_seconds: float = Field(
+        default=60.0, gt=0,
+        description="First wait after a transient (4xx) SMTP answer; doubles each retry.",
+    )
+    digest_max_attempts: int = Field(
+        default=8, ge=1, le=50,
+        description="Attempts per message before a transient failure counts as failed.",
+    )
+    digest_pause_after_errors: int = Field(
+        default=10, ge=1,
+        description=(
+            "Consecutive connection errors (server down, 421) after which sending pauses."
+        ),
+    )
+    digest_pause_seconds: float = Field(
+        default=300.0, gt=0,
+        description=(
+            "How long a paused run waits before resuming by itself (`paperwire digest"
+            " resume` resumes at once)."
+        ),
+    )
+    digest_max_bounces: int = Field(
+        default=3, ge=1,
+        description="Permanent (5xx) failures after which a subscription stops receiving.",
+    )
+    digest_confirm_days: int = Field(
+        default=7, ge=1, le=30, description="How long a confirmation link stays valid."
+    )
+    digest_unsubscribe_days: int = Field(
+        default=365, ge=60,
+        description="How long unsubscribe and manage links in a digest stay valid (>= 60).",
+    )
+    rate_limit_subscribe_ip: str = Field(
+        default="10/hour", description="Confirmation mails requested per client address."
+    )
+    rate_limit_subscribe_address: str = Field(
+        default="3/hour", description="Confirmation mails requested per email address."
+    )
 
     @field_validator(
         "rate_limit_signin_ip", "rate_limit_signin_address", "rate_limit_votes",
-        "rate_limit_comments", "rate_limit_submissions",
+        "rate_limit_comments", "rate_limit_submissions", "rate_limit_subscribe_ip",
+        "rate_limit_subscribe_address",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

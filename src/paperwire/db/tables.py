@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -331,4 +332,68 @@ feed_tokens = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("nonce", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+)
+
+
+# == email digests (issue 6) ============================================================
+# A subscription is one address (case-folded key); sends are the per-recipient log, one
+# row per (subscription, kind, period), filled when the period's issue is built.
+
+digest_subscriptions = Table(
+    "digest_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", Text, nullable=False),  # as last given
+    Column("email_key", String(320), nullable=False, unique=True),  # case-folded
+    Column("frequency", String(10), nullable=False),  # daily | weekly
+    Column("topics", JSON, nullable=False),  # {"categories": [], "keywords": [], "authors": []}
+    Column("status", String(20), nullable=False),  # pending | confirmed | unsubscribed | bounced
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("confirm_nonce", String(32)),  # the live confirmation link; NULL once used
+    Column("bounces", Integer, nullable=False, default=0),
+    Column("created_at", BigInteger, nullable=False),
+    Column("confirmed_at", BigInteger),
+    Column("unsubscribed_at", BigInteger),
+    Index("ix_digest_subscriptions_status", "status", "frequency"),
+)
+
+digest_issues = Table(
+    "digest_issues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # daily | weekly
+    Column("period", String(10), nullable=False),  # 2026-11-28 | 2026-W48
+    Column("day", Date, nullable=False),  # the (last) day of the period
+    Column("papers", JSON, nullable=False),  # the frozen trending list: paper ids in order
+    Column("built_at", BigInteger, nullable=False),
+    Column("recipients", Integer, nullable=False),
+    Column("paused_until", Float),  # epoch seconds; sending waits until then
+    Column("pause_reason", Text),
+    UniqueConstraint("kind", "period", name="uq_digest_issues_kind_period"),
+)
+
+digest_sends = Table(
+    "digest_sends",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("digest_issues.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("subscription_id", Integer,
+           ForeignKey("digest_subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("papers", JSON, nullable=False),  # this subscriber's topic papers (ids), frozen
+    Column("message_id", String(200), nullable=False),  # fixed: a re-sent copy shares it
+    # queued | sending | sent | failed | ambiguous | skipped
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("lease_owner", String(100)),
+    Column("lease_until", Float),
+    Column("last_error", Text),
+    Column("sent_at", Float),
+    UniqueConstraint("subscription_id", "kind", "period",
+                     name="uq_digest_sends_subscription_kind_period"),
+    Index("ix_digest_sends_status_next", "status", "next_attempt_at"),
+    Index("ix_digest_sends_issue_status", "issue_id", "status"),
 )

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from paperwire.errors import ArxivUnreachable, HarvestBusy, HarvestCancelled, PaperwireError
@@ -82,6 +83,7 @@ class Scheduler:
                 if self.stop_event.wait(max(0.0, wait)):
                     return
                 self.run_once()
+                self.send_digests()
         except HarvestCancelled:
             return
 
@@ -112,6 +114,27 @@ class Scheduler:
             f" {counts.quarantined:,} quarantined, {counts.requests:,} requests"
         )
         return True
+
+    def send_digests(self) -> None:
+        """After the daily harvest: the daily digest, and the weekly one on its weekday.
+
+        Building is idempotent and sending claims rows, so two schedulers (``serve`` and
+        ``worker``) running this for the same day send each digest once.
+        """
+        core: Any = self.core
+        if not core.settings.digest_enabled:
+            return
+        from paperwire.digest.sender import SenderEnv
+
+        try:
+            day = core.digest_day()
+            for kind in core.scheduled_digests(day):
+                core.build_digest(kind, day)
+            report = core.send_digests(env=SenderEnv(stop=self.stop_event))
+        except Exception:
+            log.exception("digest sending crashed")
+            return
+        self.say(f"digests: {report.sent:,} sent, {report.failed:,} failed")
 
     def _on_page(self, progress: PageProgress) -> None:
         counts = progress.counts

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from email.message import EmailMessage
+from email.message import Message
 from typing import Protocol
 
 from sqlalchemy import Engine, insert
@@ -19,7 +19,7 @@ log = logging.getLogger("paperwire.mail")
 
 
 class Transport(Protocol):
-    def deliver(self, message: EmailMessage, *, kind: str) -> None: ...
+    def deliver(self, message: Message, *, kind: str) -> None: ...
 
 
 class OutboxTransport:
@@ -28,7 +28,7 @@ class OutboxTransport:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def deliver(self, message: EmailMessage, *, kind: str) -> None:
+    def deliver(self, message: Message, *, kind: str) -> None:
         with write_transaction(self.engine) as connection:
             connection.execute(
                 insert(outbox).values(
@@ -47,7 +47,7 @@ class SmtpTransport:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def deliver(self, message: EmailMessage, *, kind: str) -> None:
+    def deliver(self, message: Message, *, kind: str) -> None:
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # the usual case: a worker thread, no loop
@@ -56,7 +56,7 @@ class SmtpTransport:
         with ThreadPoolExecutor(max_workers=1) as pool:  # called from inside a loop
             pool.submit(asyncio.run, self.deliver_async(message)).result()
 
-    async def deliver_async(self, message: EmailMessage) -> None:
+    async def deliver_async(self, message: Message) -> None:
         import aiosmtplib
 
         s = self.settings
@@ -69,6 +69,7 @@ class SmtpTransport:
             use_tls=s.smtp_security == "tls",
             start_tls=s.smtp_security == "starttls",
             timeout=s.smtp_timeout_s,
+            cert_bundle=str(s.smtp_ca_file) if s.smtp_ca_file else None,
         )
 
 

@@ -19,7 +19,19 @@ from paperwire.api import writes as api_writes
 from paperwire.core import Paperwire
 from paperwire.errors import InsecureSettings
 from paperwire.settings import Settings
-from paperwire.web import auth, discussion, errors, feeds, feeds_community, lists, pages, people, status, tokens
+from paperwire.web import (
+    auth,
+    digests,
+    discussion,
+    errors,
+    feeds,
+    feeds_community,
+    lists,
+    pages,
+    people,
+    status,
+    tokens,
+)
 from paperwire.web.pagecache import PageCache
 from paperwire.web.ratelimit import RateLimiter
 from paperwire.web.security import SecurityMiddleware
@@ -78,7 +90,7 @@ def create_app(
     app.include_router(api_papers.router)
     app.include_router(feeds.router)
     app.include_router(feeds_community.router)
-    for module in (discussion, auth, tokens, lists, people, pages, status):
+    for module in (discussion, auth, tokens, digests, lists, people, pages, status):
         app.include_router(module.router)
     app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)

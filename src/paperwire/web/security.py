@@ -36,6 +36,10 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # ``Authorization: Bearer`` token, which browsers never send on their own, so they
 # skip CSRF (tests/test_security.py lists them and proves cookies get nowhere).
 TOKEN_AUTHENTICATED_PREFIX = "/api/"
+# And RFC 8058 one-click unsubscribe: mail clients POST it without cookies, and the
+# signed token in its URL names the one subscription it may end (a forged request can
+# do nothing).
+CSRF_EXEMPT: frozenset[str] = frozenset({"/digest/unsubscribe"})
 
 
 def csp(nonce: str, path: str) -> str:
@@ -109,7 +113,8 @@ class SecurityMiddleware:
         return secrets.token_urlsafe(32), True
 
     def _csrf_rejected(self, scope: Scope, body: bytes, cookie: str, fresh: bool) -> bool:
-        if scope["method"] not in UNSAFE or scope["path"].startswith(TOKEN_AUTHENTICATED_PREFIX):
+        path = scope["path"]
+        if scope["method"] not in UNSAFE or path.startswith(TOKEN_AUTHENTICATED_PREFIX) or path in CSRF_EXEMPT:
             return False
         if not _has_route(scope):  # the router answers 404/405 and changes nothing
             return False

@@ -82,5 +82,5 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         window_query=window_query,
         when=when,
     )
-    env.globals.update(site_name=settings.site_name)
+    env.globals.update(site_name=settings.site_name, digest_categories=settings.categories)
     return templates

@@ -1,0 +1,197 @@
+"""A real SMTP sink (aiosmtpd on 127.0.0.1) that can misbehave on purpose, and
+factories for digest tests: subscribers in bulk, trending papers, worker processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import insert
+
+from community_helpers import make_paper, make_user
+from conftest import REPO, free_port
+from paperwire.community.accounts import email_key
+from paperwire.core import Paperwire
+from paperwire.db.tables import digest_subscriptions
+
+MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
+DAY = datetime.now(ZoneInfo("America/New_York")).date()  # the digest day of a default core
+
+
+@dataclass
+class Received:
+    recipients: list[str]
+    message_id: str
+    content: bytes | None  # kept only when the sink is asked to keep bodies
+    at: float
+
+
+@dataclass
+class Behaviour:
+    """What the sink does: 451 for some recipients a few times, 550 for others, or
+    hold the next MAIL FROM (to kill a worker between two messages)."""
+
+    soft_fail: dict[str, int] = field(default_factory=dict)  # address -> 451s left
+    hard_fail: set[str] = field(default_factory=set)
+    hold_next_mail: bool = False
+
+
+class SinkHandler:
+    def __init__(self, keep_bodies: bool) -> None:
+        self.keep_bodies = keep_bodies
+        self.received: list[Received] = []
+        self.behaviour = Behaviour()
+        self.lock = threading.Lock()
+        self.rcpt_attempts: Counter[str] = Counter()
+        self.held = threading.Event()  # set while a MAIL FROM is being held
+        self.release = threading.Event()
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        if self.behaviour.hold_next_mail:
+            self.behaviour.hold_next_mail = False
+            self.held.set()
+            import asyncio
+
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+            return "421 4.3.0 going away"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        with self.lock:
+            self.rcpt_attempts[address] += 1
+            left = self.behaviour.soft_fail.get(address, 0)
+            if left:
+                self.behaviour.soft_fail[address] = left - 1
+                return "451 4.3.0 Try again later"
+        if address in self.behaviour.hard_fail:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        content = envelope.content
+        match = MESSAGE_ID.search(content[:4000])
+        with self.lock:
+            self.received.append(Received(
+                list(envelope.rcpt_tos), match[1].decode() if match else "",
+                content if self.keep_bodies else None, time.time(),
+            ))
+        return "250 OK"
+
+    def per_recipient(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        with self.lock:
+            for item in self.received:
+                for recipient in item.recipients:
+                    found.setdefault(recipient, []).append(item.message_id)
+        return found
+
+
+class Sink:
+    """An aiosmtpd server on 127.0.0.1 that can go down and come back on its port."""
+
+    def __init__(self, keep_bodies: bool = True) -> None:
+        self.handler = SinkHandler(keep_bodies)
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def up(self) -> Sink:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def down(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def count(self) -> int:
+        return len(self.handler.received)
+
+    def wait_for(self, count: int, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the sink got {self.count} of {count} messages")
+            time.sleep(0.01)
+
+
+def use_sink(core: Paperwire, sink: Sink, **overrides: object) -> None:
+    """Point the core at the sink, with short waits for tests."""
+    values = {
+        "smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_security": "none",
+        "smtp_timeout_s": 3.0, "digest_send_rate": 0.0, "digest_retry_seconds": 0.05,
+        "digest_pause_after_errors": 3, "digest_pause_seconds": 0.5,
+        "base_url": "https://papers.example.org", "mail_from": "paperwire <digest@example.org>",
+        **overrides,
+    }
+    for name, value in values.items():
+        setattr(core.settings, name, value)
+
+
+def add_subscribers(core: Paperwire, count: int, *, status: str = "confirmed",
+                    frequency: str = "daily", start: int = 0,
+                    topics: dict | None = None) -> list[str]:
+    """Subscribers in bulk (a factory: straight into the table)."""
+    addresses = [f"reader{n:05d}@example.org" for n in range(start, start + count)]
+    rows = [
+        {"email": a, "email_key": email_key(a), "frequency": frequency, "status": status,
+         "topics": topics or {}, "bounces": 0, "created_at": 0, "confirmed_at": 0}
+        for a in addresses
+    ]
+    with core.engine.begin() as connection:
+        for first in range(0, len(rows), 2000):
+            connection.execute(insert(digest_subscriptions), rows[first : first + 2000])
+    return addresses
+
+
+def trending_papers(core: Paperwire, count: int = 3, *, title: str | None = None) -> list[str]:
+    """Papers announced on DAY with fresh upvotes, so they trend."""
+    voter = make_user(core, f"voter{count}@example.org")
+    ids = []
+    for n in range(count):
+        arxiv_id = make_paper(core, f"2611.{n + 1:05d}", title=title if n == 0 and title else None,
+                              announced_on=DAY)
+        core.upvote(voter, arxiv_id)
+        ids.append(arxiv_id)
+    return ids
+
+
+def worker_env(core: Paperwire, sink: Sink, **extra: str) -> dict[str, str]:
+    s = core.settings
+    env = {
+        **os.environ,
+        "PAPERWIRE_DATABASE_URL": s.resolved_database_url,
+        "PAPERWIRE_DATA_DIR": str(s.data_dir),
+        "PAPERWIRE_SECRET_KEY": s.secret_key,
+        "PAPERWIRE_SMTP_HOST": "127.0.0.1",
+        "PAPERWIRE_SMTP_PORT": str(sink.port),
+        "PAPERWIRE_SMTP_SECURITY": "none",
+        "PAPERWIRE_SMTP_TIMEOUT_S": "5",
+        "PAPERWIRE_DIGEST_SEND_RATE": "0",
+        "PAPERWIRE_BASE_URL": "https://papers.example.org",
+        "PAPERWIRE_MAIL_FROM": "paperwire <digest@example.org>",
+        **extra,
+    }
+    return env
+
+
+def start_worker(env: dict[str, str], period: str = "daily") -> subprocess.Popen[bytes]:
+    """A real ``paperwire digest send`` process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "paperwire", "digest", "send", "--period", period,
+         "--date", DAY.isoformat()],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )

@@ -1,0 +1,197 @@
+"""Sending digests to a real SMTP server (aiosmtpd on 127.0.0.1) that misbehaves on
+purpose: 451 then success, 550, going down; unsubscribes mid-run; two workers."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from digest_helpers import (
+    DAY,
+    Sink,
+    add_subscribers,
+    start_worker,
+    trending_papers,
+    use_sink,
+    worker_env,
+)
+from paperwire.digest.models import Frequency
+from paperwire.digest.sender import SenderEnv
+from paperwire.web.app import create_app
+
+
+@pytest.fixture
+def sink():  # type: ignore[no-untyped-def]
+    server = Sink(keep_bodies=False).up()
+    yield server
+    server.down()
+
+
+def send_period(core, **env: object):  # type: ignore[no-untyped-def]
+    core.build_digest(Frequency.DAILY, DAY)
+    return core.send_digests(env=SenderEnv(**env))  # type: ignore[arg-type]
+
+
+def assert_exactly_once(sink: Sink, addresses: list[str]) -> None:
+    got = sink.handler.per_recipient()
+    missing = [a for a in addresses if a not in got]
+    doubled = {a: ids for a, ids in got.items() if len(ids) > 1}
+    assert (missing[:5], doubled) == ([], {})
+
+
+def test_transient_451_twice_for_a_tenth_then_all_delivered(core, sink):
+    use_sink(core, sink)
+    trending_papers(core)
+    addresses = add_subscribers(core, 400)
+    sink.handler.behaviour.soft_fail = dict.fromkeys(addresses[::10], 2)
+    report = send_period(core)
+    assert_exactly_once(sink, addresses)
+    assert report.retried == 80
+    assert report.failed == 0
+    assert all(sink.handler.rcpt_attempts[a] == 3 for a in addresses[::10])
+    [issue] = core.digest_status()
+    assert issue.counts == {"sent": 400}
+
+
+def test_permanent_550_fails_without_retry_and_counts_a_bounce(core, sink):
+    use_sink(core, sink)
+    trending_papers(core)
+    addresses = add_subscribers(core, 300)
+    refused = set(addresses[100:150])
+    sink.handler.behaviour.hard_fail = refused
+    report = send_period(core)
+    got = sink.handler.per_recipient()
+    assert set(got) == set(addresses) - refused
+    assert all(len(ids) == 1 for ids in got.values())
+    assert report.failed == 50
+    assert report.retried == 0
+    assert all(sink.handler.rcpt_attempts[a] == 1 for a in refused)
+    [issue] = core.digest_status()
+    assert issue.counts == {"sent": 250, "failed": 50}
+    from sqlalchemy import select
+
+    from paperwire.db.tables import digest_subscriptions as subs
+    with core.engine.connect() as connection:
+        bounces = dict(connection.execute(select(subs.c.email, subs.c.bounces)).all())
+    assert {a for a, n in bounces.items() if n == 1} == refused
+
+
+def test_server_down_pauses_the_run_which_then_completes(core, sink):
+    use_sink(core, sink, digest_send_rate=300.0)
+    trending_papers(core)
+    addresses = add_subscribers(core, 600)
+    core.build_digest(Frequency.DAILY, DAY)
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(report=core.send_digests()))
+    worker.start()
+    sink.wait_for(100)
+    sink.down()
+    time.sleep(2.0)
+    paused = [issue.paused_until for issue in core.digest_status()]
+    sink.up()
+    worker.join(60)
+    assert not worker.is_alive()
+    assert result["report"].pauses >= 1
+    assert any(paused)
+    got = sink.handler.per_recipient()
+    assert [a for a in addresses if a not in got] == []
+    for ids in got.values():  # a copy in flight when it went down is re-sent, same ID
+        assert len(set(ids)) == 1
+    assert core.digest_status()[0].done
+
+
+def test_resume_by_command_ends_a_pause(core, sink):
+    use_sink(core, sink, digest_pause_seconds=3600.0)
+    trending_papers(core)
+    addresses = add_subscribers(core, 50)
+    sink.down()
+    core.build_digest(Frequency.DAILY, DAY)
+    worker = threading.Thread(target=core.send_digests)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not core.digest_status()[0].paused_until:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    sink.up()
+    time.sleep(0.5)
+    assert sink.count == 0  # still paused: it would wait an hour
+    assert core.resume_digests() == 1
+    worker.join(30)
+    assert not worker.is_alive()
+    assert_exactly_once(sink, addresses)
+
+
+def test_unsubscribe_mid_run_stops_mail_and_unconfirmed_get_none(core, sink):
+    use_sink(core, sink, digest_send_rate=150.0)
+    trending_papers(core)
+    addresses = add_subscribers(core, 300)
+    pending = add_subscribers(core, 20, status="pending", start=5000)
+    core.build_digest(Frequency.DAILY, DAY)
+    client = TestClient(create_app(core=core), base_url="https://testserver")
+    worker = threading.Thread(target=core.send_digests)
+    worker.start()
+    sink.wait_for(30)
+    leaving = addresses[100:300:20]
+    received_then = {}
+    for address in leaving:
+        subscription_id = addresses.index(address) + 1
+        token = core.subscriber_token(subscription_id, address)
+        response = client.post(f"/digest/unsubscribe?token={token}",
+                               data={"List-Unsubscribe": "One-Click"})
+        assert response.status_code == 200
+        received_then[address] = len(sink.handler.per_recipient().get(address, []))
+    worker.join(60)
+    got = sink.handler.per_recipient()
+    for address in leaving:
+        assert len(got.get(address, [])) == received_then[address]
+    assert not any(address in got for address in pending)
+    staying = [a for a in addresses if a not in leaving]
+    assert all(len(got[a]) == 1 for a in staying)
+    counts = core.digest_status()[0].counts
+    assert counts["skipped"] == sum(1 for a in leaving if not received_then[a])
+
+
+def test_two_workers_and_a_doubled_schedule_send_each_digest_once(core, sink):
+    trending_papers(core)
+    addresses = add_subscribers(core, 1500)
+    env = worker_env(core, sink, PAPERWIRE_DIGEST_LEASE_SECONDS="60")
+    workers = [start_worker(env) for _ in range(2)]
+    outputs = [worker.communicate(timeout=240) for worker in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    built = b"".join(err for _, err in outputs)
+    assert built.count(b": built") == 1
+    assert built.count(b"already built") == 1
+    assert_exactly_once(sink, addresses)
+    sent = [int(out.split(b"sent ")[1].split(b" ")[0].replace(b",", b"")) for out, _ in outputs]
+    assert sum(sent) == 1500
+    again = start_worker(env)  # re-running a finished period sends nothing
+    again.communicate(timeout=120)
+    assert sink.count == 1500
+
+
+def test_scheduler_sends_daily_and_on_its_weekday_weekly_once(core):
+    """The scheduled job (after the daily harvest), twice for the same day: one each."""
+    from sqlalchemy import func, select
+
+    from paperwire.db.tables import outbox
+    from paperwire.digest.service import WEEKDAYS
+    from paperwire.harvest.scheduler import Scheduler
+
+    trending_papers(core)
+    add_subscribers(core, 5)
+    add_subscribers(core, 3, frequency="weekly", start=100)
+    core.settings.digest_weekly_day = WEEKDAYS[core.digest_day().weekday()]
+    lines: list[str] = []
+    for _ in range(2):  # serve and worker both firing
+        Scheduler(core, say=lines.append).send_digests()
+    with core.engine.connect() as connection:
+        sent = connection.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.kind == "digest")
+        ).scalar_one()
+    assert sent == 8
+    assert {issue.kind for issue in core.digest_status()} == {"daily", "weekly"}
+    assert lines[0] == "digests: 8 sent, 0 failed"
+    assert lines[1] == "digests: 0 sent, 0 failed"
