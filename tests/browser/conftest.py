@@ -32,8 +32,8 @@ class ServedSite:
         self.env = env
 
 
-def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def start_serve(env: dict[str, str], port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "paperwire", "serve", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -13,7 +13,7 @@ from contextlib import suppress
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 
-from paperwire.digest.models import Frequency, InvalidDigestLink, Topics
+from paperwire.digest.models import Frequency, InvalidDigestLink, SubscriptionStatus, Topics
 from paperwire.errors import InvalidInput
 from paperwire.mail.message import OutgoingMail, parse_address
 from paperwire.web.pages import render
@@ -114,8 +114,9 @@ def unsubscribe_page(request: Request, token: str = TOKEN_QUERY) -> Response:
         subscription = core_of(request).digest_subscription(token)
     except InvalidDigestLink as error:
         return invalid_link(request, error)
+    done = subscription.status is SubscriptionStatus.UNSUBSCRIBED
     return render(request, "digest_unsubscribe.html", subscription=subscription, token=token,
-                  done=False)
+                  done=done)
 
 
 @router.post("/digest/unsubscribe")
