@@ -195,3 +195,19 @@ def test_scheduler_sends_daily_and_on_its_weekday_weekly_once(core):
     assert {issue.kind for issue in core.digest_status()} == {"daily", "weekly"}
     assert lines[0] == "digests: 8 sent, 0 failed"
     assert lines[1] == "digests: 0 sent, 0 failed"
+
+
+def test_sending_works_from_code_that_runs_an_event_loop(core, sink):
+    """The SMTP session keeps its own loop: a caller inside a running loop (Playwright's
+    sync API in the same process did this in CI) still sends."""
+    import asyncio
+
+    use_sink(core, sink)
+    trending_papers(core)
+    addresses = add_subscribers(core, 20)
+
+    async def inside():  # type: ignore[no-untyped-def]
+        return send_period(core)
+
+    asyncio.run(inside())
+    assert_exactly_once(sink, addresses)

@@ -8,6 +8,7 @@ when it drops); ``OutboxSession`` writes to the embedded outbox table.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -58,16 +59,28 @@ class SmtpSession:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sender = parseaddr(settings.mail_from)[1]
-        self.runner = asyncio.Runner()
         self.client: object | None = None
+        # The connection lives on an event loop of its own, in its own thread, so a
+        # session works from any caller: a worker thread, the CLI, or code that is
+        # itself running inside an event loop.
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="smtp-session", daemon=True)
+        self.thread.start()
+
+    def _run(self, coroutine):  # type: ignore[no-untyped-def]
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def send(self, message: Message) -> Delivery:
-        return self.runner.run(self._send(message))
+        return self._run(self._send(message))
 
     def close(self) -> None:
-        if self.client is not None:
-            self.runner.run(self._quit())
-        self.runner.close()
+        try:
+            if self.client is not None:
+                self._run(self._quit())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            self.loop.close()
 
     async def _connect(self):  # type: ignore[no-untyped-def]
         import aiosmtplib
