@@ -126,3 +126,18 @@ def test_empty_store_says_how_to_fill_it(live_server):
     body = httpx.get(live_server.url + "/").text
     assert "No papers yet" in body
     assert "paperwire import" in body
+
+
+@pytest.mark.parametrize("path", ["/?month=2026-06", "/?month=2026-06&category=cs.CV", "/papers?q=learning"])
+def test_page_links_lead_to_the_next_page(http, path):
+    import html
+    import re
+
+    first = http.get(path).text
+    link = re.search(r'<a rel="next" href="([^"]+)">Next page', first)
+    assert link, "a long list links its next page"
+    second = http.get(html.unescape(link.group(1)))
+    assert second.status_code == 200
+    assert "Page 2 of" in second.text
+    if "category=" in path:
+        assert "category=cs.CV" in html.unescape(link.group(1))
