@@ -209,5 +209,18 @@ def test_sending_works_from_code_that_runs_an_event_loop(core, sink):
     async def inside():  # type: ignore[no-untyped-def]
         return send_period(core)
 
-    asyncio.run(inside())
+    # A thread of its own for the caller's loop: Playwright's sync API may run one on
+    # this thread already, and asyncio.run() refuses to start a second.
+    failures: list[BaseException] = []
+    caller = threading.Thread(target=lambda: _run_catching(lambda: asyncio.run(inside()), failures))
+    caller.start()
+    caller.join(timeout=120)
+    assert failures == []
     assert_exactly_once(sink, addresses)
+
+
+def _run_catching(call, failures: list[BaseException]) -> None:  # type: ignore[no-untyped-def]
+    try:
+        call()
+    except BaseException as error:
+        failures.append(error)
