@@ -11,13 +11,16 @@ Without --store, the sample is imported into a temporary store first.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -29,11 +32,32 @@ URLS = {
     "daily page /": "/",
     "weekly page /?period=week": "/?period=week",
     "paper page": "/papers/2604.26375",
-    "search page (2 words)": "/papers?q=task-specific+heads",
+    "search page (varied queries)": "/papers?q={}",
     "API daily_papers (limit 50)": "/api/daily_papers?limit=50",
-    "API search (2 words, limit 20)": "/api/papers/search?q=diffusion+transformer",
+    "API search (varied, limit 20)": "/api/papers/search?q={}",
     "API search (1 common word)": "/api/papers/search?q=learning",
 }
+QUERY_COUNT = 5_000  # distinct queries: a reader's search is rarely in the page cache
+
+
+def varied_queries(count: int, seed: int = 3) -> list[str]:
+    """2-3 consecutive title words of random sample papers, as a reader might type."""
+    rng = random.Random(seed)
+    titles = []
+    with SAMPLE.open() as handle:
+        for line in handle:
+            titles.append(json.loads(line)["title"].split())
+    out = []
+    for words in rng.sample(titles, count):
+        size = rng.choice((2, 3))
+        start = rng.randrange(max(1, len(words) - size + 1))
+        out.append(" ".join(words[start : start + size]))
+    return out
+
+
+def paths(label: str, queries: list[str]) -> list[str]:
+    url = URLS[label]
+    return [url.format(quote_plus(q)) for q in queries] if "{}" in url else [url]
 
 
 def main() -> None:
@@ -50,33 +74,44 @@ def main() -> None:
     if core.stats().papers == 0:
         core.import_snapshot([SAMPLE])
     print(f"machine: {machine()}")
+    pending = core.pending_embeddings()
+    if pending:
+        started = time.perf_counter()
+        report = core.embed_pending()
+        seconds = time.perf_counter() - started
+        print(f"embedded {report.embedded:,} papers (vectors + concepts, stored) in {seconds:.0f} s"
+              f" = {report.embedded / seconds:.1f} papers/s")
     print(f"store:   {core.stats().papers:,} papers (SQLite), {args.requests} sequential requests each")
+    queries = varied_queries(QUERY_COUNT)
     env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir), "PAPERWIRE_DEV_MODE": "true",
            "PAPERWIRE_HARVEST_ENABLED": "false"}
     with Served(env) as server, httpx.Client(base_url=server.url) as client:
         print("\n# sequential requests, one process")
-        for label, url in URLS.items():
-            for _ in range(10):
+        for number, label in enumerate(URLS):
+            targets = paths(label, queries[number * 500 :])  # fresh queries per label
+            for url in targets[:10]:
                 client.get(url).raise_for_status()
             timings = []
-            for _ in range(args.requests):
+            for request in range(args.requests):
+                url = targets[(10 + request) % len(targets)]
                 started = time.perf_counter()
                 client.get(url).raise_for_status()
                 timings.append(time.perf_counter() - started)
             print(summarize(label, timings))
         print("\n# page weight (gzip, page + its CSS and JS)")
         for label in PAGES:
-            print(f"{label:<34} {page_weight(client, URLS[label]) / 1024:6.1f} KB  (budget 150 KB)")
+            url = paths(label, ["task-specific heads"])[0]
+            print(f"{label:<34} {page_weight(client, url) / 1024:6.1f} KB  (budget 150 KB)")
     with Served(env, port=8767, workers=args.workers) as server:
         for think_ms, title in ((args.think_ms, "readers pausing ~1 s between pages"), (0, "back to back (stress)")):
             cache = os.environ.get("PAPERWIRE_PAGE_CACHE_SECONDS", "5")
             print(f"\n# {CONNECTIONS} concurrent users, {title}: wrk {args.seconds}s per page,"
                   f" {args.workers} worker process(es), anonymous page cache {cache} s")
             for label in PAGES:
-                print(f"{label:<34} {load(server.url + URLS[label], args.seconds, think_ms)}")
+                print(f"{label:<34} {load(server.url, paths(label, queries), args.seconds, think_ms)}")
 
 
-PAGES = ["daily page /", "weekly page /?period=week", "paper page", "search page (2 words)"]
+PAGES = ["daily page /", "weekly page /?period=week", "paper page", "search page (varied queries)"]
 CONNECTIONS = 100
 LUA = Path(__file__).parent / "server_timing.lua"
 
@@ -92,14 +127,20 @@ def page_weight(client: httpx.Client, url: str) -> int:
     return total
 
 
-def load(url: str, seconds: int, think_ms: int) -> str:
-    """Run wrk with 100 connections; return server-side and client-side percentiles."""
+def load(base: str, targets: list[str], seconds: int, think_ms: int) -> str:
+    """Run wrk with 100 connections over ``targets`` (paths, one picked at random per
+    request); return server-side and client-side percentiles."""
     if not shutil.which("wrk"):
         return "wrk not installed (apt-get install wrk)"
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(targets) + "\n")
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), url],
-        capture_output=True, text=True, check=True, env={**os.environ, "THINK_MS": str(think_ms)},
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
+         base + targets[0]],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "THINK_MS": str(think_ms), "PATHS_FILE": listing.name},
     )
+    os.unlink(listing.name)
     lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in result.stdout.splitlines()
              if line.startswith(("SERVER", "CLIENT"))}
     return f"server {lines.get('SERVER', '?')}\n{'':<34} client {lines.get('CLIENT', '?')}"

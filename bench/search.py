@@ -70,6 +70,40 @@ def build_store(directory: Path, n: int) -> None:
     (directory / "ready").write_text("ok")
 
 
+def ensure_text_index(directory: Path) -> None:
+    """The tantivy keyword index (stores built before it existed get one here)."""
+    from paperwire.core import Paperwire
+    from paperwire.settings import Settings
+
+    core = Paperwire(Settings(data_dir=directory, embedder="none"))
+    core.migrate()  # adds indexes newer stores have
+    started = time.perf_counter()
+    written = core.sync_text_index()
+    if written:
+        print(f"  keyword index: {written:,} papers in {time.perf_counter() - started:.0f} s",
+              flush=True)
+    core.close()
+
+
+def title_queries(directory: Path, count: int, seed: int) -> list[str]:
+    """Queries a reader might type after seeing a paper: 2-3 consecutive title words of
+    random stored papers (these have keyword matches; topic-word queries often have none)."""
+    import sqlite3
+
+    rng = np.random.default_rng(seed)
+    with sqlite3.connect(directory / "paperwire.db") as connection:
+        (top,) = connection.execute("SELECT max(id) FROM papers").fetchone()
+        out = []
+        for pid in rng.integers(1, top + 1, count):
+            (title,) = connection.execute("SELECT title FROM papers WHERE id = ?",
+                                          (int(pid),)).fetchone()
+            words = title.split()
+            size = int(rng.integers(2, 4))
+            start = int(rng.integers(0, max(1, len(words) - size + 1)))
+            out.append(" ".join(words[start : start + size]))
+    return out
+
+
 def _paper_row(pid: int, r: dict, now: datetime) -> dict:
     return {
         "id": pid, "arxiv_id": r["arxiv_id"], "title": r["title"], "abstract": r["abstract"],
@@ -191,13 +225,21 @@ def main() -> None:
     print("machine:", _cpu(), f"· {os.cpu_count()} cores (shared with other work)")
     print("VECTORS ARE SYNTHETIC (clustered like text embeddings); text is synthetic too;")
     print("query latency includes the real model embedding each query.")
+    print("queries: half topic words (often no keyword match), half 2-3 words of a stored"
+          " title;\nfresh queries per mode (the server caches query vectors).")
     generator = Generator(SAMPLE, seed=99)
-    # Fresh queries per mode: the server caches query vectors, so reuse would flatter.
-    per_mode = {mode: generator.queries(args.queries) for mode in MODES}
     for n in args.papers or [100_000]:
         directory = REPO / ".scratch" / f"bench-{n}"
         print(f"\n== {n:,} papers ==", flush=True)
         build_store(directory, n)
+        ensure_text_index(directory)
+        half = args.queries // 2
+        per_mode = {
+            mode: generator.queries(half) + title_queries(directory, half, seed)
+            for seed, mode in enumerate(MODES)
+        }
+        for queries in per_mode.values():
+            np.random.default_rng(1).shuffle(queries)
         process = serve(directory, args.port)
         try:
             for mode in MODES:

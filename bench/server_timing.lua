@@ -11,6 +11,18 @@ function init(args)
   statuses = {}
   math.randomseed(os.time() + (tonumber(args[1]) or 0))
   think_ms = tonumber(os.getenv("THINK_MS") or "0")
+  -- With PATHS_FILE set, each request takes a random path from it (one per line), so a
+  -- search benchmark sends many different queries instead of one the cache answers.
+  paths = {}
+  local file = os.getenv("PATHS_FILE")
+  if file then
+    for line in io.lines(file) do table.insert(paths, line) end
+  end
+end
+
+function request()
+  if #paths == 0 then return wrk.format(nil, nil) end
+  return wrk.format(nil, paths[math.random(#paths)])
 end
 
 -- With THINK_MS set, each connection is a reader who pauses 0.5x-1.5x that long

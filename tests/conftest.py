@@ -128,8 +128,9 @@ def core(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
         return
     shared = request.getfixturevalue("postgres_core")
     truncate_all(shared)
-    # The store starts each test empty: its vector index files go too.
+    # The store starts each test empty: its index files go too.
     shutil.rmtree(shared.settings.vector_dir, ignore_errors=True)
+    shutil.rmtree(shared.settings.text_index_dir, ignore_errors=True)
     # A fresh core object (own settings, mailer, fetcher, clock, search state) over the
     # shared engine, so what one test changes on its core does not leak into the next.
     instance = Paperwire(shared.settings.model_copy(), engine=shared.engine)

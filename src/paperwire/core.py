@@ -6,6 +6,7 @@ never commit or touch the store directly.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ from paperwire.search.service import (
 from paperwire.search.service import (
     ProgressCallback as EmbedProgress,
 )
+from paperwire.search.text_index import KeptTextIndex
 from paperwire.settings import Settings
 from paperwire.sources.base import Rejection
 from paperwire.sources.hf_daily import looks_like_hf_daily
@@ -127,9 +129,19 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         )
 
     @cached_property
+    def text_index(self) -> KeptTextIndex | None:
+        """The tantivy keyword index, or None when ``keyword_engine`` is ``database``."""
+        if self.settings.keyword_engine != "tantivy":
+            return None
+        return KeptTextIndex(
+            lambda: read_transaction(self.engine), self.settings.text_index_dir,
+            on_behind=self._wake_background,
+        )
+
+    @cached_property
     def search_services(self) -> search_engine.SearchServices:
         return search_engine.SearchServices(
-            semantic=self.semantic, fusion=self.settings.search_fusion
+            semantic=self.semantic, fusion=self.settings.search_fusion, text=self.text_index
         )
 
     @cached_property
@@ -171,8 +183,8 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
                 on_rejection=on_rejection,
                 report=report,
             )
-        if self._background is not None:
-            self._background.wake()
+        self.sync_text_index()
+        self._wake_background()
         return report
 
     # -- harvesting arXiv (see docs/harvesting.md) ------------------------------------
@@ -190,7 +202,8 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         env: HarvestEnv | None = None,
     ) -> HarvestReport:
         """OAI-PMH ListRecords (arXivRaw) for each set ("" = all of arXiv), resumably."""
-        return self.harvester(env).oai(sets, from_date=from_date, until=until, on_page=on_page)
+        report = self.harvester(env).oai(sets, from_date=from_date, until=until, on_page=on_page)
+        return self._after_ingest(report)
 
     def harvest_daily(
         self,
@@ -200,7 +213,7 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         env: HarvestEnv | None = None,
     ) -> HarvestReport:
         """The scheduled job: the day's listing, then incremental OAI-PMH per category."""
-        return self.harvester(env).daily(first_run=first_run, on_page=on_page)
+        return self._after_ingest(self.harvester(env).daily(first_run=first_run, on_page=on_page))
 
     def fetch_announcements(
         self, categories: list[str] | None = None, *, env: HarvestEnv | None = None
@@ -210,7 +223,13 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
 
     def add_papers(self, ids: Iterable[str], *, env: HarvestEnv | None = None) -> HarvestReport:
         """Fetch papers by id or arXiv URL from the arXiv API and store them."""
-        return self.harvester(env).add(ids)
+        return self._after_ingest(self.harvester(env).add(ids))
+
+    def _after_ingest(self, report: HarvestReport) -> HarvestReport:
+        """New papers become searchable by keyword now, by meaning in the background."""
+        self.sync_text_index()
+        self._wake_background()
+        return report
 
     def announcement_status(self, day: date) -> harvest_listings.AnnouncementStatus:
         """Whether ``day`` had an arXiv mailing; if not, why (weekend, holiday ...)."""
@@ -263,23 +282,39 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         return report
 
     def start_background_embedding(self) -> None:
-        """Embed pending papers in a daemon thread now and after every import."""
-        if self.indexer is None or self._background is not None:
+        """Keep the search indexes in step in a daemon thread: now, after every import
+        and whenever a search finds them behind."""
+        if self._background is not None:
             return
+        jobs = [self.sync_text_index]
+        if self.indexer is not None:
+            jobs.append(self.indexer.embed_pending)
         self._background = BackgroundEmbedder(
-            self.indexer, lambda error: log.exception("embedding job failed", exc_info=error)
+            jobs, lambda error: log.exception("search index job failed", exc_info=error)
         )
         self._background.start()
+
+    def _wake_background(self) -> None:
+        if self._background is not None:
+            self._background.wake()
+
+    def sync_text_index(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Index papers changed since the keyword index's last sync; returns how many."""
+        return 0 if self.text_index is None else self.text_index.sync(on_progress=on_progress)
 
     def stop_background_embedding(self) -> None:
         if self._background is not None:
             self._background.stop()
             self._background = None
 
-    def rebuild_keyword_index(self) -> int:
-        """Rebuild the keyword index from the papers table; returns the papers indexed."""
+    def rebuild_keyword_index(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the keyword indexes (the database's full text, and tantivy's) from the
+        papers table; returns the papers indexed."""
         with write_transaction(self.engine) as connection:
-            return keyword_index.rebuild(connection)
+            count = keyword_index.rebuild(connection)
+        if self.text_index is not None:
+            self.text_index.sync(fresh=True, on_progress=on_progress)
+        return count
 
     # -- reading -------------------------------------------------------------------
 
@@ -312,9 +347,9 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         )
         services = self.search_services
         if not (options.semantic and options.keyword):
-            services = search_engine.SearchServices(
-                services.semantic if options.semantic else None, services.vocabulary,
-                services.fusion, keyword=options.keyword,
+            services = dataclasses.replace(
+                services, semantic=services.semantic if options.semantic else None,
+                keyword=options.keyword,
             )
         with read_transaction(self.engine) as connection:
             return search_engine.search(

@@ -110,6 +110,15 @@ class Settings(BaseSettings):
             " it walks an HNSW graph (approximate, recall@10 >= 0.98 measured)."
         ),
     )
+    keyword_engine: str = Field(
+        default="tantivy",
+        pattern="^(tantivy|database)$",
+        description=(
+            "Keyword search engine: `tantivy` (an index next to the store that prunes:"
+            " milliseconds over all of arXiv) or `database` (SQLite FTS5 / PostgreSQL full"
+            " text, which score every match: fine up to about 100,000 papers)."
+        ),
+    )
     search_fusion: str = Field(
         default="rrf",
         pattern="^(rrf|weighted)$",
@@ -379,6 +388,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'paperwire.db').resolve()}"
+
+    @property
+    def text_index_dir(self) -> Path:
+        """Where the keyword (tantivy) index lives: next to the store, in the data folder."""
+        return self.data_dir / "text-index"
 
     @property
     def vector_dir(self) -> Path:

@@ -65,4 +65,8 @@ def record_submission(connection: Connection, *, paper_id: int, arxiv_id: str, u
 
 def list_today(connection: Connection, paper_id: int, today: date) -> None:
     """A paper fetched for its submission is listed on the day it was submitted."""
-    connection.execute(update(papers).where(papers.c.id == paper_id).values(announced_on=today))
+    connection.execute(
+        update(papers)
+        .where(papers.c.id == paper_id)
+        .values(announced_on=today, modified_at=datetime.now(UTC))
+    )

@@ -65,6 +65,7 @@ papers = Table(
     Column("modified_at", DateTime(timezone=True), nullable=False),
     Index("ix_papers_announced_on_upvotes", "announced_on", "upvotes"),
     Index("ix_papers_published", "published"),
+    Index("ix_papers_modified_at", "modified_at"),
 )
 
 paper_versions = Table(

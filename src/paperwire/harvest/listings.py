@@ -87,7 +87,7 @@ def apply_listed_days(connection: Connection, arxiv_ids: Iterable[str]) -> None:
             connection.execute(
                 update(papers)
                 .where(and_(papers.c.arxiv_id == arxiv_id, papers.c.announced_on != day))
-                .values(announced_on=day)
+                .values(announced_on=day, modified_at=utcnow())
             )
 
 

@@ -29,6 +29,7 @@ from paperwire.search.keyword import (
 )
 from paperwire.search.query import ParsedQuery
 from paperwire.search.semantic import SemanticSearcher
+from paperwire.search.text_index import KeptTextIndex, TextIndex
 
 POOL = 100  # semantic candidates fused into one query's ranking
 CONSTRAINED_POOL = 1_000  # fetched when filters thin out the nearest papers
@@ -42,6 +43,7 @@ class SearchServices:
     vocabulary: suggest.Vocabulary = field(default_factory=suggest.Vocabulary)
     fusion: str = "rrf"
     keyword: bool = True  # False: semantic matches only
+    text: KeptTextIndex | None = None  # tantivy; None: the database's full text
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +65,16 @@ def search(
         return SearchResults(query.raw, [], 0, jump_to=query.arxiv_id, **base)
     if query.is_empty:
         return SearchResults(query.raw, [], 0, **base)
+    text = services.text.ready(connection) if services.text is not None else None
     if not query.has_text:
-        return _filter_only(connection, query, semantic=semantic, **base)
-    nearest = _semantic_candidates(connection, query, semantic)
+        return _filter_only(connection, query, semantic=semantic, text=text, **base)
+    nearest = _semantic_candidates(connection, query, semantic, text)
     if not services.keyword and semantic is not None:
         ranking = _semantic_only(nearest, limit, offset, sort, connection)
     elif sort is Sort.RELEVANCE:
-        ranking = _by_relevance(connection, query, nearest, limit, offset, services.fusion)
+        ranking = _by_relevance(connection, query, nearest, limit, offset, services.fusion, text)
     else:
-        ranking = _by_order(connection, query, nearest, limit, offset, sort)
+        ranking = _by_order(connection, query, nearest, limit, offset, sort, text)
     hits = _hits(connection, query, ranking, dict(nearest.ranked), semantic)
     results = SearchResults(
         query.raw, hits, ranking.total, semantic=semantic is not None, **base
@@ -90,7 +93,8 @@ class Nearest:
 
 
 def _semantic_candidates(
-    connection: Connection, query: ParsedQuery, semantic: SemanticSearcher | None
+    connection: Connection, query: ParsedQuery, semantic: SemanticSearcher | None,
+    text: TextIndex | None,
 ) -> Nearest:
     """Nearest papers that exist and satisfy the query's filters, best first."""
     if semantic is None:
@@ -99,6 +103,8 @@ def _semantic_candidates(
     found = semantic.nearest(query.text, k)
     if not found:
         return Nearest([], set())
+    if text is not None:
+        return _checked_by_index(text, query, found)
     conditions = constraint_conditions(connection, query)
     rows = connection.execute(
         select(papers.c.id, papers.c.title_text, papers.c.abstract_text, papers.c.authors_text)
@@ -116,6 +122,18 @@ def _semantic_candidates(
     return Nearest(ranked, has_words)
 
 
+def _checked_by_index(
+    text: TextIndex, query: ParsedQuery, found: list[tuple[int, float]]
+) -> Nearest:
+    """As the database check, by two small lookups in the keyword index."""
+    ids = [pid for pid, _ in found]
+    if query.has_constraints:
+        allowed = text.matching(query, ids, words=False)
+        found = [(pid, sim) for pid, sim in found if pid in allowed]
+    ranked = found[:POOL]
+    return Nearest(ranked, text.matching(query, [pid for pid, _ in ranked], words=True))
+
+
 def _keyword_ids(keyword: KeywordMatches, nearest: Nearest) -> set[int]:
     """Keyword matches among the keyword list and the semantic candidates. When the list
     holds every match it is exact; otherwise candidates beyond it are judged by their
@@ -128,9 +146,9 @@ def _keyword_ids(keyword: KeywordMatches, nearest: Nearest) -> set[int]:
 
 def _by_relevance(
     connection: Connection, query: ParsedQuery, nearest: Nearest,
-    limit: int, offset: int, fusion: str,
+    limit: int, offset: int, fusion: str, text: TextIndex | None,
 ) -> Ranking:
-    keyword = keyword_search(connection, query, limit=offset + limit + POOL)
+    keyword = keyword_search(connection, query, limit=offset + limit + POOL, text=text)
     keyword_ids = _keyword_ids(keyword, nearest)
     near_ids = {pid for pid, _ in nearest.ranked}
     fused = fuse(fusion, keyword.ranked, nearest.ranked)
@@ -142,10 +160,10 @@ def _by_relevance(
 
 def _by_order(
     connection: Connection, query: ParsedQuery, nearest: Nearest,
-    limit: int, offset: int, sort: Sort,
+    limit: int, offset: int, sort: Sort, text: TextIndex | None,
 ) -> Ranking:
     """Newest or most upvoted first over keyword matches plus semantic-only hits."""
-    keyword = keyword_search(connection, query, limit=offset + limit, sort=sort)
+    keyword = keyword_search(connection, query, limit=offset + limit, sort=sort, text=text)
     near_ids = [pid for pid, _ in nearest.ranked]
     matching = _keyword_ids(keyword, nearest)
     semantic_only = [pid for pid in near_ids if pid not in matching]
@@ -204,16 +222,17 @@ def _hits(
 
 def _filter_only(
     connection: Connection, query: ParsedQuery, *, limit: int, offset: int, sort: Sort,
-    problems: list[str], semantic: SemanticSearcher | None,
+    problems: list[str], semantic: SemanticSearcher | None, text: TextIndex | None,
 ) -> SearchResults:
     """``author:`` / ``cat:`` / dates without words: the matching papers, newest first
     (or most upvoted first)."""
-    conditions = filter_conditions(query)
-    order = sort_columns(Sort.UPVOTES if sort is Sort.UPVOTES else Sort.NEWEST)
-    rows = connection.execute(
-        select(*SUMMARY_COLUMNS).where(*conditions).order_by(*order).limit(limit).offset(offset)
-    )
-    found: list[Paper] = [paper_from_row(row) for row in rows]
+    if text is not None and sort is not Sort.UPVOTES:
+        matches = text.search(query, limit=limit, offset=offset, sort=Sort.NEWEST)
+        by_id = papers_by_ids(connection, [pid for pid, _ in matches.ranked])
+        found = [by_id[pid] for pid, _ in matches.ranked if pid in by_id]
+        total = matches.total
+    else:
+        found, total = _filtered_from_database(connection, query, limit, offset, sort)
     concepts = (
         stored_concepts(connection, semantic.model, [p.id for p in found]) if semantic else {}
     )
@@ -221,7 +240,16 @@ def _filter_only(
         SearchHit(paper, 0.0, match=MatchKind.FILTER, concepts=concepts.get(paper.id, []))
         for paper in found
     ]
-    total = connection.execute(select(func.count()).select_from(papers).where(*conditions))
-    return SearchResults(
-        query.raw, hits, total.scalar_one(), limit, offset, sort=sort, problems=problems
+    return SearchResults(query.raw, hits, total, limit, offset, sort=sort, problems=problems)
+
+
+def _filtered_from_database(
+    connection: Connection, query: ParsedQuery, limit: int, offset: int, sort: Sort
+) -> tuple[list[Paper], int]:
+    conditions = filter_conditions(query)
+    order = sort_columns(Sort.UPVOTES if sort is Sort.UPVOTES else Sort.NEWEST)
+    rows = connection.execute(
+        select(*SUMMARY_COLUMNS).where(*conditions).order_by(*order).limit(limit).offset(offset)
     )
+    total = connection.execute(select(func.count()).select_from(papers).where(*conditions))
+    return [paper_from_row(row) for row in rows], total.scalar_one()

@@ -17,6 +17,7 @@ from paperwire.db.tables import paper_categories, papers
 from paperwire.models import Sort
 from paperwire.search.highlight import stem as _stem
 from paperwire.search.query import ParsedQuery
+from paperwire.search.text_index import TextIndex
 
 # BM25 column weights: title, authors, abstract.
 FTS5_WEIGHTS = (10.0, 4.0, 1.0)
@@ -37,9 +38,14 @@ class KeywordMatches:
 
 def keyword_search(
     connection: Connection, query: ParsedQuery, *, limit: int, offset: int = 0,
-    sort: Sort = Sort.RELEVANCE,
+    sort: Sort = Sort.RELEVANCE, text: TextIndex | None = None,
 ) -> KeywordMatches:
-    """Papers matching every word, best first (or newest / most upvoted first)."""
+    """Papers matching every word, best first (or newest / most upvoted first): from the
+    tantivy index when one is current (votes change too often to sort by them there),
+    else from the database's full text."""
+    if text is not None and sort is not Sort.UPVOTES:
+        matches = text.search(query, limit=limit, offset=offset, sort=sort)
+        return KeywordMatches(matches.ranked, matches.total)
     if connection.dialect.name == "sqlite":
         return _search_sqlite(connection, query, limit=limit, offset=offset, sort=sort)
     return _search_postgres(connection, query, limit=limit, offset=offset, sort=sort)

@@ -100,14 +100,16 @@ def exclude_duplicates(
 
 
 class BackgroundEmbedder:
-    """A daemon thread that embeds pending papers whenever it is woken (and hourly)."""
+    """A daemon thread that runs the index jobs (keyword index sync, then embedding)
+    whenever it is woken, and hourly."""
 
-    def __init__(self, indexer: SearchIndexer, on_error: Callable[[Exception], Any]) -> None:
-        self.indexer, self.on_error = indexer, on_error
+    def __init__(
+        self, jobs: list[Callable[[], Any]], on_error: Callable[[Exception], Any]
+    ) -> None:
+        self.jobs, self.on_error = jobs, on_error
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="paperwire-embed", daemon=True)
-        self.last: EmbedReport | None = None
 
     def start(self) -> None:
         self._wake.set()
@@ -127,10 +129,11 @@ class BackgroundEmbedder:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            try:
-                self.last = self.indexer.embed_pending()
-            except Exception as error:  # the thread must outlive one bad batch
-                self.on_error(error)
+            for job in self.jobs:
+                try:
+                    job()
+                except Exception as error:  # the thread must outlive one bad batch
+                    self.on_error(error)
 
 
 def has_embeddings(engine: Engine, model: str) -> bool:

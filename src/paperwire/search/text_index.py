@@ -1,0 +1,381 @@
+"""Keyword search at scale: a tantivy index next to the store, kept in step with it.
+
+SQLite FTS5 and PostgreSQL full text score every matching row before they can
+return the best ten, which costs hundreds of milliseconds on common words over
+all of arXiv. tantivy prunes (block-max WAND) and intersects with skip lists, so
+a query costs a few milliseconds at a million papers.
+
+The store stays the source of truth. The index is derived from it like the vector
+index: ``sync`` copies papers modified since the last sync (``papers.modified_at``,
+recorded in a JSON sidecar) and can always rebuild from scratch. A reader that
+finds the store newer than its index says so (``is_current``), and the engine
+answers from the database until the index has caught up.
+
+Words match by English (Porter2) stem, with accents folded, over title (weighted
+most), authors and abstract; ``author:`` matches a name's words as a phrase whose
+last word may be a prefix ("ada l" finds "Ada Lovelace").
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from sqlalchemy import Connection, func, select
+
+from paperwire.db.tables import paper_categories, papers
+from paperwire.models import Sort
+from paperwire.search.query import ParsedQuery
+
+SCHEMA_VERSION = 1
+FIELD_BOOSTS = {"title": 10.0, "authors": 4.0, "abstract": 1.0}  # as FTS5's bm25 weights
+SYNC_CHUNK = 5_000
+# A writer stamps modified_at before it commits, so a row can appear with a stamp just
+# below a finished sync's high-water mark; each sync re-reads this much before it.
+SYNC_OVERLAP = timedelta(minutes=2)
+WRITER_HEAP = 128_000_000
+
+ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
+
+
+@dataclass(frozen=True, slots=True)
+class TextIndexMeta:
+    version: int
+    synced_to: str | None  # the newest papers.modified_at included
+    count: int
+
+
+def _analyzer(*, stem: bool) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+    )
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
+
+
+STEMMED, PLAIN = _analyzer(stem=True), _analyzer(stem=False)
+ANALYZERS = {"title": STEMMED, "abstract": STEMMED, "authors": PLAIN}
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("id", indexed=True, fast=True)
+    builder.add_text_field("title", tokenizer_name="pw_stemmed")
+    builder.add_text_field("authors", tokenizer_name="pw_plain")
+    builder.add_text_field("abstract", tokenizer_name="pw_stemmed")
+    builder.add_text_field("category", tokenizer_name="raw")
+    builder.add_integer_field("day", indexed=True, fast=True)  # listing date, ordinal
+    builder.add_integer_field("newest", fast=True)  # day and id in one sort key
+    return builder.build()
+
+
+SCHEMA = _schema()
+
+
+def _open(path: Path) -> tantivy.Index:
+    path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+    index.register_tokenizer("pw_stemmed", STEMMED)
+    index.register_tokenizer("pw_plain", PLAIN)
+    return index
+
+
+def _read_meta(path: Path) -> TextIndexMeta | None:
+    try:
+        data = json.loads((path / "paperwire.json").read_text())
+        meta = TextIndexMeta(**data)
+    except (FileNotFoundError, TypeError, ValueError):
+        return None
+    return meta if meta.version == SCHEMA_VERSION else None
+
+
+def _write_meta(path: Path, meta: TextIndexMeta) -> None:
+    temporary = path / "paperwire.json.tmp"
+    temporary.write_text(json.dumps(asdict(meta)))
+    temporary.replace(path / "paperwire.json")
+
+
+def store_high_water(connection: Connection) -> datetime | None:
+    """The store's newest modification (an indexed ``max``: cheap on every query)."""
+    value = connection.execute(select(func.max(papers.c.modified_at))).scalar_one()
+    return _aware(value) if value is not None else None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+@contextmanager
+def writer_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """One writer at a time across processes; with ``wait=False`` yields False when busy."""
+    path.mkdir(parents=True, exist_ok=True)
+    with (path.parent / f"{path.name}.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sync(
+    connect: ConnectionFactory, path: Path, *, fresh: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Bring the index up to the store: papers changed since the last sync, or every
+    paper with ``fresh``. Call under ``writer_lock``. Returns how many were written."""
+    meta = None if fresh else _read_meta(path)
+    if meta is None:
+        fresh = True
+    index = _open(path)
+    writer = index.writer(WRITER_HEAP, 1)
+    if fresh:
+        writer.delete_all_documents()
+    since = None if fresh or meta is None or meta.synced_to is None else (
+        datetime.fromisoformat(meta.synced_to) - SYNC_OVERLAP
+    )
+    done = 0
+    with connect() as connection:
+        high = store_high_water(connection)
+        for chunk in _changed_papers(connection, since):
+            if not fresh:  # (by query: tantivy-py's delete by term misreads u64 ids)
+                ids = [row.id for row in chunk]
+                writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
+            for row in chunk:
+                writer.add_document(_document(row))
+            done += len(chunk)
+            if on_progress:
+                on_progress(done)
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    count = index.searcher().num_docs
+    synced_to = high.isoformat() if high else (meta.synced_to if meta else None)
+    _write_meta(path, TextIndexMeta(SCHEMA_VERSION, synced_to, count))
+    return done
+
+
+def _changed_papers(connection: Connection, since: datetime | None) -> Iterator[list[Any]]:
+    categories = (
+        select(func.group_concat(paper_categories.c.category, " "))
+        if connection.dialect.name == "sqlite"
+        else select(func.string_agg(paper_categories.c.category, " "))
+    ).where(paper_categories.c.paper_id == papers.c.id).scalar_subquery()
+    statement = select(
+        papers.c.id, papers.c.title_text, papers.c.authors_text, papers.c.abstract_text,
+        papers.c.announced_on, categories.label("categories"),
+    )
+    if since is not None:
+        statement = statement.where(papers.c.modified_at >= since)
+    result = connection.execution_options(yield_per=SYNC_CHUNK).execute(statement)
+    yield from result.partitions(SYNC_CHUNK)
+
+
+def _document(row: Any) -> tantivy.Document:
+    document = tantivy.Document()
+    document.add_unsigned("id", row.id)
+    document.add_text("title", row.title_text or "")
+    document.add_text("authors", row.authors_text or "")
+    document.add_text("abstract", row.abstract_text or "")
+    for category in (row.categories or "").split():
+        document.add_text("category", category.lower())
+    day = row.announced_on.toordinal() if row.announced_on else 0
+    document.add_integer("day", day)
+    document.add_integer("newest", (day << 32) | row.id)
+    return document
+
+
+# -- reading ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TextMatches:
+    ranked: list[tuple[int, float]]  # (paper id, score), best first
+    total: int
+
+
+class TextIndex:
+    """Read side. One per process; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._index: tantivy.Index | None = None
+        self._meta: TextIndexMeta | None = None
+        self._lock = threading.Lock()
+
+    def is_current(self, connection: Connection) -> bool:
+        """Whether the index holds every change in the store (reloading it if another
+        process has synced since)."""
+        meta = _read_meta(self.path)
+        if meta is None:
+            return False
+        with self._lock:
+            if meta != self._meta or self._index is None:
+                if self._index is None:
+                    self._index = _open(self.path)
+                self._index.reload()
+                self._meta = meta
+        high = store_high_water(connection)
+        return high is None or (
+            meta.synced_to is not None and high <= datetime.fromisoformat(meta.synced_to)
+        )
+
+    def _searcher(self) -> tantivy.Searcher:
+        if self._index is None:
+            raise RuntimeError("is_current() must be checked first")
+        return self._index.searcher()
+
+    def search(
+        self, query: ParsedQuery, *, limit: int, offset: int = 0, sort: Sort = Sort.RELEVANCE
+    ) -> TextMatches:
+        """Papers matching every word and filter: best first, or newest first."""
+        searcher, built = self._searcher(), build_query(query)
+        total = searcher.search(built, 1, count=True).count
+        if limit <= 0 or total <= offset:
+            return TextMatches([], total)
+        order = {} if sort is Sort.RELEVANCE else {"order_by_field": "newest"}
+        hits = searcher.search(built, limit, count=False, offset=offset, **order).hits
+        ids = searcher.fast_field_values("id", [address for _, address in hits])
+        scores = [float(score) if sort is Sort.RELEVANCE else 0.0 for score, _ in hits]
+        return TextMatches(list(zip(ids, scores, strict=True)), total)
+
+    def matching(self, query: ParsedQuery, ids: Sequence[int], *, words: bool) -> set[int]:
+        """Those of ``ids`` that satisfy the query's filters, exclusions and quoted
+        phrases, and with ``words`` also every word."""
+        if not ids:
+            return set()
+        clauses = _word_clauses(query) if words else _quoted_clauses(query)
+        clauses += _filter_clauses(query)
+        clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "id", list(ids))))
+        searcher = self._searcher()
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), len(ids), count=False).hits
+        return set(searcher.fast_field_values("id", [address for _, address in hits]))
+
+
+def build_query(query: ParsedQuery) -> tantivy.Query:
+    return tantivy.Query.boolean_query(_word_clauses(query) + _filter_clauses(query))
+
+
+Clause = tuple[tantivy.Occur, tantivy.Query]
+
+
+def _word_clauses(query: ParsedQuery) -> list[Clause]:
+    must = tantivy.Occur.Must
+    clauses = [(must, _any_field([term])) for term in query.terms]
+    clauses += [(must, _any_field(phrase)) for phrase in query.phrases]
+    return clauses + _excluded_clauses(query)
+
+
+def _quoted_clauses(query: ParsedQuery) -> list[Clause]:
+    clauses = [(tantivy.Occur.Must, _any_field(phrase)) for phrase in query.quoted]
+    return clauses + _excluded_clauses(query)
+
+
+def _excluded_clauses(query: ParsedQuery) -> list[Clause]:
+    return [(tantivy.Occur.MustNot, _any_field([word], boost=False)) for word in query.excluded]
+
+
+def _any_field(words: list[str], *, boost: bool = True) -> tantivy.Query:
+    """The words, in order, in the title, the authors or the abstract."""
+    options = []
+    for field, weight in FIELD_BOOSTS.items():
+        tokens = [token for word in words for token in ANALYZERS[field].analyze(word)]
+        if not tokens:
+            continue
+        if len(tokens) == 1:
+            clause = tantivy.Query.term_query(SCHEMA, field, tokens[0])
+        else:
+            clause = tantivy.Query.phrase_query(SCHEMA, field, tokens)
+        if boost:
+            clause = tantivy.Query.boost_query(clause, weight)
+        options.append((tantivy.Occur.Should, clause))
+    if not options:
+        return tantivy.Query.empty_query()
+    return tantivy.Query.boolean_query(options)
+
+
+def _filter_clauses(query: ParsedQuery) -> list[Clause]:
+    must, clauses = tantivy.Occur.Must, []
+    for author in query.authors:
+        tokens = PLAIN.analyze(author)
+        clauses.append((must, (
+            tantivy.Query.phrase_prefix_query(SCHEMA, "authors", tokens)
+            if tokens else tantivy.Query.empty_query()
+        )))
+    for category in query.categories:
+        clauses.append((must, tantivy.Query.term_query(SCHEMA, "category", category.lower())))
+    if query.date_from or query.date_until:
+        low = _day(query.date_from) if query.date_from else 0
+        high = _day(query.date_until) if query.date_until else 1 << 31
+        clauses.append((must, tantivy.Query.range_query(
+            SCHEMA, "day", tantivy.FieldType.Integer, low, high,
+            include_lower=True, include_upper=False,
+        )))
+    # Filters decide what matches, never how well: they add nothing to the score.
+    return [(occur, tantivy.Query.const_score_query(q, 0.0)) for occur, q in clauses]
+
+
+def _day(value: date) -> int:
+    return value.toordinal()
+
+
+# -- keeping it in step ----------------------------------------------------------------
+
+INLINE_SYNC_MAX = 2_000  # papers a search may index itself before it answers
+
+
+class KeptTextIndex:
+    """The index and what keeps it current: a search that finds a few papers missing
+    indexes them itself; with many missing it answers from the database and asks the
+    background job (``on_behind``) to catch up."""
+
+    def __init__(
+        self, connect: ConnectionFactory, path: Path,
+        *, on_behind: Callable[[], None] | None = None,
+    ) -> None:
+        self.connect, self.path, self.on_behind = connect, path, on_behind
+        self.reader = TextIndex(path)
+
+    def ready(self, connection: Connection) -> TextIndex | None:
+        """The index if it holds every change in the store (after catching up on a few)."""
+        if self.reader.is_current(connection):
+            return self.reader
+        if self.behind(connection) <= INLINE_SYNC_MAX:
+            with writer_lock(self.path, wait=False) as mine:
+                if mine:
+                    sync(self.connect, self.path)
+            if self.reader.is_current(connection):
+                return self.reader
+        if self.on_behind is not None:
+            self.on_behind()
+        return None
+
+    def behind(self, connection: Connection) -> int:
+        """Papers changed since the last sync (all of them when there was none)."""
+        meta = _read_meta(self.path)
+        statement = select(func.count()).select_from(papers)
+        if meta is not None and meta.synced_to is not None:
+            statement = statement.where(
+                papers.c.modified_at > datetime.fromisoformat(meta.synced_to)
+            )
+        return connection.execute(statement).scalar_one()
+
+    def sync(self, *, fresh: bool = False, on_progress: Callable[[int], None] | None = None) -> int:
+        with writer_lock(self.path):
+            return sync(self.connect, self.path, fresh=fresh, on_progress=on_progress)
