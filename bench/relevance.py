@@ -16,6 +16,7 @@ import json
 import math
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,12 +27,12 @@ JUDGMENTS = Path(__file__).with_name("relevance_judgments.json")
 EVERY = 4
 
 
-def open_core(fusion: str = "rrf"):  # type: ignore[no-untyped-def]
+def open_core(fusion: str = "rrf", keyword_engine: str = "tantivy"):  # type: ignore[no-untyped-def]
     from paperwire.core import Paperwire
     from paperwire.settings import Settings
 
     return Paperwire(Settings(data_dir=STORE, embedder="onnx", search_fusion=fusion,
-                              model_cache_dir=STORE / "models"))
+                              keyword_engine=keyword_engine, model_cache_dir=STORE / "models"))
 
 
 def seed_records() -> list[dict]:
@@ -130,23 +131,49 @@ def scores(ranked: list[str], grades: dict[str, int]) -> tuple[float, float]:
 
 
 def evaluate() -> None:
-    cores = {"rrf": open_core("rrf"), "weighted": open_core("weighted")}
+    """The default configuration, then each choice varied on its own: fusion, keyword
+    engine, and the semantic noise floor (the cosine below which hits are dropped)."""
+    default = open_core()
+    variants = {
+        "hybrid (weighted)": (open_core("weighted"), None),
+        "hybrid, database keywords": (open_core(keyword_engine="database"), None),
+        **{f"hybrid, floor {floor:.2f}": (default, floor) for floor in FLOORS},
+    }
     totals: dict[str, list[tuple[float, float]]] = {}
     judged = [item for item in load_judgments() if item["grades"]]
     for item in judged:
         grades = {k: int(v) for k, v in item["grades"].items()}
-        for fusion, core in cores.items():
-            for method, ranked in rankings(core, item["query"]).items():
-                name = f"hybrid ({fusion})" if method == "hybrid" else method
-                if method != "hybrid" and fusion != "rrf":
-                    continue
-                totals.setdefault(name, []).append(scores(ranked, grades))
-    print(f"{len(judged)} judged queries over {cores['rrf'].stats().papers:,} papers")
-    print(f"{'method':18s} nDCG@10  Recall@100")
+        for method, ranked in rankings(default, item["query"]).items():
+            name = "hybrid (rrf)" if method == "hybrid" else method
+            totals.setdefault(name, []).append(scores(ranked, grades))
+        keyword = rankings(variants["hybrid, database keywords"][0], item["query"])["keyword"]
+        totals.setdefault("keyword, database", []).append(scores(keyword, grades))
+        for name, (core, floor) in variants.items():
+            with noise_floor(core, floor):
+                hybrid = rankings(core, item["query"])["hybrid"]
+            totals.setdefault(name, []).append(scores(hybrid, grades))
+    print(f"{len(judged)} judged queries over {default.stats().papers:,} papers")
+    print(f"{'method':27s} nDCG@10  Recall@100")
     for name, values in totals.items():
         ndcg = sum(v[0] for v in values) / len(values)
         recall = sum(v[1] for v in values) / len(values)
-        print(f"{name:18s} {ndcg:7.3f}  {recall:9.3f}")
+        print(f"{name:27s} {ndcg:7.3f}  {recall:9.3f}")
+
+
+FLOORS = (0.2, 0.25, 0.35)
+
+
+@contextmanager
+def noise_floor(core, floor: float | None):  # type: ignore[no-untyped-def]
+    embedder = core.semantic.embedder
+    if floor is None:
+        yield
+        return
+    embedder.min_similarity = floor
+    try:
+        yield
+    finally:
+        del embedder.min_similarity  # back to the class's default
 
 
 COMMANDS = {"build": build, "pool": pool, "eval": evaluate}

@@ -291,7 +291,11 @@ def reindex(
     stored embeddings (the model runs only for new or changed papers, or --rerun-model)."""
     core = open_core()
     if keyword:
-        count = core.rebuild_keyword_index()
+        with _count_progress() as progress:
+            task = progress.add_task("keyword index", total=core.stats().papers)
+            count = core.rebuild_keyword_index(
+                on_progress=lambda done: progress.update(task, completed=done)
+            )
         out.print(f"keyword index rebuilt over {count:,} papers")
     if vectors:
         _embed(core, rerun_model=rerun_model)

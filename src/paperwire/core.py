@@ -56,7 +56,7 @@ from paperwire.search.service import (
 from paperwire.search.service import (
     ProgressCallback as EmbedProgress,
 )
-from paperwire.search.text_index import KeptTextIndex
+from paperwire.search.text_index import INLINE_SYNC_MAX, KeptTextIndex
 from paperwire.settings import Settings
 from paperwire.sources.base import Rejection
 from paperwire.sources.hf_daily import looks_like_hf_daily
@@ -416,6 +416,8 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
             Check("tables present", not missing, ", ".join(sorted(missing)) or "all present")
         )
         checks.append(self._check_keyword_index())
+        if self.text_index is not None:
+            checks.append(self._check_text_index(self.text_index))
         checks.append(self._check_embeddings())
         return checks
 
@@ -442,6 +444,14 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         ok = result[0] == result[1]
         detail = f"{result[1]:,} of {result[0]:,} papers indexed"
         return Check("keyword index", ok, detail if ok else detail + ": run `paperwire reindex`")
+
+    def _check_text_index(self, text: KeptTextIndex) -> Check:
+        with read_transaction(self.engine) as connection:
+            behind = text.behind(connection)
+        detail = f"tantivy in {text.path}, {behind:,} papers behind the store"
+        if behind > INLINE_SYNC_MAX:
+            return Check("keyword index (tantivy)", False, detail + ": run `paperwire reindex`")
+        return Check("keyword index (tantivy)", True, detail)
 
 
 def _safe_url(engine: Engine) -> str:

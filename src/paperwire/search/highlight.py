@@ -31,14 +31,22 @@ def stem(word: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Highlighter:
     stems: frozenset[str]
+    candidates: re.Pattern[str]  # words that may share a stem: checked by stemming
 
     def matches(self, text: str) -> list[re.Match[str]]:
-        return [m for m in _WORD.finditer(text) if stem(m.group(0)) in self.stems]
+        return [m for m in self.candidates.finditer(text) if stem(m.group(0)) in self.stems]
 
 
 def highlight_pattern(words: Sequence[str]) -> Highlighter | None:
     stems = frozenset(stem(w) for w in words if len(w) > 1)
-    return Highlighter(stems) if stems else None
+    if not stems:
+        return None
+    # A Porter stem is a prefix of its words except for a changed last letter or two
+    # ("studi" from "study", "sensibl" from "sensibility"): matching the stem less two
+    # letters finds every candidate, so only those few words are stemmed.
+    prefixes = sorted({s[: max(2, len(s) - 2)] for s in stems}, key=len, reverse=True)
+    pattern = r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*"
+    return Highlighter(stems, re.compile(pattern, re.IGNORECASE | re.UNICODE))
 
 
 def highlight(text: str, pattern: Highlighter | None) -> Markup:
