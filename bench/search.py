@@ -147,7 +147,9 @@ def make_app():  # type: ignore[no-untyped-def]
 
 
 def serve(directory: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "BENCH_STORE": str(directory), "PYTHONPATH": str(Path(__file__).parent)}
+    env = {**os.environ, "BENCH_STORE": str(directory), "PYTHONPATH": str(Path(__file__).parent),
+           "PAPERWIRE_DEV_MODE": "true", "PAPERWIRE_HARVEST_ENABLED": "false",
+           "PAPERWIRE_PAGE_CACHE_SECONDS": "0"}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "search:make_app", "--factory", "--port", str(port),
          "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"], env=env)
@@ -188,22 +190,41 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def embedding_throughput(count: int = 512) -> float:
+def embedding_throughput(count: int = 1024) -> tuple[float, float]:
+    """Papers/s of real sample abstracts: the model alone (batched), and the whole
+    embedding job in the app (model, key concepts, stored rows, vector index)."""
+    import tempfile
+
+    from paperwire.core import Paperwire
     from paperwire.search.embedder import paper_text
     from paperwire.search.onnx_embedder import OnnxEmbedder
+    from paperwire.settings import Settings
 
-    embedder = OnnxEmbedder(cache_dir=REPO / ".scratch" / "models")
-    texts = []
+    lines = []
     with SAMPLE.open() as handle:
-        for line in handle:
-            record = json.loads(line)
-            texts.append(paper_text(record["title"], record["abstract"]))
-            if len(texts) == count:
+        for number, line in enumerate(handle):
+            if number % 7 == 0:  # spread over the sample, not one day's papers
+                lines.append(line)
+            if len(lines) == count:
                 break
+    records = [json.loads(line) for line in lines]
+    embedder = OnnxEmbedder(cache_dir=REPO / ".scratch" / "models")
+    texts = [paper_text(r["title"], r["abstract"]) for r in records]
     embedder.embed(texts[:32])
     started = time.perf_counter()
     embedder.embed(texts)
-    return count / (time.perf_counter() - started)
+    model_rate = count / (time.perf_counter() - started)
+    with tempfile.TemporaryDirectory() as folder:
+        snapshot = Path(folder) / "slice.jsonl"
+        snapshot.write_text("".join(lines))
+        core = Paperwire(Settings(data_dir=Path(folder), model_cache_dir=REPO / ".scratch" / "models"))
+        core.migrate()
+        core.import_snapshot([snapshot])
+        started = time.perf_counter()
+        report = core.embed_pending()
+        job_rate = report.embedded / (time.perf_counter() - started)
+        core.close()
+    return model_rate, job_rate
 
 
 def miss(value: float, target: float, *, lower_is_better: bool) -> str:
@@ -254,9 +275,12 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait()
-    rate = embedding_throughput()
-    print(f"\nembedding (real model, int8, 128 tokens, real abstracts): {rate:.1f} papers/s,",
-          miss(rate, 60, lower_is_better=False))
+    model_rate, job_rate = embedding_throughput()
+    print("\nembedding real abstracts (all-MiniLM-L6-v2, int8, 128 tokens), 1,024 papers:")
+    print(f"  model alone, batches of 32:            {model_rate:6.1f} papers/s",
+          miss(model_rate, 60, lower_is_better=False))
+    print(f"  the app's job (+ concepts, rows, index): {job_rate:6.1f} papers/s",
+          miss(job_rate, 60, lower_is_better=False))
 
 
 def _cpu() -> str:

@@ -37,6 +37,24 @@ def test_extraction_picks_three_to_six_diverse_phrases():
             assert len(shared) * 2 < min(len(first.split()), len(second.split()))
 
 
+def test_a_batch_gets_what_one_paper_at_a_time_gets_with_one_model_call():
+    class Counting(FakeEmbedder):
+        calls = 0
+
+        def embed(self, texts):
+            Counting.calls += 1
+            return super().embed(texts)
+
+    papers = [(TITLE, ABSTRACT), ("Surface codes", "Surface codes protect logical qubits "
+              "against noise; a neural decoder reads syndromes of surface codes."), ("On", "")]
+    embedder = Counting()
+    items = [(t, a, embedder.embed([paper_text(t, a)])[0]) for t, a in papers]
+    one_by_one = [ConceptExtractor(embedder).extract(*item) for item in items]
+    Counting.calls = 0
+    assert ConceptExtractor(embedder).extract_many(items) == one_by_one
+    assert Counting.calls == 1
+
+
 def test_empty_abstract_gives_few_or_no_concepts():
     embedder = FakeEmbedder()
     vector = embedder.embed(["On"])[0]

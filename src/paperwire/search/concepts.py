@@ -125,24 +125,38 @@ class ConceptExtractor:
         self.embedder = embedder
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def _phrase_vectors(self, phrases: list[str]) -> np.ndarray:
+    def _phrase_vectors(self, phrases: list[str]) -> None:
+        """Put every phrase's vector in the cache (the batch's own always fit)."""
         missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
         if missing:
-            for phrase, vector in zip(missing, self.embedder.embed(missing), strict=True):
+            vectors = self.embedder.embed(missing)
+            for phrase, vector in zip(missing, vectors, strict=True):
                 self._cache[phrase] = vector
         for phrase in phrases:
             self._cache.move_to_end(phrase)
-        while len(self._cache) > CACHE_SIZE:
+        while len(self._cache) > max(CACHE_SIZE, len(phrases)):
             self._cache.popitem(last=False)
-        return np.stack([self._cache[p] for p in phrases])
 
     def extract(self, title: str, abstract: str, paper_vector: np.ndarray) -> list[str]:
-        pool = candidates(title, abstract)
-        if not pool:
-            return []
-        vectors = self._phrase_vectors([c.key for c in pool])
-        similarity = vectors @ np.asarray(paper_vector, dtype=np.float32)
-        return [pool[i].surface for i in mmr(similarity, vectors, [c.key for c in pool])]
+        return self.extract_many([(title, abstract, paper_vector)])[0]
+
+    def extract_many(
+        self, papers: list[tuple[str, str, np.ndarray]]
+    ) -> list[list[str]]:
+        """Concepts of several papers: their new phrases go through the model in one
+        batch (a call per paper would cost more in overhead than in compute)."""
+        pools = [candidates(title, abstract) for title, abstract, _ in papers]
+        self._phrase_vectors([c.key for pool in pools for c in pool])
+        chosen = []
+        for pool, (_, _, paper_vector) in zip(pools, papers, strict=True):
+            if not pool:
+                chosen.append([])
+                continue
+            keys = [c.key for c in pool]
+            vectors = np.stack([self._cache[key] for key in keys])
+            similarity = vectors @ np.asarray(paper_vector, dtype=np.float32)
+            chosen.append([pool[i].surface for i in mmr(similarity, vectors, keys)])
+        return chosen
 
 
 def mmr(similarity: np.ndarray, vectors: np.ndarray, keys: list[str]) -> list[int]:

@@ -86,8 +86,11 @@ def compute_rows(
     new_rows: list[dict[str, Any]] = []
     if fresh:
         vectors = embedder.embed([texts[row.id] for row in fresh])
-        for row, vector in zip(fresh, vectors, strict=True):
-            concepts = extractor.extract(row.title_text, row.abstract_text, vector)
+        all_concepts = extractor.extract_many([
+            (row.title_text, row.abstract_text, vector)
+            for row, vector in zip(fresh, vectors, strict=True)
+        ])
+        for row, vector, concepts in zip(fresh, vectors, all_concepts, strict=True):
             new_rows.append({
                 "paper_id": row.id, "model": embedder.model_name,
                 "source_hash": row.content_hash, "text_hash": hashes[row.id],

@@ -38,9 +38,10 @@ from paperwire.search.query import ParsedQuery
 SCHEMA_VERSION = 1
 FIELD_BOOSTS = {"title": 10.0, "authors": 4.0, "abstract": 1.0}  # as FTS5's bm25 weights
 SYNC_CHUNK = 5_000
-# A writer stamps modified_at before it commits, so a row can appear with a stamp just
-# below a finished sync's high-water mark; each sync re-reads this much before it.
-SYNC_OVERLAP = timedelta(minutes=2)
+# A writer stamps modified_at before it commits, so on PostgreSQL (concurrent writers) a
+# row can appear with a stamp just below a finished sync's high-water mark; each sync
+# re-reads this much before it. (SQLite serializes writers: stamps arrive in order.)
+SYNC_OVERLAP = timedelta(seconds=10)
 WRITER_HEAP = 128_000_000
 
 ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
@@ -144,6 +145,8 @@ def sync(
     meta = None if fresh else _read_meta(path)
     if meta is None:
         fresh = True
+    elif _unchanged_since(connect, meta):
+        return 0
     index = _open(path)
     writer = index.writer(WRITER_HEAP, 1)
     if fresh:
@@ -170,6 +173,19 @@ def sync(
     synced_to = high.isoformat() if high else (meta.synced_to if meta else None)
     _write_meta(path, TextIndexMeta(SCHEMA_VERSION, synced_to, count))
     return done
+
+
+def _unchanged_since(connect: ConnectionFactory, meta: TextIndexMeta) -> bool:
+    if meta.synced_to is None:
+        return False
+    with connect() as connection:
+        changed = connection.execute(
+            select(papers.c.id)
+            .where(papers.c.modified_at > datetime.fromisoformat(meta.synced_to))
+            .limit(1)
+        ).first()
+        count = connection.execute(select(func.count()).select_from(papers)).scalar_one()
+    return changed is None and count == meta.count
 
 
 def _changed_papers(connection: Connection, since: datetime | None) -> Iterator[list[Any]]:
