@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.community.api_service import ApiCore
 from paperwire.community.service import CommunityCore
@@ -293,6 +294,18 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
             jobs, lambda error: log.exception("search index job failed", exc_info=error)
         )
         self._background.start()
+
+    def warm_search(self) -> None:
+        """Load the embedding model and open the indexes now rather than on first use."""
+        if self.semantic is not None:
+            self.semantic.embedder.embed_query("warm up")
+            len(self.semantic.index)
+        if self.text_index is not None:
+            try:
+                with read_transaction(self.engine) as connection:
+                    self.text_index.ready(connection)
+            except SQLAlchemyError as error:  # e.g. not migrated yet: pages will say so
+                log.info("keyword index not opened at start: %s", error)
 
     def _wake_background(self) -> None:
         if self._background is not None:

@@ -73,10 +73,14 @@ class Settings(BaseSettings):
         ),
     )
     web_threads: int = Field(
-        default=8,
+        default=4,
         ge=1,
         le=200,
-        description="Threads per web process that render pages and query the store at once.",
+        description=(
+            "Threads per web process that render pages and query the store at once. Pages"
+            " are CPU work under one GIL: past a few threads they only queue for it (4 gave"
+            " a loaded search page half the p95 of 8; docs/benchmarks.md)."
+        ),
     )
     log_sql: bool = Field(default=False, description="Log every SQL statement (debugging).")
     embedder: str = Field(

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, FromClause, Row, Select, exists, false, func,
 from paperwire.db.tables import (
     comments,
     paper_categories,
+    paper_embeddings,
     paper_versions,
     papers,
     submissions,
@@ -72,7 +73,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def paper_from_row(row: Row[Any]) -> Paper:
-    data = row._mapping
+    data = dict(row._mapping)  # a plain dict: RowMapping.get() is slow on missing keys
     return Paper(
         id=data["id"],
         arxiv_id=data["arxiv_id"],
@@ -252,6 +253,27 @@ def papers_by_ids(connection: Connection, ids: Sequence[int]) -> dict[int, Paper
         with_community(SUMMARY_COLUMNS).where(papers.c.id.in_(list(ids)))
     )
     return {row.id: paper_from_row(row) for row in rows}
+
+
+def papers_and_concepts(
+    connection: Connection, ids: Sequence[int], model: str | None
+) -> tuple[dict[int, Paper], dict[int, list[str]]]:
+    """Papers by id and, with a model, their stored key concepts: one statement."""
+    if model is None:
+        return papers_by_ids(connection, ids), {}
+    if not ids:
+        return {}, {}
+    concepts = (
+        select(paper_embeddings.c.concepts)
+        .where(paper_embeddings.c.paper_id == papers.c.id, paper_embeddings.c.model == model)
+        .scalar_subquery()
+        .label("stored_concepts")
+    )
+    rows = connection.execute(
+        with_community(SUMMARY_COLUMNS).add_columns(concepts).where(papers.c.id.in_(list(ids)))
+    ).all()
+    found = {row.id: paper_from_row(row) for row in rows}
+    return found, {row.id: list(row.stored_concepts) for row in rows if row.stored_concepts}
 
 
 def papers_by_arxiv_ids(connection: Connection, arxiv_ids: Sequence[str]) -> list[Paper]:

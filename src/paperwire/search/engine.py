@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
 
-from paperwire.db.queries import SUMMARY_COLUMNS, paper_from_row, papers_by_ids
+from paperwire.db.queries import (
+    SUMMARY_COLUMNS,
+    paper_from_row,
+    papers_and_concepts,
+)
 from paperwire.db.tables import papers
 from paperwire.models import MatchKind, Paper, SearchHit, SearchResults, Sort
 from paperwire.search import suggest
@@ -204,15 +208,14 @@ def _hits(
     similarity: dict[int, float], semantic: SemanticSearcher | None,
 ) -> list[SearchHit]:
     ids = [pid for pid, _ in ranking.ids]
-    found = papers_by_ids(connection, ids)
-    concepts = stored_concepts(connection, semantic.model, ids) if semantic else {}
+    found, concepts = papers_and_concepts(connection, ids, semantic.model if semantic else None)
     pattern = highlight_pattern(query.highlight_words)
     hits = []
     for paper_id, score in ranking.ids:
         paper = found.get(paper_id)
         if paper is None:
             continue
-        terms = matched_words(f"{paper.title} {paper.abstract}", pattern)
+        terms = matched_words(pattern, paper.title, paper.abstract)
         kind = ranking.kinds.get(paper_id, MatchKind.KEYWORD)
         hits.append(SearchHit(
             paper, score, terms, kind, similarity.get(paper_id), concepts.get(paper_id, [])
@@ -228,14 +231,16 @@ def _filter_only(
     (or most upvoted first)."""
     if text is not None and sort is not Sort.UPVOTES:
         matches = text.search(query, limit=limit, offset=offset, sort=Sort.NEWEST)
-        by_id = papers_by_ids(connection, [pid for pid, _ in matches.ranked])
+        by_id, concepts = papers_and_concepts(
+            connection, [pid for pid, _ in matches.ranked], semantic.model if semantic else None
+        )
         found = [by_id[pid] for pid, _ in matches.ranked if pid in by_id]
         total = matches.total
     else:
         found, total = _filtered_from_database(connection, query, limit, offset, sort)
-    concepts = (
-        stored_concepts(connection, semantic.model, [p.id for p in found]) if semantic else {}
-    )
+        concepts = (
+            stored_concepts(connection, semantic.model, [p.id for p in found]) if semantic else {}
+        )
     hits = [
         SearchHit(paper, 0.0, match=MatchKind.FILTER, concepts=concepts.get(paper.id, []))
         for paper in found

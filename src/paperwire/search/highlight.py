@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import snowballstemmer
@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A snowball stemmer keeps state while it works: one per thread.
 _LOCAL = threading.local()
+SEEN_TEXTS = 400  # texts whose matches a highlighter remembers (a page holds 100)
 
 
 @lru_cache(maxsize=50_000)
@@ -32,13 +33,25 @@ def stem(word: str) -> str:
 class Highlighter:
     stems: frozenset[str]
     candidates: re.Pattern[str]  # words that may share a stem: checked by stemming
+    # The search engine and the page scan the same titles and abstracts: once is enough.
+    _seen: dict[str, list[re.Match[str]]] = field(default_factory=dict, compare=False)
 
     def matches(self, text: str) -> list[re.Match[str]]:
-        return [m for m in self.candidates.finditer(text) if stem(m.group(0)) in self.stems]
+        found = self._seen.get(text)
+        if found is None:
+            found = [m for m in self.candidates.finditer(text) if stem(m.group(0)) in self.stems]
+            if len(self._seen) >= SEEN_TEXTS:
+                self._seen.clear()
+            self._seen[text] = found
+        return found
 
 
 def highlight_pattern(words: Sequence[str]) -> Highlighter | None:
-    stems = frozenset(stem(w) for w in words if len(w) > 1)
+    return _highlighter(frozenset(stem(w) for w in words if len(w) > 1))
+
+
+@lru_cache(maxsize=1_024)  # one query's engine and page share it; regexes compile once
+def _highlighter(stems: frozenset[str]) -> Highlighter | None:
     if not stems:
         return None
     # A Porter stem is a prefix of its words except for a changed last letter or two
@@ -62,16 +75,18 @@ def highlight(text: str, pattern: Highlighter | None) -> Markup:
     return Markup("").join(pieces)
 
 
-def matched_words(text: str, pattern: Highlighter | None) -> list[str]:
+def matched_words(pattern: Highlighter | None, *texts: str) -> list[str]:
     if pattern is None:
         return []
-    return sorted({m.group(0).lower() for m in pattern.matches(text)})
+    return sorted({m.group(0).lower() for text in texts for m in pattern.matches(text)})
 
 
 def window_around_match(text: str, pattern: Highlighter | None, limit: int = 320) -> str:
     """The start of ``text``, or a window around the first match when that lies further in."""
     flat = " ".join(text.split())
-    found = pattern.matches(flat[:5000]) if pattern else []
+    if flat == text:
+        flat = text  # the very string the engine scanned: its matches are remembered
+    found = pattern.matches(flat if len(flat) <= 5000 else flat[:5000]) if pattern else []
     if not found or found[0].end() <= limit - 20:
         return _cut(flat, 0, limit)
     start = flat.rfind(" ", 0, max(0, found[0].start() - limit // 3)) + 1

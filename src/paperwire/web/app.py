@@ -36,7 +36,7 @@ from paperwire.web.pagecache import PageCache
 from paperwire.web.ratelimit import RateLimiter
 from paperwire.web.security import SecurityMiddleware
 from paperwire.web.status import start_scheduler
-from paperwire.web.templating import make_templates
+from paperwire.web.templating import compile_templates, make_templates
 from paperwire.web.timing import ServerTimingMiddleware
 
 STATIC = Path(__file__).parent / "static"
@@ -61,6 +61,10 @@ def create_app(
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
         # Pages are rendered in threads; past a few, they only fight over the GIL.
         anyio.to_thread.current_default_thread_limiter().total_tokens = core.settings.web_threads
+        # A worker takes requests once its model and indexes are loaded and its templates
+        # compiled, so the first readers do not queue behind that (a second or two).
+        await anyio.to_thread.run_sync(core.warm_search)
+        await anyio.to_thread.run_sync(compile_templates, app.state.templates)
         scheduler = start_scheduler(core) if background_jobs else None
         yield
         if scheduler:
