@@ -51,8 +51,14 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Public address of the site, used for absolute links.",
     )
-    page_size: int = Field(
-        default=50, ge=1, le=500, description="Papers per page on list and search pages."
+    page_size: int = Field(default=50, ge=1, le=500, description="Papers per page on list pages.")
+    search_page_size: int = Field(
+        default=25, ge=1, le=500,
+        description=(
+            "Results per page on the search page. Each result costs about 0.4 ms of CPU"
+            " (highlighting, concepts, rendering); at 25 the page holds its 100 ms p95"
+            " budget for 100 concurrent readers on two cores (docs/benchmarks.md)."
+        ),
     )
     import_batch_size: int = Field(
         default=1000,

@@ -56,6 +56,7 @@ def seed(core) -> list[str]:  # type: ignore[no-untyped-def]
             core.update_profile(user, display_name="x" + name[:50], username=user.username)
         users.append(user)
     core.settings.page_size = 500
+    core.settings.search_page_size = 500
     for index, hostile in enumerate(strings):
         arxiv_id = make_paper(
             core, f"2401.{50000 + index}", title=f"T {hostile}", abstract=f"A {hostile}",

@@ -89,7 +89,7 @@ def _search_page(
     cat: str | None, author: str | None,
 ) -> Response:
     core = core_of(request)
-    size = core.settings.page_size
+    size = core.settings.search_page_size
     options = SearchOptions.from_params(sort, date_from, date_to, cat, author)
     filters = {"from": date_from or "", "to": date_to or "", "cat": cat or "",
                "author": author or "", "sort": sort.value}
