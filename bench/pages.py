@@ -141,13 +141,13 @@ def load(base: str, targets: list[str], seconds: int, think_ms: int) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
         listing.write("\n".join(targets) + "\n")
     # Warm up first (caches, lazily built state), as load tests ramp up: not recorded.
-    # Readers pausing ~1 s leave no backlog behind for the measured run.
+    # Unhurried readers leave no backlog behind for the measured run.
     subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", "-d4s", "-s", str(LUA), base + targets[0]],
         capture_output=True, check=True,
-        env={**os.environ, "THINK_MS": "1000", "PATHS_FILE": listing.name},
+        env={**os.environ, "THINK_MS": "3000", "PATHS_FILE": listing.name},
     )
-    time.sleep(1)
+    time.sleep(2)
     result = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
          base + targets[0]],
