@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 
 from paperwire.errors import InvalidInput, InvalidSignInLink
-from paperwire.mail.message import OutgoingMail, parse_address
+from paperwire.mail.message import parse_address
 from paperwire.web.pages import render
 from paperwire.web.redirects import safe_next
 from paperwire.web.tokens import account_page
@@ -19,6 +18,7 @@ from paperwire.web.viewer import (
     core_of,
     rate,
     see_other,
+    send_quietly,
     session_token,
     set_session_cookie,
     signed_in,
@@ -49,13 +49,9 @@ def signin_request(
     rate(request, "signin-address", address.casefold(), "rate_limit_signin_address")
     mail = core_of(request).request_sign_in(address)
     if mail is not None:
-        background.add_task(_send_quietly, request, mail)
+        background.add_task(send_quietly, request, mail)
     return render(request, "signin_sent.html", email=address)
 
-
-def _send_quietly(request: Request, mail: OutgoingMail) -> None:
-    with suppress(Exception):  # logged by the mailer; the page has answered already
-        core_of(request).send_mail(mail)
 
 
 @router.get("/signin/verify")

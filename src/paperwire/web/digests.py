@@ -8,16 +8,14 @@ what authenticates it (see ``CSRF_EXEMPT`` in security.py).
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 
 from paperwire.digest.models import Frequency, InvalidDigestLink, SubscriptionStatus, Topics
 from paperwire.errors import InvalidInput
-from paperwire.mail.message import OutgoingMail, parse_address
+from paperwire.mail.message import parse_address
 from paperwire.web.pages import render
-from paperwire.web.viewer import client_ip, core_of, rate, see_other, viewer
+from paperwire.web.viewer import client_ip, core_of, rate, see_other, send_quietly, viewer
 
 router = APIRouter(include_in_schema=False)
 TOKEN_QUERY = Query(default="", max_length=300)
@@ -34,10 +32,6 @@ def _frequency(value: str) -> Frequency:
     except ValueError:
         raise InvalidInput("choose daily or weekly") from None
 
-
-def _send_quietly(request: Request, mail: OutgoingMail) -> None:
-    with suppress(Exception):  # logged by the mailer; the page has answered already
-        core_of(request).send_mail(mail)
 
 
 def invalid_link(request: Request, error: InvalidDigestLink) -> Response:
@@ -68,7 +62,7 @@ def subscribe(request: Request, background: BackgroundTasks, email: str = Form(d
     user = viewer(request)
     mail = core_of(request).subscribe_digest(address, frequency=kind, topics=topics,
                                              user_id=user.id if user else None)
-    background.add_task(_send_quietly, request, mail)
+    background.add_task(send_quietly, request, mail)
     return render(request, "digest_sent.html", email=address)
 
 
@@ -103,7 +97,7 @@ def renew(request: Request, background: BackgroundTasks,
     rate(request, "subscribe-address", address.casefold(), "rate_limit_subscribe_address")
     mail = core_of(request).renew_digest_link(address)
     if mail is not None:
-        background.add_task(_send_quietly, request, mail)
+        background.add_task(send_quietly, request, mail)
     return render(request, "digest_sent.html", email=address)
 
 

@@ -8,20 +8,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperwire.core import Paperwire
 from paperwire.errors import InvalidQuery
 from paperwire.ids import parse_arxiv_id
 from paperwire.models import DateWindow, PaperFilter, Period, SearchOptions, Sort, window_from
 from paperwire.search.highlight import highlight, highlight_pattern, window_around_match
 from paperwire.search.query import parse_query
 from paperwire.web.pagecache import cached_page
-from paperwire.web.viewer import viewer
+from paperwire.web.viewer import core_of, viewer
 
 router = APIRouter(include_in_schema=False)
-
-
-def core_of(request: Request) -> Paperwire:
-    return request.app.state.core
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:

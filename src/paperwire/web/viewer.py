@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from fastapi import Request
@@ -10,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from paperwire.community.models import SignIn, User
 from paperwire.core import Paperwire
 from paperwire.errors import SignInRequired
+from paperwire.mail.message import OutgoingMail
 
 SESSION_COOKIE = "__Host-session"
 _UNSET = object()
@@ -17,6 +19,13 @@ _UNSET = object()
 
 def core_of(request: Request) -> Paperwire:
     return request.app.state.core
+
+
+def send_quietly(request: Request, mail: OutgoingMail) -> None:
+    """Send after the page has answered (a background task): a failure is logged by
+    the mailer, and the reader has already been told to check their inbox."""
+    with suppress(Exception):
+        core_of(request).send_mail(mail)
 
 
 def session_token(request: Request) -> str | None:
