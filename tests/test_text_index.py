@@ -113,6 +113,28 @@ def test_a_lost_or_damaged_index_is_rebuilt_from_the_store(corpus):
     assert meta["count"] == len(CORPUS)
 
 
+def test_an_index_of_an_older_layout_is_replaced_not_reused(corpus):
+    path = corpus.settings.text_index_dir
+    corpus.sync_text_index()
+    meta = json.loads((path / "paperwire.json").read_text())
+    (path / "paperwire.json").write_text(json.dumps({**meta, "version": 0}))
+    (path / "left-behind.bin").write_bytes(b"old")
+    assert set(keyword_only(corpus, "black holes")) == {"2401.00003", "2401.00006"}
+    assert not (path / "left-behind.bin").exists()
+    assert json.loads((path / "paperwire.json").read_text())["version"] == text_index.SCHEMA_VERSION
+
+
+def test_an_index_that_cannot_be_written_leaves_search_to_the_database(corpus, monkeypatch):
+    def fail(*_args, **_kwargs):
+        raise OSError("No space left on device")
+
+    shutil.rmtree(corpus.settings.text_index_dir)
+    monkeypatch.setattr(text_index, "sync", fail)
+    assert keyword_only(corpus, "surface codes") == ["2401.00004"]
+    with read_transaction(corpus.engine) as connection:
+        assert corpus.text_index.ready(connection) is None
+
+
 def test_a_restarted_process_reads_the_index_without_indexing_again(corpus, tmp_path):
     corpus.sync_text_index()
     again = Paperwire(corpus.settings.model_copy(), engine=corpus.engine)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -34,6 +36,8 @@ from sqlalchemy import Connection, func, select
 from paperwire.db.tables import paper_categories, papers
 from paperwire.models import Sort
 from paperwire.search.query import ParsedQuery
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 FIELD_BOOSTS = {"title": 10.0, "authors": 4.0, "abstract": 1.0}  # as FTS5's bm25 weights
@@ -142,11 +146,13 @@ def sync(
 ) -> int:
     """Bring the index up to the store: papers changed since the last sync, or every
     paper with ``fresh``. Call under ``writer_lock``. Returns how many were written."""
-    meta = None if fresh else _read_meta(path)
-    if meta is None:
+    trusted = _read_meta(path)
+    if trusted is None:  # no sidecar, a damaged one, or an older layout: start over
+        shutil.rmtree(path, ignore_errors=True)
         fresh = True
-    elif _unchanged_since(connect, meta):
+    elif not fresh and _unchanged_since(connect, trusted):
         return 0
+    meta = None if fresh else trusted
     index = _open(path)
     writer = index.writer(WRITER_HEAP, 1)
     if fresh:
@@ -170,7 +176,7 @@ def sync(
     writer.wait_merging_threads()
     index.reload()
     count = index.searcher().num_docs
-    synced_to = high.isoformat() if high else (meta.synced_to if meta else None)
+    synced_to = high.isoformat() if high else None
     _write_meta(path, TextIndexMeta(SCHEMA_VERSION, synced_to, count))
     return done
 
@@ -243,10 +249,8 @@ class TextIndex:
             return False
         with self._lock:
             if meta != self._meta or self._index is None:
-                if self._index is None:
-                    self._index = _open(self.path)
-                self._index.reload()
-                self._meta = meta
+                # Opened afresh: a rebuild may have replaced every file of the index.
+                self._index, self._meta = _open(self.path), meta
         high = store_high_water(connection)
         return high is None or (
             meta.synced_to is not None and high <= datetime.fromisoformat(meta.synced_to)
@@ -373,9 +377,12 @@ class KeptTextIndex:
         if self.reader.is_current(connection):
             return self.reader
         if self.behind(connection) <= INLINE_SYNC_MAX:
-            with writer_lock(self.path, wait=False) as mine:
-                if mine:
-                    sync(self.connect, self.path)
+            try:
+                with writer_lock(self.path, wait=False) as mine:
+                    if mine:
+                        sync(self.connect, self.path)
+            except (OSError, ValueError) as error:  # e.g. a full or read-only disk
+                log.warning("keyword index not synced (%s): searching the database", error)
             if self.reader.is_current(connection):
                 return self.reader
         if self.on_behind is not None:
