@@ -8,20 +8,28 @@ PORT   ?= 8000
 ARGS   ?=
 
 VENDOR := src/paperwire/web/static/vendor
-.PHONY: run test install install-dev static lint docs bench clean
+.PHONY: run test setup-run setup-test install install-dev static lint docs bench clean
 
 ## Set up everything, migrate the store and serve http://$(HOST):$(PORT)
-run: install static
+run: setup-run
+	@$(MAKE) --no-print-directory install static
 	@if [ -z "$$PAPERWIRE_SECRET_KEY" ]; then \
 	  echo "PAPERWIRE_SECRET_KEY is unset: serving in dev mode (sign-in links print here)"; \
 	  export PAPERWIRE_DEV_MODE=true; fi; \
 	$(BIN)/paperwire serve --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite (SQLite and PostgreSQL, real Chromium)
-test: install-dev static
+test: setup-test
+	@$(MAKE) --no-print-directory install-dev static
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python scripts/gen_cli_docs.py --check
 	$(BIN)/python -m pytest -n 2 $(ARGS)
+
+## Install what a fresh Debian machine lacks (as root), start PostgreSQL when it is down
+setup-run:
+	@PYTHON=$(PYTHON) scripts/setup-machine.sh run
+setup-test:
+	@PYTHON=$(PYTHON) scripts/setup-machine.sh test
 
 $(VENV)/pyvenv.cfg:
 	$(PYTHON) -m venv $(VENV)
