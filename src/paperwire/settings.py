@@ -465,9 +465,10 @@ class Settings(BaseSettings):
                 shown = "(unset)"
             elif isinstance(value, list):
                 shown = " ".join(str(item) for item in value)
+            elif isinstance(value, dict):  # as the variable is written: day:reason, ...
+                shown = ", ".join(f"{key}:{item}" for key, item in value.items())
             else:
                 shown = str(value)
-            shown = "(unset)" if value is None else str(value)
             if name in {"secret_key", "smtp_password"} and value:
                 shown = "(set)" if name != "secret_key" or not self.uses_default_secret else (
                     "(the default: set one)"

@@ -4,6 +4,9 @@ listing reports empty (stored, then honoured by pages, navigation and estimates)
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from conftest import TEST_SECRET
 from harvest.fake_arxiv import FakeArxiv, FakeRecord, no_mailing_atom, no_mailing_rss
 from paperwire.core import Paperwire
 from paperwire.harvest.calendar import LISTING_EMPTY, ArxivCalendar, no_mailing_reason
@@ -162,6 +166,22 @@ def test_extra_closures_setting_names_the_bad_value(
     with pytest.raises(ValidationError) as raised:
         Settings()
     assert f"PAPERWIRE_ARXIV_EXTRA_CLOSURES: {bad!r} is not a date" in str(raised.value)
+
+
+def test_commands_show_extra_closures_and_refuse_a_bad_one(tmp_path: Path) -> None:
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path), "PAPERWIRE_SECRET_KEY": TEST_SECRET,
+           "PAPERWIRE_ARXIV_EXTRA_CLOSURES": "2027-12-29:end-of-year holiday", "COLUMNS": "200"}
+    env.pop("PAPERWIRE_DATABASE_URL", None)
+    command = [sys.executable, "-m", "paperwire", "announcements", "2027-12-29"]
+    shown = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert "no announcement (holiday: end-of-year holiday)" in shown.stdout, shown.stderr
+    env["PAPERWIRE_ARXIV_EXTRA_CLOSURES"] = "2027-12-29, 2027-12-32"
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "error: PAPERWIRE_ARXIV_EXTRA_CLOSURES: '2027-12-32' is not a date (YYYY-MM-DD or"
+        " YYYY-MM-DD:reason, entries separated by commas)"
+    ]
 
 
 def test_an_extra_closure_shows_on_the_store(core: Paperwire) -> None:

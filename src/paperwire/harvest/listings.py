@@ -4,6 +4,11 @@
 ``announcement_days`` keeps each fetched day and whether it had a mailing.
 A paper's ``announced_on`` is the day it was listed as new (or, for a paper
 from outside the followed categories, first cross-listed).
+
+An empty listing of a day the calendar expected a mailing on is arXiv saying it
+announced nothing: the day stays in ``announcement_days`` with ``mailing`` false,
+the calendar reads it back from there (``store.no_mailing_days``), and papers only
+estimated onto it move to the next listing day.
 """
 
 from __future__ import annotations
