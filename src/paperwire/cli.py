@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -60,6 +61,8 @@ def one_line_errors(command: F) -> F:
             return command(*args, **kwargs)
         except PaperwireError as error:
             raise fail(str(error)) from None
+        except ValidationError as error:  # a setting's value, from Settings()
+            raise fail(settings_error(error)) from None
         except SQLAlchemyError as error:
             first = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
             raise fail(f"store error: {first}") from None
@@ -67,6 +70,18 @@ def one_line_errors(command: F) -> F:
             raise fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def settings_error(error: ValidationError) -> str:
+    """One line naming each bad setting and its value."""
+    lines = []
+    for problem in error.errors():
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if not message.startswith("PAPERWIRE_"):
+            name = "_".join(str(part) for part in problem["loc"]).upper()
+            message = f"PAPERWIRE_{name}: {message} (got {problem.get('input')!r})"
+        lines.append(message)
+    return "; ".join(lines)
 
 
 def open_core(*, migrate: bool = False) -> Paperwire:

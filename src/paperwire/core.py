@@ -26,6 +26,8 @@ from paperwire.digest.service import DigestCore
 from paperwire.errors import PaperNotFound, StoreNotReady
 from paperwire.harvest import listings as harvest_listings
 from paperwire.harvest import status as harvest_status
+from paperwire.harvest import store as harvest_store
+from paperwire.harvest.calendar import ArxivCalendar
 from paperwire.harvest.jobs import HarvestEnv, Harvester, HarvestReport
 from paperwire.harvest.oai import PageProgress
 from paperwire.hf_import import import_hf_daily
@@ -91,6 +93,9 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         self.settings = settings
         self.engine = engine or make_engine(settings)
         self.harvest_env = HarvestEnv()  # the network, clock and sleep harvests use
+        # arXiv's rules and extra closures; the days its listings reported empty are read
+        # from the store by each unit of work (``arxiv_calendar``).
+        self.calendar = ArxivCalendar.with_extra(settings.arxiv_extra_closures)
         self._background: BackgroundEmbedder | None = None
         self.semantic_problem: str | None = None
         self.mailer = Mailer(settings, self.engine, mail_transport)
@@ -191,7 +196,8 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
     # -- harvesting arXiv (see docs/harvesting.md) ------------------------------------
 
     def harvester(self, env: HarvestEnv | None = None) -> Harvester:
-        return Harvester(self.engine, self.settings, env or self.harvest_env)
+        return Harvester(self.engine, self.settings, env or self.harvest_env,
+                         calendar=self.calendar)
 
     def harvest(
         self,
@@ -236,8 +242,14 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         """Whether ``day`` had an arXiv mailing; if not, why (weekend, holiday ...)."""
         with read_transaction(self.engine) as connection:
             return harvest_listings.announcement_status(
-                connection, day, today=datetime.now(UTC).date()
+                connection, day, today=datetime.now(UTC).date(), calendar=self.calendar
             )
+
+    def arxiv_calendar(self) -> ArxivCalendar:
+        """arXiv's calendar as of now: rules, extra closures and the days its listings
+        reported no mailing."""
+        with read_transaction(self.engine) as connection:
+            return self.calendar.with_reported(harvest_store.no_mailing_days(connection))
 
     def harvest_status(self) -> harvest_status.HarvestStatus:
         """The last harvest, the one running (if any), cursors and quarantine."""

@@ -7,7 +7,8 @@ nothing in paperwire reads the environment at import time.
 from __future__ import annotations
 
 import re
-from datetime import time
+from contextlib import suppress
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,29 @@ DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "stat.ML"]
 
 DEFAULT_SECRET = "change-me-this-is-not-secret"
 RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+CLOSURE = re.compile(r"(?P<day>\d{4}-\d{2}-\d{2})\s*(?::\s*(?P<reason>.*))?")
+
+
+def parse_closures(value: str) -> dict[date, str]:
+    """``"2027-12-29:end-of-year holiday, 2027-12-30"`` -> {day: reason}; a bad entry
+    is refused with its text."""
+    entries = (part.strip() for part in value.replace("\n", ",").split(","))
+    return dict(_closure(entry) for entry in entries if entry)
+
+
+def _closure(entry: str) -> tuple[date, str]:
+    match = CLOSURE.fullmatch(entry)
+    if match:
+        with suppress(ValueError):
+            return date.fromisoformat(match["day"]), (match["reason"] or "").strip() or (
+                "arXiv closed"
+            )
+    raise ValueError(
+        f"PAPERWIRE_ARXIV_EXTRA_CLOSURES: {entry!r} is not a date"
+        " (YYYY-MM-DD or YYYY-MM-DD:reason, entries separated by commas)"
+    )
 
 
 def parse_rate(value: str) -> tuple[int, int]:
@@ -174,6 +198,16 @@ class Settings(BaseSettings):
             " (e.g. `cs.AI cs.LG stat.ML`)."
         ),
     )
+    arxiv_extra_closures: Annotated[dict[date, str], NoDecode] = Field(
+        default_factory=dict,
+        description=(
+            "Days arXiv announces nothing that its rules do not give (weekends and the US"
+            " federal holidays it observes are computed; its published 2025-2026"
+            " end-of-year closures are built in; days its listing reports empty are"
+            " learnt from the listing): dates separated by commas, each `YYYY-MM-DD` or"
+            " `YYYY-MM-DD:reason`, e.g. `2027-12-29:end-of-year holiday, 2027-12-30`."
+        ),
+    )
     harvest_enabled: bool = Field(
         default=True,
         description="Whether `paperwire serve` runs the daily harvest in the background.",
@@ -206,6 +240,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part for part in value.replace(",", " ").split() if part]
         return value
+
+    @field_validator("arxiv_extra_closures", mode="before")
+    @classmethod
+    def _parse_closures(cls, value: Any) -> Any:
+        return parse_closures(value) if isinstance(value, str) else value
 
     # -- community: accounts, security, rate limits --------------------------------
     dev_mode: bool = Field(
@@ -426,9 +465,10 @@ class Settings(BaseSettings):
                 shown = "(unset)"
             elif isinstance(value, list):
                 shown = " ".join(str(item) for item in value)
+            elif isinstance(value, dict):  # as the variable is written: day:reason, ...
+                shown = ", ".join(f"{key}:{item}" for key, item in value.items())
             else:
                 shown = str(value)
-            shown = "(unset)" if value is None else str(value)
             if name in {"secret_key", "smtp_password"} and value:
                 shown = "(set)" if name != "secret_key" or not self.uses_default_secret else (
                     "(the default: set one)"

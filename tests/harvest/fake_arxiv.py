@@ -120,6 +120,51 @@ def oai_page(records: list[FakeRecord], token: str | None, *, extra: bytes = b""
     return body + b"</ListRecords>\n</OAI-PMH>\n"
 
 
+def no_mailing_atom(day: date, categories: str = "cs.AI+cs.LG") -> bytes:
+    """arXiv's Atom listing of a day without a mailing: the feed, regenerated just after
+    midnight Eastern (05:00 UTC in winter), with no entries."""
+    generated = datetime(day.year, day.month, day.day, 5, 0, 12, tzinfo=UTC)
+    names = categories.replace("+", ", ")
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<feed xmlns:arxiv="http://arxiv.org/schemas/atom"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns="http://www.w3.org/2005/Atom" xml:lang="en-us">\n'
+        f"  <id>http://rss.arxiv.org/atom/{categories}</id>\n"
+        f"  <title>{names} updates on arXiv.org</title>\n"
+        f"  <updated>{generated.isoformat(timespec='microseconds')}</updated>\n"
+        f'  <link href="http://rss.arxiv.org/atom/{categories}" rel="self"'
+        ' type="application/atom+xml"/>\n'
+        f"  <subtitle>{names} updates on the arXiv.org e-print archive.</subtitle>\n"
+        "</feed>\n"
+    ).encode()
+
+
+def no_mailing_rss(day: date, categories: str = "cs.AI+cs.LG") -> bytes:
+    """The RSS twin: a channel dated ``day`` (its announcement date), with arXiv's
+    ``skipDays`` and no items."""
+    stamp = f"{day.strftime('%a, %d %b %Y')} 00:00:00 -0500"
+    link = f"http://rss.arxiv.org/rss/{categories}"
+    names = categories.replace("+", ", ")
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<rss xmlns:arxiv="http://arxiv.org/schemas/atom"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:atom="http://www.w3.org/2005/Atom" version="2.0">\n'
+        f"  <channel>\n    <title>{names} updates on arXiv.org</title>\n"
+        f"    <link>{link}</link>\n"
+        f"    <description>{names} updates on the arXiv.org e-print archive.</description>\n"
+        f'    <atom:link href="{link}" rel="self" type="application/rss+xml"/>\n'
+        "    <docs>http://www.rssboard.org/rss-specification</docs>\n"
+        "    <language>en-us</language>\n"
+        f"    <lastBuildDate>{stamp}</lastBuildDate>\n"
+        "    <managingEditor>rss-help@arxiv.org</managingEditor>\n"
+        f"    <pubDate>{stamp}</pubDate>\n"
+        "    <skipDays><day>Saturday</day><day>Sunday</day></skipDays>\n"
+        "  </channel>\n</rss>\n"
+    ).encode()
+
+
 def oai_error(code: str, message: str) -> bytes:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return OAI_HEAD.format(now=now).encode() + (

@@ -15,7 +15,7 @@ from harvest.fake_arxiv import FakeArxiv, make_records
 from paperwire.core import Paperwire
 from paperwire.db.tables import announcements
 from paperwire.errors import HarvestBusy, InvalidArxivId
-from paperwire.harvest.calendar import expected_listing_day, latest_listing_day
+from paperwire.harvest.calendar import ArxivCalendar
 from paperwire.harvest.lock import HARVEST_LOCK, StoreLock
 from paperwire.harvest.scheduler import Scheduler, next_run_after
 from paperwire.sources.arxiv_rss import parse_listing
@@ -324,6 +324,10 @@ def test_unreachable_arxiv_says_so_plainly(hcore: Paperwire, fake_time: FakeTime
 
 
 def test_calendar() -> None:
+    calendar = ArxivCalendar()
+    expected_listing_day, latest_listing_day = (
+        calendar.expected_listing_day, calendar.latest_listing_day
+    )
     assert expected_listing_day(datetime(2026, 2, 23, 18, 59, tzinfo=UTC)) == date(2026, 2, 24)
     assert expected_listing_day(datetime(2026, 2, 26, 20, 0, tzinfo=UTC)) == date(2026, 3, 2)
     assert latest_listing_day(datetime(2026, 2, 28, 12, tzinfo=UTC)) == date(2026, 2, 27)

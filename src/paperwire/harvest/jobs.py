@@ -20,7 +20,7 @@ from paperwire.db.session import read_transaction, write_transaction
 from paperwire.db.upsert import upsert_papers
 from paperwire.errors import HarvestError
 from paperwire.harvest import store
-from paperwire.harvest.calendar import EASTERN, expected_listing_day, latest_listing_day
+from paperwire.harvest.calendar import EASTERN, ArxivCalendar
 from paperwire.harvest.client import PoliteClient, Politeness
 from paperwire.harvest.listings import apply_listed_days, store_listing
 from paperwire.harvest.lock import HARVEST_LOCK, StoreLock
@@ -67,9 +67,18 @@ class HarvestReport:
 
 
 class Harvester:
-    def __init__(self, engine: Engine, settings: Settings, env: HarvestEnv | None = None) -> None:
+    def __init__(
+        self, engine: Engine, settings: Settings, env: HarvestEnv | None = None,
+        *, calendar: ArxivCalendar | None = None,
+    ) -> None:
         self.engine, self.settings = engine, settings
         self.env = env or HarvestEnv()
+        self.calendar = calendar or ArxivCalendar.with_extra(settings.arxiv_extra_closures)
+
+    def current_calendar(self) -> ArxivCalendar:
+        """The calendar with the no-mailing days the store has seen so far."""
+        with read_transaction(self.engine) as connection:
+            return self.calendar.with_reported(store.no_mailing_days(connection))
 
     def client(self, on_wait: Callable[[float], None] | None = None) -> PoliteClient:
         politeness = Politeness(
@@ -171,7 +180,7 @@ class Harvester:
     ) -> OaiHarvester:
         harvester = OaiHarvester(
             self.engine, client, base_url=self.settings.arxiv_oai_url, run_id=report.run_id,
-            counts=report.counts, lock=lock, on_page=on_page,
+            counts=report.counts, lock=lock, on_page=on_page, calendar=self.current_calendar(),
         )
         harvester.errors = report.errors
         return harvester
@@ -182,7 +191,8 @@ class Harvester:
             cursor = store.load_cursor(connection, set_spec)
         if cursor.next_from or cursor.in_pass:
             return None
-        return latest_listing_day() - timedelta(days=self.settings.harvest_first_run_days + 2)
+        days_back = timedelta(days=self.settings.harvest_first_run_days + 2)
+        return self.current_calendar().latest_listing_day() - days_back
 
     def _fetch_listing(
         self, report: HarvestReport, client: PoliteClient, categories: list[str]
@@ -196,7 +206,7 @@ class Harvester:
         if listing.day is None:
             listing.day = datetime.now(UTC).astimezone(EASTERN).date()
         with write_transaction(self.engine) as connection:
-            counts = store_listing(connection, listing, " ".join(categories))
+            counts = store_listing(connection, listing, " ".join(categories), self.calendar)
             for problem in listing.bad:
                 store.quarantine(connection, run_id=report.run_id, source="listing",
                                  arxiv_id=None, position=f"{url} {problem}",
@@ -213,9 +223,10 @@ class Harvester:
             result = parse_api_feed(client.get(self.settings.arxiv_api_url, params))
         except (MalformedDocument, ArxivApiError) as error:
             raise HarvestError(f"arXiv API: {error}") from None
+        calendar = self.current_calendar()
         for record in result.records:
             if record.announced_on is None and record.published is not None:
-                record.announced_on = expected_listing_day(record.published)
+                record.announced_on = calendar.expected_listing_day(record.published)
         with write_transaction(self.engine) as connection:
             report.counts.add_upsert(upsert_papers(connection, result.records))
             apply_listed_days(connection, [r.arxiv_id for r in result.records])

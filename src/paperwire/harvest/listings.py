@@ -4,10 +4,16 @@
 ``announcement_days`` keeps each fetched day and whether it had a mailing.
 A paper's ``announced_on`` is the day it was listed as new (or, for a paper
 from outside the followed categories, first cross-listed).
+
+An empty listing of a day the calendar expected a mailing on is arXiv saying it
+announced nothing: the day stays in ``announcement_days`` with ``mailing`` false,
+the calendar reads it back from there (``store.no_mailing_days``), and papers only
+estimated onto it move to the next listing day.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -16,9 +22,12 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from paperwire.db.tables import announcement_days, announcements, papers
 from paperwire.db.upsert import UpsertCounts, upsert_papers
-from paperwire.harvest.calendar import no_mailing_reason
+from paperwire.harvest import store
+from paperwire.harvest.calendar import LISTING_EMPTY, ArxivCalendar
 from paperwire.harvest.store import utcnow
 from paperwire.sources.arxiv_rss import LISTED_AS_NEW, Listing
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +40,17 @@ class AnnouncementStatus:
     papers: int  # papers listed that day (new + cross) in the store
 
 
-def store_listing(connection: Connection, listing: Listing, categories: str) -> UpsertCounts:
-    """Store one day's listing in the caller's transaction."""
+def store_listing(
+    connection: Connection, listing: Listing, categories: str, calendar: ArxivCalendar
+) -> UpsertCounts:
+    """Store one day's listing in the caller's transaction. ``calendar`` has the rules
+    and closures; the days already reported empty are read here."""
     if listing.day is None:
         return UpsertCounts()
     day = listing.day
+    if not listing.has_mailing and store.had_mailing(connection, day):
+        return UpsertCounts()  # an empty fetch never erases a mailing seen before
+    expected = calendar.with_reported(store.no_mailing_days(connection)).is_listing_day(day)
     records = [item.record for item in listing.items if item.record is not None]
     counts = upsert_papers(connection, records)
     rows = {
@@ -60,7 +75,18 @@ def store_listing(connection: Connection, listing: Listing, categories: str) -> 
         )
     )
     apply_listed_days(connection, list(rows))
+    if expected and not listing.has_mailing:
+        _no_mailing_reported(connection, day, calendar)
     return counts
+
+
+def _no_mailing_reported(connection: Connection, day: date, calendar: ArxivCalendar) -> None:
+    """arXiv announced nothing on a day the rules expected: papers estimated onto it
+    move to the next listing day (as its calendar now stands)."""
+    later = calendar.with_reported(store.no_mailing_days(connection)).next_listing_day(day)
+    moved = store.move_unlisted_papers(connection, day, later)
+    log.warning("arXiv's listing of %s is empty: no mailing that day (%d estimated papers "
+                "moved to %s)", day, moved, later)
 
 
 def apply_listed_days(connection: Connection, arxiv_ids: Iterable[str]) -> None:
@@ -91,18 +117,20 @@ def apply_listed_days(connection: Connection, arxiv_ids: Iterable[str]) -> None:
             )
 
 
-def announcement_status(connection: Connection, day: date, *, today: date) -> AnnouncementStatus:
+def announcement_status(
+    connection: Connection, day: date, *, today: date, calendar: ArxivCalendar
+) -> AnnouncementStatus:
     listed = connection.execute(
         select(func.count()).select_from(papers).where(papers.c.announced_on == day)
     ).scalar_one()
     fetched = connection.execute(
         select(announcement_days).where(announcement_days.c.day == day)
     ).one_or_none()
-    reason = no_mailing_reason(day)
+    reason = calendar.no_mailing_reason(day)
     if fetched is not None:
         if fetched.mailing:
             return AnnouncementStatus(day, True, None, listed)
-        return AnnouncementStatus(day, False, reason or "arXiv's listing was empty", listed)
+        return AnnouncementStatus(day, False, reason or LISTING_EMPTY, listed)
     if reason:
         return AnnouncementStatus(day, False, reason, listed)
     if day > today:

@@ -20,7 +20,7 @@ from paperwire.db.session import read_transaction, write_transaction
 from paperwire.db.upsert import upsert_papers
 from paperwire.errors import HarvestError
 from paperwire.harvest import store
-from paperwire.harvest.calendar import expected_listing_day
+from paperwire.harvest.calendar import ArxivCalendar
 from paperwire.harvest.client import PoliteClient
 from paperwire.harvest.listings import apply_listed_days
 from paperwire.harvest.lock import StoreLock
@@ -51,8 +51,10 @@ class OaiHarvester:
         counts: store.RunCounts | None = None,
         lock: StoreLock | None = None,
         on_page: Callable[[PageProgress], None] | None = None,
+        calendar: ArxivCalendar | None = None,
     ) -> None:
         self.engine, self.client, self.base_url = engine, client, base_url
+        self.calendar = calendar or ArxivCalendar()  # estimates announced_on
         self.run_id, self.lock, self.on_page = run_id, lock, on_page
         self.counts = counts or store.RunCounts()
         self.errors: list[str] = []  # pages rejected (and fetched again), with positions
@@ -117,7 +119,7 @@ class OaiHarvester:
         number = cursor.pages + 1
         for record in page.records:
             if record.announced_on is None and record.published is not None:
-                record.announced_on = expected_listing_day(record.published)
+                record.announced_on = self.calendar.expected_listing_day(record.published)
         with write_transaction(self.engine) as connection:
             if self.lock:
                 self.lock.renew(connection)

@@ -1,4 +1,5 @@
-"""What harvesting writes besides papers: cursors, runs, quarantine, withdrawals.
+"""What harvesting writes besides papers: cursors, runs, quarantine, withdrawals,
+and the days arXiv's listing reported no mailing.
 
 Every function takes the caller's connection: the harvest loop commits a
 page's papers and its cursor advance in one transaction.
@@ -9,11 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, exists, insert, select, update
 
 from paperwire.db.session import write_transaction
-from paperwire.db.tables import harvest_cursors, harvest_quarantine, harvest_runs, papers
+from paperwire.db.tables import (
+    announcement_days,
+    announcements,
+    harvest_cursors,
+    harvest_quarantine,
+    harvest_runs,
+    papers,
+)
 from paperwire.db.upsert import UpsertCounts
+from paperwire.sources.arxiv_rss import LISTED_AS_NEW
 
 
 def utcnow() -> datetime:
@@ -153,4 +162,36 @@ def mark_withdrawn(connection: Connection, arxiv_ids: list[str]) -> int:
         update(papers)
         .where(papers.c.arxiv_id.in_(arxiv_ids), papers.c.withdrawn.is_(False))
         .values(withdrawn=True, modified_at=utcnow())
+    ).rowcount
+
+
+# -- days without a mailing, as arXiv's listings reported them ---------------------------
+
+
+def no_mailing_days(connection: Connection) -> frozenset[date]:
+    """Every day whose fetched listing was empty (``announcement_days.mailing`` false)."""
+    rows = connection.execute(
+        select(announcement_days.c.day).where(announcement_days.c.mailing.is_(False))
+    )
+    return frozenset(day for (day,) in rows)
+
+
+def had_mailing(connection: Connection, day: date) -> bool:
+    """Whether a listing of ``day`` was once seen with papers."""
+    return connection.execute(
+        select(announcement_days.c.mailing).where(announcement_days.c.day == day)
+    ).scalar() is True
+
+
+def move_unlisted_papers(connection: Connection, day: date, to: date) -> int:
+    """Papers dated ``day`` by an estimate (no listing names them as new or cross) go to
+    ``to``: arXiv turned out to have no mailing that day."""
+    listed = exists().where(
+        announcements.c.arxiv_id == papers.c.arxiv_id,
+        announcements.c.announce_type.in_(LISTED_AS_NEW),
+    )
+    return connection.execute(
+        update(papers)
+        .where(papers.c.announced_on == day, ~listed)
+        .values(announced_on=to, modified_at=utcnow())
     ).rowcount
