@@ -295,15 +295,19 @@ class Paperwire(CommunityCore, ApiCore, DigestCore):
         return report
 
     def start_background_embedding(self) -> None:
-        """Keep the search indexes in step in a daemon thread: now, after every import
-        and whenever a search finds them behind."""
+        """Keep the search indexes in step in a daemon thread: now, after every import,
+        whenever a search finds them behind, and whenever a look at the store every
+        ``embed_poll_seconds`` finds papers pending (added by another process)."""
         if self._background is not None:
             return
         jobs = [self.sync_text_index]
         if self.indexer is not None:
             jobs.append(self.indexer.embed_pending)
+        indexer = self.indexer
         self._background = BackgroundEmbedder(
-            jobs, lambda error: log.exception("search index job failed", exc_info=error)
+            jobs, lambda error: log.exception("search index job failed", exc_info=error),
+            poll_seconds=self.settings.embed_poll_seconds,
+            due=None if indexer is None else lambda: indexer.pending() > 0,
         )
         self._background.start()
 

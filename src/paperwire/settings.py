@@ -137,6 +137,14 @@ class Settings(BaseSettings):
         default=True,
         description="`paperwire serve` embeds new and changed papers in a background thread.",
     )
+    embed_poll_seconds: int = Field(
+        default=60, ge=1, le=3600,
+        description=(
+            "How often `paperwire serve`'s background thread looks in the store for papers"
+            " another process added (`paperwire import --no-embed`, a harvest by `paperwire"
+            " worker`) and embeds them. Its own imports and harvests start it at once."
+        ),
+    )
     vector_exact_max: int = Field(
         default=5_000, ge=0,
         description=(

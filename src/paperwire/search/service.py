@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -101,12 +102,15 @@ def exclude_duplicates(
 
 class BackgroundEmbedder:
     """A daemon thread that runs the index jobs (keyword index sync, then embedding)
-    whenever it is woken, and hourly."""
+    whenever it is woken, whenever a look every ``poll_seconds`` finds work waiting
+    (``due``: papers another process added), and hourly."""
 
     def __init__(
-        self, jobs: list[Callable[[], Any]], on_error: Callable[[Exception], Any]
+        self, jobs: list[Callable[[], Any]], on_error: Callable[[Exception], Any], *,
+        poll_seconds: float = 3600, due: Callable[[], bool] | None = None,
     ) -> None:
         self.jobs, self.on_error = jobs, on_error
+        self.poll_seconds, self.due = poll_seconds, due
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="paperwire-embed", daemon=True)
@@ -124,16 +128,30 @@ class BackgroundEmbedder:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        last_run = float("-inf")
         while not self._stop.is_set():
-            self._wake.wait(timeout=3600)
+            woken = self._wake.wait(timeout=min(self.poll_seconds, 3600))
             self._wake.clear()
             if self._stop.is_set():
                 return
+            hourly = time.monotonic() - last_run >= 3600
+            if not (woken or hourly or self._is_due()):
+                continue
+            last_run = time.monotonic()
             for job in self.jobs:
                 try:
                     job()
                 except Exception as error:  # the thread must outlive one bad batch
                     self.on_error(error)
+
+    def _is_due(self) -> bool:
+        if self.due is None:
+            return False
+        try:
+            return self.due()
+        except Exception as error:  # e.g. the store is briefly unreachable
+            self.on_error(error)
+            return False
 
 
 def has_embeddings(engine: Engine, model: str) -> bool:

@@ -94,7 +94,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         when=when,
         search_url=search_url,
     )
-    env.globals.update(site_name=settings.site_name, digest_categories=settings.categories)
+    env.globals.update(site_name=settings.site_name, digest_categories=settings.categories,
+                       open_signup=settings.open_signup)
     return templates
 
 
