@@ -246,9 +246,17 @@ def search(
 
 @app.command()
 @one_line_errors
-def stats() -> None:
+def stats(
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="The row count of every table as one JSON object.",
+    )] = False,
+) -> None:
     """What the store holds."""
     core = open_core()
+    if as_json:
+        counts = core.row_counts()
+        sys.stdout.write(orjson.dumps(counts, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
     numbers = core.stats()
     out.print(f"store        {numbers.backend}, schema revision {numbers.revision}")
     out.print(f"papers       {numbers.papers:,} ({numbers.withdrawn:,} withdrawn)")
@@ -407,3 +415,8 @@ _register_harvest(app)
 from paperwire.cli_digest import register as _register_digest  # noqa: E402
 
 _register_digest(app)
+
+# -- export and restore (issue 11) -------------------------------------------------------
+from paperwire.cli_backup import register as _register_backup  # noqa: E402
+
+_register_backup(app)

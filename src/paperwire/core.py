@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
+from paperwire.backup.service import BackupCore
 from paperwire.community.api_service import ApiCore
 from paperwire.community.service import CommunityCore
 from paperwire.db import migrate, queries
@@ -78,10 +79,11 @@ class Check:
     detail: str
 
 
-class Paperwire(CommunityCore, ApiCore, DigestCore):
+class Paperwire(CommunityCore, ApiCore, DigestCore, BackupCore):
     """The core. Community methods (accounts, votes, comments, collections,
     submissions, mail) come from ``CommunityCore``; API and feed tokens and the
-    community feeds' lists from ``ApiCore``; email digests from ``DigestCore``."""
+    community feeds' lists from ``ApiCore``; email digests from ``DigestCore``;
+    export, restore and row counts from ``BackupCore``."""
 
     def __init__(
         self,

@@ -96,3 +96,14 @@ class InsecureSettings(PaperwireError):
 
 class TokenRequired(PaperwireError):
     """An API call that needs ``Authorization: Bearer <token>`` came without a valid one."""
+
+
+# -- export and restore (issue 11) -----------------------------------------------------
+
+
+class ArchiveError(PaperwireError):
+    """An archive that cannot be restored; the message names the file and line."""
+
+
+class StoreNotEmpty(PaperwireError):
+    """Restore loads only into an empty store."""

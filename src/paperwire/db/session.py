@@ -22,3 +22,17 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     """One read-only transaction: a consistent snapshot for a page or an API call."""
     with engine.connect() as connection, connection.begin():
         yield connection
+
+
+@contextmanager
+def snapshot_transaction(engine: Engine) -> Iterator[Connection]:
+    """One read-only transaction that sees the whole store as of one moment, however long
+    it lasts, while others keep writing: PostgreSQL ``REPEATABLE READ READ ONLY``; on
+    SQLite (WAL) a read transaction, whose snapshot is taken by its first read."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        with connection.begin():
+            yield connection
