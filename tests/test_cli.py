@@ -22,7 +22,8 @@ def run(env, *args, check=True):
 @pytest.fixture
 def env(backend, tmp_path):
     environment = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200",
-                   "PAPERWIRE_EMBEDDER": "fake", "PAPERWIRE_SECRET_KEY": TEST_SECRET}  # the real model has its own tests
+                   "PAPERWIRE_SECRET_KEY": TEST_SECRET,
+                   "PAPERWIRE_EMBEDDER": "fake"}  # the real model has its own tests
     environment.pop("PAPERWIRE_DATABASE_URL", None)
     if backend == "postgres":
         environment["PAPERWIRE_DATABASE_URL"] = fresh_postgres_database(f"paperwire_cli_{worker_id()}")
