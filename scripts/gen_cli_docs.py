@@ -61,6 +61,12 @@ def config_markdown() -> str:
         "Generated from `paperwire.settings.Settings` by `make docs`; do not edit by hand.",
         "Every setting is an environment variable; `paperwire config show` prints the values in force.",
         "",
+        "**The secret key.** Outside dev mode, every command that opens the store, and the web",
+        "app, refuses to run when `PAPERWIRE_SECRET_KEY` is unset, the published default or",
+        "shorter than 32 characters: it exits 1 with one line saying so, before touching",
+        "anything. Only `paperwire config show`, `paperwire doctor` and `--help` run without",
+        "one (the first two report it). Every process of a deployment needs the same key.",
+        "",
         "| variable | default | meaning |",
         "| --- | --- | --- |",
     ]

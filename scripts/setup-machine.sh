@@ -9,6 +9,17 @@ PYTHON=${PYTHON:-python3}
 PG_HOST=127.0.0.1
 PG_PORT=5432
 
+can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+# The tests need a local PostgreSQL unless given a server or told to use SQLite only.
+needs_postgres() {
+  [ -z "${PAPERWIRE_TEST_POSTGRES:-}" ] || return 1
+  case ",${PAPERWIRE_TEST_BACKENDS:-sqlite,postgres}," in *,postgres,*) return 0 ;; esac
+  return 1
+}
+pg_up() { command -v pg_isready >/dev/null && pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; }
+# The newest cluster's version, or nothing (never fails: set -e and pipefail are on).
+latest_cluster() { { ls /etc/postgresql 2>/dev/null || true; } | sort -V | tail -n 1; }
+
 missing=()   # Debian packages to install
 command -v "$PYTHON" >/dev/null || { echo "setup: $PYTHON not found: install Python 3.11 or newer" >&2; exit 1; }
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -18,10 +29,9 @@ command -v npm >/dev/null || missing+=(nodejs npm)
 if [ "$mode" = test ]; then
   chromium=${PAPERWIRE_CHROMIUM:-/usr/bin/chromium}
   [ -x "$chromium" ] || missing+=(chromium fonts-dejavu-core fonts-liberation)
-  command -v pg_ctlcluster >/dev/null || command -v pg_isready >/dev/null || missing+=(postgresql)
+  # A server is needed only when no PostgreSQL answers and this machine has no cluster to start.
+  if needs_postgres && ! pg_up && [ -z "$(latest_cluster)" ]; then missing+=(postgresql); fi
 fi
-
-can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 
 if [ ${#missing[@]} -gt 0 ]; then
   if ! can_install; then
@@ -33,13 +43,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[ "$mode" = test ] || exit 0
-[ -n "${PAPERWIRE_TEST_POSTGRES:-}" ] && exit 0   # the tests use a server of the caller's choosing
-case ",${PAPERWIRE_TEST_BACKENDS:-sqlite,postgres}," in *,postgres,*) ;; *) exit 0 ;; esac
+[ "$mode" = test ] && needs_postgres || exit 0
 
-pg_up() { pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; }
 if ! pg_up; then
-  cluster=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+  cluster=$(latest_cluster)
   if [ -z "$cluster" ] || ! can_install; then
     echo "setup: PostgreSQL is not running on $PG_HOST:$PG_PORT: start it (or set PAPERWIRE_TEST_BACKENDS=sqlite)" >&2
     exit 1
@@ -53,7 +60,7 @@ fi
 # The tests connect as postgres over TCP without a password (trust). A cluster that apt just
 # made asks for one: allow loopback, only when it is this machine's own cluster and we are root.
 if ! psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -w -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
-  cluster=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+  cluster=$(latest_cluster)
   hba=/etc/postgresql/$cluster/main/pg_hba.conf
   if [ -z "$cluster" ] || [ ! -w "$hba" ]; then
     echo "setup: PostgreSQL on $PG_HOST:$PG_PORT refuses user postgres without a password: allow trust for 127.0.0.1 in pg_hba.conf" >&2

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import fresh_postgres_database, worker_id
+from conftest import TEST_SECRET, fresh_postgres_database, worker_id
 
 
 def run(env, *args, check=True):
@@ -22,6 +22,7 @@ def run(env, *args, check=True):
 @pytest.fixture
 def env(backend, tmp_path):
     environment = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200",
+                   "PAPERWIRE_SECRET_KEY": TEST_SECRET,
                    "PAPERWIRE_EMBEDDER": "fake"}  # the real model has its own tests
     environment.pop("PAPERWIRE_DATABASE_URL", None)
     if backend == "postgres":
@@ -75,7 +76,8 @@ def test_errors_are_one_line_and_nonzero(env, args, message):
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path):
-    environment = {**os.environ, "PAPERWIRE_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"}
+    environment = {**os.environ, "PAPERWIRE_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none",
+                   "PAPERWIRE_SECRET_KEY": TEST_SECRET}
     result = run(environment, "stats", check=False)
     assert result.returncode == 1
     assert "store error" in result.stderr

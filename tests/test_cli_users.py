@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from conftest import TEST_SECRET
 from paperwire.cli import app
 from paperwire.core import Paperwire
 from paperwire.settings import Settings
@@ -11,6 +12,7 @@ from paperwire.settings import Settings
 
 def test_user_commands(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERWIRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PAPERWIRE_SECRET_KEY", TEST_SECRET)
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     added = runner.invoke(app, ["user", "add", "Ada@Example.org", "--name", "ada"])

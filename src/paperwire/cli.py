@@ -24,7 +24,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.community.models import Role
-from paperwire.core import Paperwire
+from paperwire.core import Paperwire, make_paperwire
 from paperwire.errors import PaperwireError
 from paperwire.harvest.status import HarvestStatus
 from paperwire.models import SearchOptions, Sort
@@ -85,7 +85,9 @@ def settings_error(error: ValidationError) -> str:
 
 
 def open_core(*, migrate: bool = False) -> Paperwire:
-    core = Paperwire(Settings())
+    """The core of every command but ``config show`` and ``doctor``: it refuses the
+    default secret key outside dev mode (``make_paperwire``) before the store is touched."""
+    core = make_paperwire(Settings())
     if migrate:
         core.migrate()
     else:
@@ -97,8 +99,7 @@ def open_core(*, migrate: bool = False) -> Paperwire:
 @one_line_errors
 def migrate() -> None:
     """Create the store, or upgrade its schema to the latest revision."""
-    core = Paperwire(Settings())
-    core.migrate()
+    core = open_core(migrate=True)
     out.print(f"store is at the latest revision ({core.stats().revision})")
 
 
@@ -290,8 +291,8 @@ def harvest_lines(status: HarvestStatus) -> list[str]:
 @app.command()
 @one_line_errors
 def doctor() -> None:
-    """Check the store and its migrations; say what is missing or wrong."""
-    checks = Paperwire(Settings()).doctor()
+    """Check the secret key, the store and its migrations; say what is missing or wrong."""
+    checks = Paperwire(Settings()).doctor()  # reports a refused secret key, signs nothing
     for check in checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
         out.print(f"{mark} {check.name}: {check.detail}", highlight=False)

@@ -61,7 +61,7 @@ from paperwire.search.service import (
     ProgressCallback as EmbedProgress,
 )
 from paperwire.search.text_index import INLINE_SYNC_MAX, KeptTextIndex
-from paperwire.settings import Settings
+from paperwire.settings import SECRET_REFUSAL, Settings
 from paperwire.sources.base import Rejection
 from paperwire.sources.hf_daily import looks_like_hf_daily
 from paperwire.sources.snapshot import read_snapshot
@@ -422,13 +422,14 @@ class Paperwire(CommunityCore, ApiCore, DigestCore, BackupCore):
             )
 
     def doctor(self) -> list[Check]:
-        """Check the store: reachable, migrated, tables present, keyword index in step."""
-        checks: list[Check] = []
+        """Check the secret key and the store: reachable, migrated, tables present,
+        keyword index in step."""
+        checks = [self._check_secret()]
         try:
             with self.engine.connect():
                 pass
         except Exception as error:
-            return [Check("store reachable", False, f"{type(error).__name__}: {error}")]
+            return [*checks, Check("store reachable", False, f"{type(error).__name__}: {error}")]
         checks.append(Check("store reachable", True, _safe_url(self.engine)))
         current, head = migrate.current_revision(self.engine), migrate.head_revision(self.engine)
         checks.append(
@@ -451,6 +452,13 @@ class Paperwire(CommunityCore, ApiCore, DigestCore, BackupCore):
             checks.append(self._check_text_index(self.text_index))
         checks.append(self._check_embeddings())
         return checks
+
+    def _check_secret(self) -> Check:
+        if self.settings.secret_refused:
+            return Check("secret key", False, SECRET_REFUSAL)
+        if self.settings.uses_default_secret:
+            return Check("secret key", True, "the default or too short, allowed in dev mode")
+        return Check("secret key", True, "set")
 
     def _check_embeddings(self) -> Check:
         if self.settings.embedder == "none":
@@ -490,4 +498,8 @@ def _safe_url(engine: Engine) -> str:
 
 
 def make_paperwire(settings: Settings | None = None) -> Paperwire:
-    return Paperwire(settings or Settings())
+    """The core every command and the web app run on. Refuses the default or a short
+    secret key outside dev mode before touching the store (``InsecureSettings``)."""
+    settings = settings or Settings()
+    settings.require_secret()
+    return Paperwire(settings)

@@ -16,10 +16,17 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from paperwire.errors import InsecureSettings
+
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "stat.ML"]
 
 
 DEFAULT_SECRET = "change-me-this-is-not-secret"
+MIN_SECRET_LENGTH = 32
+SECRET_REFUSAL = (
+    "PAPERWIRE_SECRET_KEY is unset or the published default (or shorter than 32 characters):"
+    " set a random key of 32+ characters, or PAPERWIRE_DEV_MODE=true for development"
+)
 RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
@@ -265,8 +272,10 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         default=DEFAULT_SECRET,
         description=(
-            "Secret for signing CSRF tokens and other signed values. At least 32 characters;"
-            " the web app refuses to start with the default unless dev mode is on."
+            "Secret for signing CSRF tokens, digest links, feed tokens and other signed"
+            " values. At least 32 characters; unless dev mode is on, every command that"
+            " opens the store (and the web app) refuses to run with the default or a"
+            " shorter key."
         ),
     )
     open_signup: bool = Field(
@@ -433,7 +442,20 @@ class Settings(BaseSettings):
 
     @property
     def uses_default_secret(self) -> bool:
-        return self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        """The key is the published default or too short to be a real secret."""
+        return self.secret_key == DEFAULT_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+
+    @property
+    def secret_refused(self) -> bool:
+        """Whether :meth:`require_secret` refuses: a weak key outside dev mode."""
+        return self.uses_default_secret and not self.dev_mode
+
+    def require_secret(self) -> str:
+        """The signing key, or :class:`InsecureSettings` when it is the default or short
+        outside dev mode. The one rule: the core factory and every signer call it."""
+        if self.secret_refused:
+            raise InsecureSettings(SECRET_REFUSAL)
+        return self.secret_key
 
     def resolved_smtp_password(self) -> str | None:
         if self.smtp_password_file:
@@ -479,7 +501,7 @@ class Settings(BaseSettings):
                 shown = str(value)
             if name in {"secret_key", "smtp_password"} and value:
                 shown = "(set)" if name != "secret_key" or not self.uses_default_secret else (
-                    "(the default: set one)"
+                    "(the default or too short: allowed only in dev mode)"
                 )
             if name == "database_url" and value:
                 shown = make_url(value).render_as_string(hide_password=True)

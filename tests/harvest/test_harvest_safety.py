@@ -87,6 +87,7 @@ def _harvest_process(core: Paperwire, arxiv: FakeArxiv, tmp_path: Path) -> subpr
     env = {
         **os.environ,
         "PAPERWIRE_DATA_DIR": str(core.settings.data_dir),
+        "PAPERWIRE_SECRET_KEY": core.settings.secret_key,
         "PAPERWIRE_ARXIV_OAI_URL": f"{arxiv.url}/oai",
         "PAPERWIRE_ARXIV_DELAY_SECONDS": "0.02",
         "PAPERWIRE_HARVEST_LOCK_SECONDS": "10",

@@ -60,17 +60,17 @@ class ApiCore:
     def feed_token(self, user: User) -> str | None:
         """The token of the user's private feed URLs, if they made one."""
         with read_transaction(self.engine) as connection:
-            return tokens.feed_token(connection, user=user, secret_key=self.settings.secret_key)
+            return tokens.feed_token(connection, user=user, secret_key=self.settings.require_secret())
 
     def rotate_feed_token(self, user: User) -> str:
         """Make the user's feed token, or replace it: old feed URLs stop working."""
         with write_transaction(self.engine) as connection:
             return tokens.rotate_feed_token(connection, user=user,
-                                            secret_key=self.settings.secret_key, now=self.now())
+                                            secret_key=self.settings.require_secret(), now=self.now())
 
     def user_for_feed_token(self, token: str) -> User | None:
         with read_transaction(self.engine) as connection:
-            return tokens.user_for_feed_token(connection, token, secret_key=self.settings.secret_key)
+            return tokens.user_for_feed_token(connection, token, secret_key=self.settings.require_secret())
 
     # -- lists behind feeds ----------------------------------------------------------------
 

@@ -47,7 +47,7 @@ class DigestCore:
 
     @property
     def signer(self) -> Signer:
-        return Signer(self.settings.secret_key, clock=lambda: self.clock())
+        return Signer(self.settings.require_secret(), clock=lambda: self.clock())
 
     def _link(self, path: str, token: str) -> str:
         return f"{self.settings.base_url.rstrip('/')}{path}?token={token}"

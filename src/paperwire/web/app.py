@@ -16,8 +16,7 @@ from paperwire import __version__
 from paperwire.api import community as api_community
 from paperwire.api import papers as api_papers
 from paperwire.api import writes as api_writes
-from paperwire.core import Paperwire
-from paperwire.errors import InsecureSettings
+from paperwire.core import Paperwire, make_paperwire
 from paperwire.settings import Settings
 from paperwire.web import (
     auth,
@@ -50,12 +49,8 @@ def create_app(
 ) -> FastAPI:
     """Build the app around a core. Tests pass their own ``core``; ``serve`` passes settings
     and ``background_jobs=True`` to run the daily harvest in this process."""
-    core = core or Paperwire(settings or Settings())
-    if core.settings.uses_default_secret and not core.settings.dev_mode:
-        raise InsecureSettings(
-            "set PAPERWIRE_SECRET_KEY to a random string of at least 32 characters"
-            " (or PAPERWIRE_DEV_MODE=true on a development machine)"
-        )
+    core = core or make_paperwire(settings)
+    secret = core.settings.require_secret()  # a core built directly is checked here too
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
@@ -102,7 +97,7 @@ def create_app(
     app.add_middleware(ServerTimingMiddleware)
     app.add_middleware(
         SecurityMiddleware,
-        secret=core.settings.secret_key,
+        secret=secret,
         max_body_bytes=core.settings.max_body_bytes,
         render_error=errors.error_response,
     )
