@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from paperwire.core import Paperwire
+from paperwire.core import make_paperwire
 from paperwire.settings import Settings
 
 
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         vector indexes (embedding only papers the archive has no vectors for)."""
         if not archive.is_file():
             raise fail(f"no such file: {archive}")
-        core = Paperwire(Settings())
+        core = make_paperwire(Settings())  # restore migrates the empty store itself
         tasks: dict[str, TaskID] = {}
         with _progress() as progress:
 
