@@ -113,12 +113,12 @@ class _AdvisoryGuard:
 
     def __init__(self, engine: Engine, name: str) -> None:
         self.engine = engine
-        self.own_engine = create_engine(engine.url, poolclass=NullPool)
         self.keys = {"a": ADVISORY_NAMESPACE, "b": zlib.crc32(name.encode()) & 0x7FFFFFFF}
         self.connection: Connection | None = None
 
     def try_take(self) -> bool:
-        connection = self.own_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        own = create_engine(self.engine.url, poolclass=NullPool)
+        connection = own.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
             taken = connection.execute(
                 text("SELECT pg_try_advisory_lock(:a, :b)"), self.keys
@@ -240,10 +240,15 @@ class JobLock:
         self.release()
 
 
+def is_held(engine: Engine, name: str) -> bool:
+    """Whether anyone holds ``name`` now (asking never makes a taker fail)."""
+    return _guard(engine, name).is_held()
+
+
 def lock_holder(engine: Engine, name: str) -> LockHolder | None:
     """Who holds ``name`` now: its row, but only while the lock is really held (a row
     left by a dead holder shows nobody)."""
-    if not _guard(engine, name).is_held():
+    if not is_held(engine, name):
         return None
     with read_transaction(engine) as connection:
         return read_row(connection, name)
