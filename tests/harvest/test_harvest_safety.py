@@ -22,8 +22,9 @@ from harvest.fake_arxiv import (
     Request,
     make_records,
 )
+from lock_helpers import store_env, wait_until_freed
 from paperwire.core import Paperwire
-from paperwire.db.locks import HARVEST_LOCK, is_held
+from paperwire.db.locks import HARVEST_LOCK
 from paperwire.db.tables import harvest_cursors, paper_versions, papers
 from paperwire.harvest.jobs import HarvestEnv
 from paperwire.sources.xmlsafe import MalformedDocument, parse_xml
@@ -80,32 +81,13 @@ KILL_AFTER_PAGES = (2, 3, 1, 4, 2)  # pages served to each run before it is kill
 
 
 def _harvest_process(core: Paperwire, arxiv: FakeArxiv, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PAPERWIRE_DATA_DIR": str(core.settings.data_dir),
-        "PAPERWIRE_ARXIV_OAI_URL": f"{arxiv.url}/oai",
-        "PAPERWIRE_ARXIV_DELAY_SECONDS": "0.02",
-    }
-    if core.settings.database_url:
-        env["PAPERWIRE_DATABASE_URL"] = core.settings.database_url
+    env = store_env(core, PAPERWIRE_ARXIV_OAI_URL=f"{arxiv.url}/oai",
+                    PAPERWIRE_ARXIV_DELAY_SECONDS="0.02")
     return subprocess.Popen(
         [sys.executable, "-c", "from paperwire.cli import main; main()",
          "harvest", "--set", "cs", "--from", "2026-02-01"],
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
     )
-
-
-def wait_until_freed(core: Paperwire) -> None:
-    """After its holder died: SQLite's flock is gone with the process (the kernel closes
-    its files before ``wait`` returns); PostgreSQL frees an advisory lock when its
-    server process sees the connection end, a moment later."""
-    if core.engine.dialect.name == "sqlite":
-        assert not is_held(core.engine, HARVEST_LOCK)
-        return
-    deadline = time.monotonic() + 30  # a guard against hanging, not a speed limit
-    while is_held(core.engine, HARVEST_LOCK):
-        assert time.monotonic() < deadline, "PostgreSQL kept a dead holder's lock"
-        time.sleep(0.01)
 
 
 def _stored_token(core: Paperwire) -> str | None:
@@ -142,7 +124,7 @@ def test_kill_9_after_k_pages_then_restart_resumes_and_stores_every_record_once(
             process.wait(timeout=30)
             # It resumed: its first request carried the token the killed run left.
             assert _first_oai_request(arxiv, sent).params.get("resumptionToken") == token
-            wait_until_freed(core)
+            wait_until_freed(core, HARVEST_LOCK)
             token = _stored_token(core)
             assert token is not None  # a page was committed before the kill
         sent = len(arxiv.requests)
