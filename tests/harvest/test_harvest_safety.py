@@ -25,7 +25,7 @@ from harvest.fake_arxiv import (
 from lock_helpers import store_env, wait_until_freed
 from paperwire.core import Paperwire
 from paperwire.db.locks import HARVEST_LOCK
-from paperwire.db.tables import harvest_cursors, paper_versions, papers
+from paperwire.db.tables import harvest_cursors, harvest_runs, paper_versions, papers
 from paperwire.harvest.jobs import HarvestEnv
 from paperwire.sources.xmlsafe import MalformedDocument, parse_xml
 
@@ -141,3 +141,8 @@ def test_kill_9_after_k_pages_then_restart_resumes_and_stores_every_record_once(
     assert set(ids) == {record.arxiv_id for record in arxiv.records}  # 0 missing
     assert versions == sum(len(record.versions) for record in arxiv.records)
     assert core.get_paper("2602.00001").latest_version == 2
+    with core.engine.connect() as connection:
+        runs = connection.execute(select(harvest_runs.c.status, harvest_runs.c.error)).all()
+    assert sorted(status for status, _ in runs) == ["failed"] * len(KILL_AFTER_PAGES) + ["ok"]
+    assert all(error.startswith("interrupted") for status, error in runs if status == "failed")
+    assert core.harvest_status().running is None
