@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, insert, select
 
-from community_helpers import make_paper
+from community_helpers import Browser, make_paper
 from lock_helpers import held_elsewhere, store_env, wait_until_freed
 from paperwire.core import Paperwire
 from paperwire.db.locks import (
@@ -38,9 +38,10 @@ def row(core: Paperwire, name: str) -> LockHolder | None:
 
 
 def test_a_live_holder_makes_the_next_busy_naming_it_then_release_frees_it(
-    core: Paperwire,
+    core: Paperwire, app: object,
 ) -> None:
     with held_elsewhere(core, HARVEST_LOCK) as holder:
+        assert f"arXiv is in use by {holder.owner} since" in Browser(app, core).get("/status").text
         assert f":{holder.process.pid}:" in holder.owner
         with pytest.raises(JobBusy, match=rf"held by {re.escape(holder.owner)} since 20\d\d-"):
             JobLock(core.engine, HARVEST_LOCK).acquire()
@@ -49,6 +50,7 @@ def test_a_live_holder_makes_the_next_busy_naming_it_then_release_frees_it(
         holder.release()
         assert lock_holder(core.engine, HARVEST_LOCK) is None
         assert row(core, HARVEST_LOCK) is None  # a clean release leaves no row
+        assert "arXiv is in use" not in Browser(app, core).get("/status").text
     with JobLock(core.engine, HARVEST_LOCK) as mine:
         assert core.harvest_status().lock_holder == mine.owner
 
@@ -111,13 +113,18 @@ def test_paperwire_harvest_says_busy_in_one_line_naming_the_holder(core: Paperwi
                         r" since \S+ \S+ UTC", errors[0]), output
 
 
-def test_add_and_submissions_wait_their_turn_at_arxiv(core: Paperwire) -> None:
+def test_add_and_submissions_wait_their_turn_at_arxiv(core: Paperwire, app: object) -> None:
+    user = core.add_user("ada@example.org", username="ada")
+    ada = Browser(app, core, "ada@example.org")
     with held_elsewhere(core, HARVEST_LOCK) as holder:
         with pytest.raises(HarvestBusy, match=re.escape(holder.owner)):
             core.add_papers(["2602.00001"])
-        user = core.add_user("ada@example.org", username="ada")
         with pytest.raises(JobBusy, match=re.escape(holder.owner)):
             core.submit_paper(user, "2602.00001")
+        page = ada.post("/submit", {"paper": "2602.00001"})
+    assert page.status_code == 503
+    assert "try again later" in page.text
+    assert holder.owner in page.text
 
 
 def test_scheduled_digests_skip_while_another_scheduler_holds_them(core: Paperwire) -> None:
