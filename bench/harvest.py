@@ -4,12 +4,14 @@
 
 Measures parsing (arXivRaw XML) plus storing (upsert, versions, categories,
 keyword index, cursor) end to end through ``Paperwire.harvest``: the same path
-a real harvest takes, minus arXiv's 3-second pauses.
+a real harvest takes, minus arXiv's 3-second pauses. Also prints how long the
+hostile documents of tests/harvest/test_harvest_safety.py take to be refused.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -18,10 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "harvest"))
 
-from fake_arxiv import FakeArxiv, make_records, oai_page
+from fake_arxiv import BILLION_LAUGHS, XXE, XXE_PARAMETER, FakeArxiv, make_records, oai_page
 
 from paperwire.core import Paperwire
 from paperwire.settings import Settings
+from paperwire.sources.xmlsafe import MalformedDocument, parse_xml
 
 
 class PrebuiltArxiv(FakeArxiv):
@@ -50,6 +53,21 @@ def build_pages(count: int, page_size: int) -> list[bytes]:
         last = start + page_size >= count
         pages.append(oai_page(records[start : start + page_size], "" if last else str(number + 1)))
     return pages
+
+
+def refusal_ms(document: bytes, rounds: int = 1000) -> float:
+    """Milliseconds to refuse one hostile document (mean over ``rounds``)."""
+    started = time.perf_counter()
+    for _ in range(rounds):
+        with contextlib.suppress(MalformedDocument):
+            parse_xml(document)
+    return (time.perf_counter() - started) * 1000 / rounds
+
+
+def print_refusals() -> None:
+    for name, document in [("billion laughs", BILLION_LAUGHS), ("XXE", XXE),
+                           ("XXE parameter", XXE_PARAMETER)]:
+        print(f"refused        {name}: {refusal_ms(document):.3f} ms")
 
 
 def main() -> None:
@@ -82,6 +100,7 @@ def main() -> None:
     print(f"seconds        {elapsed:.2f} wall, {cpu:.2f} CPU")
     print(f"records/s      {count / elapsed:,.0f} (wall clock)")
     print(f"records/CPU-s  {count / cpu:,.0f} (this process's CPU time: steady under load)")
+    print_refusals()
     print(f"load average   {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -22,6 +22,7 @@ from paperwire.community.api_service import ApiCore
 from paperwire.community.service import CommunityCore
 from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
+from paperwire.db.locks import HARVEST_LOCK, lock_holder
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.digest.service import DigestCore
 from paperwire.errors import PaperNotFound, StoreNotReady
@@ -255,8 +256,9 @@ class Paperwire(CommunityCore, ApiCore, DigestCore, BackupCore):
 
     def harvest_status(self) -> harvest_status.HarvestStatus:
         """The last harvest, the one running (if any), cursors and quarantine."""
+        holder = lock_holder(self.engine, HARVEST_LOCK)
         with read_transaction(self.engine) as connection:
-            status = harvest_status.harvest_status(connection, now=datetime.now(UTC))
+            status = harvest_status.harvest_status(connection, holder=holder)
         status.categories = list(self.settings.categories)
         return status
 

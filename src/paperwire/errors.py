@@ -32,6 +32,10 @@ class StoreNotReady(PaperwireError):
     """The store is missing, unreachable or needs a migration."""
 
 
+class JobBusy(PaperwireError):
+    """A job that runs once at a time is running elsewhere; the message names its holder."""
+
+
 class HarvestError(PaperwireError):
     """A harvest that could not go on; the message says why and what to do."""
 
@@ -48,8 +52,8 @@ class ArxivUnreachable(ArxivUnavailable):
     """No connection to arXiv at all (no network, DNS, firewall)."""
 
 
-class HarvestBusy(HarvestError):
-    """Another scheduler or process holds the harvest lock."""
+class HarvestBusy(JobBusy, HarvestError):
+    """Another scheduler or process holds the harvest lock (it is talking to arXiv)."""
 
 
 class HarvestCancelled(HarvestError):

@@ -243,11 +243,6 @@ class Settings(BaseSettings):
         le=60,
         description="How many recent days an empty store harvests on its first start.",
     )
-    harvest_lock_seconds: int = Field(
-        default=900,
-        ge=10,
-        description="How long the harvest lock lasts without renewal (frees a crashed holder).",
-    )
 
     @field_validator("categories", mode="before")
     @classmethod

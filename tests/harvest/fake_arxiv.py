@@ -182,6 +182,8 @@ class FakeArxiv:
         self.api_body: bytes = b""
         self.listing_body: bytes = b""
         self.lock = threading.Lock()
+        self.pages_served = 0  # OAI-PMH answers (200) written out in full
+        self._served = threading.Condition()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -203,6 +205,22 @@ class FakeArxiv:
         for response in responses:
             self.scripted.append(response if callable(response) else (lambda _r, x=response: x))
 
+    def wait_for_requests(self, count: int, timeout: float = 60) -> bool:
+        """Block until ``count`` requests in all have arrived."""
+        with self._served:
+            return self._served.wait_for(lambda: len(self.requests) >= count, timeout)
+
+    def wait_for_pages(self, count: int, timeout: float = 60) -> bool:
+        """Block until ``count`` OAI-PMH pages in all have been written to their clients."""
+        with self._served:
+            return self._served.wait_for(lambda: self.pages_served >= count, timeout)
+
+    def mark_served(self, path: str, status: int) -> None:
+        if path == "/oai" and status == 200:
+            with self._served:
+                self.pages_served += 1
+                self._served.notify_all()
+
     def oai_requests(self) -> list[Request]:
         return [r for r in self.requests if r.path == "/oai"]
 
@@ -211,6 +229,8 @@ class FakeArxiv:
     def answer(self, request: Request) -> Response:
         with self.lock:
             self.requests.append(request)
+            with self._served:
+                self._served.notify_all()  # wait_for_requests
             if self.scripted:  # the first scripted answer waits until it applies
                 scripted = self.scripted[0](request)
                 if scripted is not None:
@@ -265,8 +285,31 @@ def _handler(fake: FakeArxiv) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             self.wfile.write(response.body)
+            self.wfile.flush()
+            fake.mark_served(parsed.path, response.status)
 
         def log_message(self, *_args: object) -> None:
             pass
 
     return Handler
+
+
+# -- hostile documents (refused by sources/xmlsafe.py; timed in bench/harvest.py) ------
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + b"".join(
+        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'.encode()
+        for i in range(1, 10)
+    )
+    + b"]>\n<lolz>&lol9;</lolz>\n"
+)
+XXE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE foo [ <!ELEMENT foo ANY >\n'
+    b' <!ENTITY xxe SYSTEM "file:///etc/passwd" >]>\n<OAI-PMH><ListRecords>&xxe;'
+    b"</ListRecords></OAI-PMH>"
+)
+XXE_PARAMETER = (
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % ext SYSTEM "http://127.0.0.1:9/x.dtd">'
+    b" %ext;]><r/>"
+)

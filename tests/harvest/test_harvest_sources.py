@@ -13,10 +13,10 @@ from sqlalchemy import select
 from harvest.conftest import FakeTime
 from harvest.fake_arxiv import FakeArxiv, make_records
 from paperwire.core import Paperwire
+from paperwire.db.locks import HARVEST_LOCK, JobLock
 from paperwire.db.tables import announcements
 from paperwire.errors import HarvestBusy, InvalidArxivId
 from paperwire.harvest.calendar import ArxivCalendar
-from paperwire.harvest.lock import HARVEST_LOCK, StoreLock
 from paperwire.harvest.scheduler import Scheduler, next_run_after
 from paperwire.sources.arxiv_rss import parse_listing
 
@@ -268,24 +268,19 @@ def test_hf_daily_json_imports_with_upvotes(hcore: Paperwire, tmp_path: Path) ->
 
 
 def test_two_harvests_never_run_in_parallel(hcore: Paperwire, arxiv: FakeArxiv) -> None:
-    other = StoreLock(hcore.engine, HARVEST_LOCK, ttl_seconds=60, owner="other-host:1")
+    other = JobLock(hcore.engine, HARVEST_LOCK)  # another holder (its own file / connection)
     other.acquire()
-    with pytest.raises(HarvestBusy, match="other-host"):
+    with pytest.raises(HarvestBusy, match=f"held by {other.owner} since"):
         hcore.harvest(sets=["cs"])
+    with pytest.raises(HarvestBusy, match=other.owner):  # `add` shares arXiv's lock
+        hcore.add_papers(["2602.00001"])
     assert arxiv.requests == []
     assert Scheduler(hcore, say=lambda _line: None).run_once() is False
+    assert hcore.harvest_status().lock_holder == other.owner
     other.release()
+    assert hcore.harvest_status().lock_holder is None
     arxiv.listing_body = EMPTY_ATOM
     hcore.fetch_announcements()  # free again
-
-
-def test_an_expired_lock_is_taken_over(hcore: Paperwire) -> None:
-    past = lambda: datetime(2020, 1, 1, tzinfo=UTC)  # noqa: E731
-    StoreLock(hcore.engine, HARVEST_LOCK, ttl_seconds=60, owner="dead:1", now=past).acquire()
-    mine = StoreLock(hcore.engine, HARVEST_LOCK, ttl_seconds=60, owner="me:2")
-    mine.acquire()
-    assert mine.held
-    mine.release()
 
 
 def test_schedule_runs_after_the_announcement() -> None:

@@ -145,11 +145,12 @@ harvest_quarantine = Table(
 job_locks = Table(
     "job_locks",
     metadata,
-    # A named lock with an expiry, so a crashed holder frees it by itself.
+    # Who holds a job lock and since when (db/locks.py). Only informational: the lock
+    # itself is a PostgreSQL advisory lock or a file lock, which die with their holder.
     Column("name", String(60), primary_key=True),
     Column("owner", String(120), nullable=False),
     Column("acquired_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),  # unused: = acquired_at
 )
 
 announcements = Table(

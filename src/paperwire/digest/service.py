@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from paperwire.db.locks import DIGEST_LOCK, JobLock
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.digest import build, store
 from paperwire.digest import subscriptions as subs
@@ -210,6 +211,17 @@ class DigestCore:
         for thread in threads:
             thread.join()
         return SendReport.total(reports)
+
+    def send_scheduled_digests(self, *, env: SenderEnv | None = None) -> SendReport:
+        """The scheduled job after the daily harvest: build today's daily issue (and on
+        its weekday the weekly one), then send. One scheduler at a time per store: while
+        another holds the digest lock this raises :class:`JobBusy` (the send log would keep
+        each message once anyway; the lock saves the double work)."""
+        with JobLock(self.engine, DIGEST_LOCK):
+            day = self.digest_day()
+            for kind in self.scheduled_digests(day):
+                self.build_digest(kind, day)
+            return self.send_digests(env=env)
 
     def digest_status(self) -> list[IssueStatus]:
         with read_transaction(self.engine) as connection:

@@ -43,11 +43,10 @@ class PoliteClient:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        on_wait: Callable[[float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.politeness = politeness
-        self.clock, self.sleep, self.on_wait = clock, sleep, on_wait
+        self.clock, self.sleep = clock, sleep
         self.requests = 0
         self._last_done: float | None = None
         self._http = httpx.Client(
@@ -125,8 +124,6 @@ class PoliteClient:
     def _pause(self, seconds: float, reason: str | None) -> None:
         if reason:
             log.warning("arXiv: %s; waiting %.0f s", reason, seconds)
-        if self.on_wait:
-            self.on_wait(seconds)
         self.sleep(seconds)
 
 

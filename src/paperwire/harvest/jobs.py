@@ -1,8 +1,10 @@
 """Harvest jobs, as plain functions over a store: what the CLI, ``serve`` and the worker run.
 
-Every job that walks arXiv at length (OAI-PMH, the daily listing) holds the
-store's harvest lock and records a run (``harvest_runs``) with its counts and
-any error; ``add`` (a handful of ids) does neither but obeys the same client.
+Every job that talks to arXiv holds the store's harvest lock (``db/locks.py``:
+it dies with its holder), so two processes never talk to arXiv at once. The
+jobs that walk arXiv at length (OAI-PMH, the daily listing) also record a run
+(``harvest_runs``) with its counts and any error; ``add`` (a handful of ids)
+does not.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 from sqlalchemy import Engine
 
+from paperwire.db.locks import HARVEST_LOCK, JobLock
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.db.upsert import upsert_papers
-from paperwire.errors import HarvestError
+from paperwire.errors import HarvestBusy, HarvestError
 from paperwire.harvest import store
 from paperwire.harvest.calendar import EASTERN, ArxivCalendar
 from paperwire.harvest.client import PoliteClient, Politeness
 from paperwire.harvest.listings import apply_listed_days, store_listing
-from paperwire.harvest.lock import HARVEST_LOCK, StoreLock
 from paperwire.harvest.oai import OaiHarvester, PageProgress
 from paperwire.ids import normalize_arxiv_id
 from paperwire.settings import Settings
@@ -80,7 +82,7 @@ class Harvester:
         with read_transaction(self.engine) as connection:
             return self.calendar.with_reported(store.no_mailing_days(connection))
 
-    def client(self, on_wait: Callable[[float], None] | None = None) -> PoliteClient:
+    def client(self) -> PoliteClient:
         politeness = Politeness(
             delay=self.settings.arxiv_delay_seconds,
             initial_backoff=max(10.0, self.settings.arxiv_delay_seconds),
@@ -88,7 +90,7 @@ class Harvester:
             timeout=self.settings.arxiv_timeout_seconds,
         )
         return PoliteClient(politeness, clock=self.env.clock, sleep=self.env.sleep,
-                            on_wait=on_wait, transport=self.env.transport)
+                            transport=self.env.transport)
 
     # -- jobs ----------------------------------------------------------------------
 
@@ -104,8 +106,8 @@ class Harvester:
         detail = f"sets {' '.join(s or '(all)' for s in sets)}"
         detail += f" from {from_date or 'cursor'}" + (f" until {until}" if until else "")
 
-        def job(report: HarvestReport, client: PoliteClient, lock: StoreLock) -> None:
-            harvester = self._oai_harvester(report, client, lock, on_page)
+        def job(report: HarvestReport, client: PoliteClient) -> None:
+            harvester = self._oai_harvester(report, client, on_page)
             for set_spec in sets:
                 harvester.harvest_set(set_spec, from_date=from_date, until=until)
 
@@ -122,9 +124,9 @@ class Harvester:
         categories = categories or list(self.settings.categories)
         kind = "first-run" if first_run else "daily"
 
-        def job(report: HarvestReport, client: PoliteClient, lock: StoreLock) -> None:
+        def job(report: HarvestReport, client: PoliteClient) -> None:
             self._fetch_listing(report, client, categories)
-            harvester = self._oai_harvester(report, client, lock, on_page)
+            harvester = self._oai_harvester(report, client, on_page)
             for category in categories:
                 set_spec = category_set(category)
                 harvester.harvest_set(set_spec, from_date=self._default_from(set_spec))
@@ -134,7 +136,7 @@ class Harvester:
     def listing(self, categories: list[str] | None = None) -> HarvestReport:
         categories = categories or list(self.settings.categories)
 
-        def job(report: HarvestReport, client: PoliteClient, _lock: StoreLock) -> None:
+        def job(report: HarvestReport, client: PoliteClient) -> None:
             self._fetch_listing(report, client, categories)
 
         return self._locked_run("listing", " ".join(categories), job)
@@ -143,7 +145,7 @@ class Harvester:
         """Fetch papers by id or URL from the arXiv API and store them."""
         ids = list(dict.fromkeys(normalize_arxiv_id(raw) for raw in raw_ids))
         report = HarvestReport("api", None)
-        with self.client() as client:
+        with self._arxiv_lock(), self.client() as client:
             for start in range(0, len(ids), MAX_IDS_PER_CALL):
                 self._add_chunk(report, client, ids[start : start + MAX_IDS_PER_CALL])
             report.counts.requests = client.requests
@@ -151,18 +153,26 @@ class Harvester:
 
     # -- pieces --------------------------------------------------------------------
 
+    def _arxiv_lock(self) -> JobLock:
+        return JobLock(self.engine, HARVEST_LOCK, busy=HarvestBusy)
+
     def _locked_run(
-        self, kind: str, detail: str, job: Callable[[HarvestReport, PoliteClient, StoreLock], None]
+        self, kind: str, detail: str, job: Callable[[HarvestReport, PoliteClient], None]
     ) -> HarvestReport:
-        lock = StoreLock(self.engine, HARVEST_LOCK, ttl_seconds=self.settings.harvest_lock_seconds)
-        lock.acquire()
+        with self._arxiv_lock():
+            store.close_abandoned_runs(self.engine)  # holding the lock: their holders died
+            return self._recorded_run(kind, detail, job)
+
+    def _recorded_run(
+        self, kind: str, detail: str, job: Callable[[HarvestReport, PoliteClient], None]
+    ) -> HarvestReport:
         report = HarvestReport(kind, None)
         error: str | None = None
         try:
             report.run_id = store.start_run(self.engine, kind, detail)
-            with self.client(on_wait=lambda seconds: lock.renew_now(seconds)) as client:
+            with self.client() as client:
                 try:
-                    job(report, client, lock)
+                    job(report, client)
                 finally:
                     report.counts.requests = client.requests
         except BaseException as failure:
@@ -171,16 +181,15 @@ class Harvester:
         finally:
             if report.run_id is not None:
                 store.finish_run(self.engine, report.run_id, report.counts, error)
-            lock.release()
         return report
 
     def _oai_harvester(
-        self, report: HarvestReport, client: PoliteClient, lock: StoreLock,
+        self, report: HarvestReport, client: PoliteClient,
         on_page: Callable[[PageProgress], None] | None,
     ) -> OaiHarvester:
         harvester = OaiHarvester(
             self.engine, client, base_url=self.settings.arxiv_oai_url, run_id=report.run_id,
-            counts=report.counts, lock=lock, on_page=on_page, calendar=self.current_calendar(),
+            counts=report.counts, on_page=on_page, calendar=self.current_calendar(),
         )
         harvester.errors = report.errors
         return harvester

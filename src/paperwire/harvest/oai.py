@@ -23,7 +23,6 @@ from paperwire.harvest import store
 from paperwire.harvest.calendar import ArxivCalendar
 from paperwire.harvest.client import PoliteClient
 from paperwire.harvest.listings import apply_listed_days
-from paperwire.harvest.lock import StoreLock
 from paperwire.sources.arxiv_oai import METADATA_PREFIX, OaiError, OaiPage, parse_list_records
 from paperwire.sources.xmlsafe import MalformedDocument
 
@@ -49,13 +48,12 @@ class OaiHarvester:
         base_url: str,
         run_id: int | None = None,
         counts: store.RunCounts | None = None,
-        lock: StoreLock | None = None,
         on_page: Callable[[PageProgress], None] | None = None,
         calendar: ArxivCalendar | None = None,
     ) -> None:
         self.engine, self.client, self.base_url = engine, client, base_url
         self.calendar = calendar or ArxivCalendar()  # estimates announced_on
-        self.run_id, self.lock, self.on_page = run_id, lock, on_page
+        self.run_id, self.on_page = run_id, on_page
         self.counts = counts or store.RunCounts()
         self.errors: list[str] = []  # pages rejected (and fetched again), with positions
 
@@ -121,8 +119,6 @@ class OaiHarvester:
             if record.announced_on is None and record.published is not None:
                 record.announced_on = self.calendar.expected_listing_day(record.published)
         with write_transaction(self.engine) as connection:
-            if self.lock:
-                self.lock.renew(connection)
             counts = upsert_papers(connection, page.records)
             apply_listed_days(connection, [r.arxiv_id for r in page.records])
             deleted = store.mark_withdrawn(connection, page.deleted)

@@ -1,6 +1,7 @@
 """Run the daily harvest on a schedule: in ``paperwire serve`` (a background thread)
 or in ``paperwire worker`` (the foreground). Both call the same core methods, and the
-store's harvest lock keeps two schedulers from ever harvesting in parallel.
+store's job locks (``db/locks.py``) keep two schedulers from ever harvesting, or
+sending digests, in parallel: the second one skips.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from paperwire.errors import ArxivUnreachable, HarvestBusy, HarvestCancelled, PaperwireError
+from paperwire.errors import (
+    ArxivUnreachable,
+    HarvestBusy,
+    HarvestCancelled,
+    JobBusy,
+    PaperwireError,
+)
 from paperwire.harvest.jobs import HarvestEnv
 from paperwire.harvest.oai import PageProgress
 
@@ -119,7 +126,8 @@ class Scheduler:
         """After the daily harvest: the daily digest, and the weekly one on its weekday.
 
         Building is idempotent and sending claims rows, so two schedulers (``serve`` and
-        ``worker``) running this for the same day send each digest once.
+        ``worker``) running this for the same day send each digest once; the digest lock
+        makes the later one skip instead of doing the work twice.
         """
         core: Any = self.core
         if not core.settings.digest_enabled:
@@ -127,10 +135,10 @@ class Scheduler:
         from paperwire.digest.sender import SenderEnv
 
         try:
-            day = core.digest_day()
-            for kind in core.scheduled_digests(day):
-                core.build_digest(kind, day)
-            report = core.send_digests(env=SenderEnv(stop=self.stop_event))
+            report = core.send_scheduled_digests(env=SenderEnv(stop=self.stop_event))
+        except JobBusy as busy:
+            self.say(f"digests skipped: {busy}")
+            return
         except Exception:
             log.exception("digest sending crashed")
             return

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, func, select
 
-from paperwire.db.tables import harvest_quarantine, harvest_runs, job_locks
+from paperwire.db.locks import LockHolder
+from paperwire.db.tables import harvest_quarantine, harvest_runs
 from paperwire.harvest import store
 
 
@@ -33,7 +34,8 @@ class HarvestStatus:
     last_run: RunInfo | None
     last_success: RunInfo | None
     running: RunInfo | None
-    lock_holder: str | None
+    lock_holder: str | None  # who holds the harvest lock (host:pid:id), if anyone
+    lock_since: datetime | None
     cursors: list[store.Cursor] = field(default_factory=list)
     quarantined: int = 0
     categories: list[str] = field(default_factory=list)
@@ -55,15 +57,12 @@ def _run(row: object) -> RunInfo:
     )
 
 
-def harvest_status(connection: Connection, *, now: datetime) -> HarvestStatus:
+def harvest_status(connection: Connection, *, holder: LockHolder | None) -> HarvestStatus:
+    """``holder``: the live holder of the harvest lock (``db.locks.lock_holder``)."""
     newest = select(harvest_runs).order_by(harvest_runs.c.id.desc()).limit(1)
     last = connection.execute(newest).one_or_none()
     success = connection.execute(newest.where(harvest_runs.c.status == "ok")).one_or_none()
     running = connection.execute(newest.where(harvest_runs.c.status == "running")).one_or_none()
-    holder = connection.execute(
-        select(job_locks.c.owner).where(job_locks.c.name == "harvest",
-                                        job_locks.c.expires_at > now)
-    ).scalar_one_or_none()
     quarantined = connection.execute(
         select(func.count()).select_from(harvest_quarantine)
     ).scalar_one()
@@ -71,7 +70,8 @@ def harvest_status(connection: Connection, *, now: datetime) -> HarvestStatus:
         last_run=_run(last) if last else None,
         last_success=_run(success) if success else None,
         running=_run(running) if running and holder else None,
-        lock_holder=holder,
+        lock_holder=holder.owner if holder else None,
+        lock_since=holder.since if holder else None,
         cursors=store.all_cursors(connection),
         quarantined=quarantined,
     )

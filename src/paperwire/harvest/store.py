@@ -116,6 +116,18 @@ def start_run(engine: Engine, kind: str, detail: str) -> int:
         ).scalar_one()
 
 
+def close_abandoned_runs(engine: Engine) -> int:
+    """Mark runs still "running" as failed: call it holding the harvest lock, which
+    proves that their processes died (killed, crashed) before finishing them."""
+    with write_transaction(engine) as connection:
+        return connection.execute(
+            update(harvest_runs)
+            .where(harvest_runs.c.status == "running")
+            .values(status="failed", finished_at=harvest_runs.c.heartbeat_at,
+                    error="interrupted: its process ended before the run finished")
+        ).rowcount
+
+
 def update_run(connection: Connection, run_id: int, counts: RunCounts) -> None:
     connection.execute(
         update(harvest_runs)

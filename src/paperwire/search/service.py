@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -9,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from paperwire.db.locks import EMBED_LOCK, JobLock
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.db.tables import paper_embeddings
+from paperwire.errors import JobBusy
 from paperwire.search.concepts import ConceptExtractor
 from paperwire.search.indexing import (
     EmbedReport,
@@ -25,10 +28,13 @@ from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.vectors import VectorIndexWriter
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
+log = logging.getLogger(__name__)
 
 
 class SearchIndexer:
-    """Embeds pending papers and keeps the vector index file in step. One job at a time."""
+    """Embeds pending papers and keeps the vector index file in step. One job at a time:
+    threads of one process wait for each other; another process embedding the same
+    store makes ``embed_pending`` raise :class:`JobBusy` (the embed lock)."""
 
     def __init__(self, engine: Engine, semantic: SemanticSearcher, *, batch_size: int) -> None:
         self.engine, self.semantic, self.batch_size = engine, semantic, batch_size
@@ -48,7 +54,7 @@ class SearchIndexer:
     ) -> EmbedReport:
         """Embed every pending paper (or ``limit`` of them), batch by batch, then sync."""
         report = EmbedReport()
-        with self._job:
+        with self._job, JobLock(self.engine, EMBED_LOCK):
             total = self.pending() if limit is None else min(limit, self.pending())
             after_id, done = 0, 0
             while limit is None or done < limit:
@@ -141,6 +147,8 @@ class BackgroundEmbedder:
             for job in self.jobs:
                 try:
                     job()
+                except JobBusy as busy:  # another process is at it: skip this round
+                    log.info("search index job skipped: %s", busy)
                 except Exception as error:  # the thread must outlive one bad batch
                     self.on_error(error)
 

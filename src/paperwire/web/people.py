@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from paperwire.errors import InvalidArxivId, PaperwireError, SubmissionRefused
+from paperwire.errors import InvalidArxivId, JobBusy, PaperwireError, SubmissionRefused
 from paperwire.web.pages import render
 from paperwire.web.viewer import core_of, rate, see_other, signed_in, viewer
 
@@ -39,6 +39,9 @@ def submit(request: Request, paper: str = Form(default="", max_length=300)) -> R
         done = core.submit_paper(user, paper)
     except (InvalidArxivId, SubmissionRefused) as error:
         return _submit_page(request, 400, error=str(error), value=paper)
+    except JobBusy as error:  # a harvest is talking to arXiv: one process at a time
+        message = f"arXiv lookups wait while a harvest runs; try again later ({error})"
+        return _submit_page(request, 503, error=message, value=paper)
     except PaperwireError as error:  # e.g. arXiv unreachable
         return _submit_page(request, 502, error=str(error), value=paper)
     return see_other(f"/papers/{done.arxiv_id}?submitted=1")
