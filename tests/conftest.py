@@ -14,15 +14,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 import uvicorn
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
 from paperwire.core import Paperwire
-from paperwire.db.tables import metadata
+from paperwire.db.tables import metadata, papers
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 
@@ -175,6 +176,45 @@ def read_core(
     instance.embed_pending()
     yield instance
     instance.close()
+
+
+# -- what a list should show ------------------------------------------------------------
+
+
+def announced_between(instance: Paperwire, start: date, end: date) -> list[str]:
+    """arXiv ids announced in [start, end), straight from the table, in list order (most
+    upvoted first, then arXiv id): what a day/week/month list must show."""
+    with instance.engine.connect() as connection:
+        rows = connection.execute(
+            select(papers.c.arxiv_id, papers.c.upvotes)
+            .where(papers.c.announced_on >= start, papers.c.announced_on < end)
+        ).all()
+    return [arxiv_id for arxiv_id, _votes in sorted(rows, key=lambda row: (-row[1], row[0]))]
+
+
+def expected_window(instance: Paperwire, params: dict[str, str]) -> tuple[date, date]:
+    """[start, end) of the list a request names (date=, week=, month=, or period= around
+    the latest day with papers), worked out here rather than by the code under test."""
+    if "date" in params:
+        day = date.fromisoformat(params["date"])
+        return day, day + timedelta(days=1)
+    if "week" in params:
+        year, week = params["week"].split("-W")
+        start = date.fromisocalendar(int(year), int(week), 1)
+        return start, start + timedelta(days=7)
+    if "month" in params:
+        start = date.fromisoformat(params["month"] + "-01")
+    else:
+        with instance.engine.connect() as connection:
+            latest = connection.execute(select(func.max(papers.c.announced_on))).scalar_one()
+        period = params.get("period", "day")
+        if period == "day":
+            return latest, latest + timedelta(days=1)
+        if period == "week":
+            start = latest - timedelta(days=latest.weekday())
+            return start, start + timedelta(days=7)
+        start = latest.replace(day=1)
+    return start, (start + timedelta(days=31)).replace(day=1)
 
 
 # -- counting SQL -------------------------------------------------------------------
