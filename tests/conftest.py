@@ -257,20 +257,54 @@ def count_statements() -> Iterator[callable]:
 # -- a real HTTP server -------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class ReservedPort:
+    """A port on 127.0.0.1 that no other test, worker or process is handed until
+    ``release()``: it stays bound, not listening, with SO_REUSEADDR.
+
+    Probing a free port and binding it later races under ``pytest -n 2`` (another
+    worker, or an outgoing connection, may be handed the same port in between). A
+    reserved port cannot be: the kernel skips bound ports when it picks one for
+    ``bind(("", 0))`` or ``connect()``. A server that binds it with SO_REUSEADDR, as
+    uvicorn, asyncio and aiosmtpd do, listens on it meanwhile; while none listens,
+    connections to it are refused, so a server can go down and come back on it.
+    """
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+
+    def release(self) -> None:
+        self._socket.close()
+
+    def __enter__(self) -> ReservedPort:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+def listening_socket() -> socket.socket:
+    """A socket already listening on a port the kernel picked: hand it to the server."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
 class LiveServer:
-    """uvicorn serving an app on 127.0.0.1 in a background thread."""
+    """uvicorn serving an app on 127.0.0.1 in a background thread, on a socket bound
+    before the server starts (no port to race for)."""
 
     def __init__(self, app: object) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.socket = listening_socket()
+        self.port = self.socket.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -280,7 +314,7 @@ class LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
         return self
@@ -288,6 +322,7 @@ class LiveServer:
     def __exit__(self, *_exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.socket.close()
 
 
 @pytest.fixture(scope="session")

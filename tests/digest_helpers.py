@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import insert
 
 from community_helpers import make_paper, make_user
-from conftest import REPO, free_port
+from conftest import REPO, ReservedPort
 from paperwire.community.accounts import email_key
 from paperwire.core import Paperwire
 from paperwire.db.tables import digest_subscriptions
@@ -99,11 +99,13 @@ class SinkHandler:
 
 
 class Sink:
-    """An aiosmtpd server on 127.0.0.1 that can go down and come back on its port."""
+    """An aiosmtpd server on 127.0.0.1 that can go down and come back on its port (kept
+    reserved meanwhile, so nothing else gets it); ``close()`` gives the port back."""
 
     def __init__(self, keep_bodies: bool = True) -> None:
         self.handler = SinkHandler(keep_bodies)
-        self.port = free_port()
+        self.reserved = ReservedPort()
+        self.port = self.reserved.port
         self.controller: Controller | None = None
 
     def up(self) -> Sink:
@@ -115,6 +117,10 @@ class Sink:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+    def close(self) -> None:
+        self.down()
+        self.reserved.release()
 
     @property
     def count(self) -> int:

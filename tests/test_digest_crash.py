@@ -78,7 +78,7 @@ def test_kill_9_twenty_times_every_digest_once(sqlite_core):
         assert last.returncode == 0, err.decode()[-2000:]
     finally:
         sink.handler.release.set()
-        sink.down()
+        sink.close()
     got = sink.handler.per_recipient()
     assert [a for a in addresses if a not in got] == []  # 0 missing
     doubled = {a: ids for a, ids in got.items() if len(ids) > 1}
@@ -112,7 +112,7 @@ def test_kill_9_on_postgres_too(core, count, backend):
         last = start_worker(env)
         assert last.wait(120) == 0
     finally:
-        sink.down()
+        sink.close()
     got = sink.handler.per_recipient()
     assert [a for a in addresses if a not in got] == []
     doubled = {a for a, ids in got.items() if len(ids) > 1}

@@ -22,7 +22,7 @@ HOSTILE = "Attention\r\nBcc: victim@evil.test\r\n.\r\nMAIL FROM:<x@evil.test> " 
 def sink():  # type: ignore[no-untyped-def]
     server = Sink(keep_bodies=True).up()
     yield server
-    server.down()
+    server.close()
 
 
 def test_every_message_parses_and_carries_the_headers(core, sink):
@@ -110,8 +110,6 @@ def test_smtp_with_starttls_and_a_password_file(core, tmp_path):
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
-    from conftest import free_port
-
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                     str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
@@ -125,7 +123,7 @@ def test_smtp_with_starttls_and_a_password_file(core, tmp_path):
         logins.append((data.login, data.password))
         return AuthResult(success=data.password == b"s3cret")
 
-    controller = Controller(sink.handler, hostname="127.0.0.1", port=free_port(),
+    controller = Controller(sink.handler, hostname="127.0.0.1", port=sink.port,
                             tls_context=context, require_starttls=True,
                             authenticator=authenticate, auth_require_tls=True)
     controller.start()
@@ -140,6 +138,7 @@ def test_smtp_with_starttls_and_a_password_file(core, tmp_path):
         report = core.send_digests()
     finally:
         controller.stop()
+        sink.close()
     assert report.sent == 3
     assert logins
     assert logins[0] == (b"digest", b"s3cret")

@@ -27,7 +27,7 @@ from paperwire.web.app import create_app
 def sink():  # type: ignore[no-untyped-def]
     server = Sink(keep_bodies=False).up()
     yield server
-    server.down()
+    server.close()
 
 
 def send_period(core, **env: object):  # type: ignore[no-untyped-def]

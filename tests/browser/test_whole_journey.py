@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser.conftest import start_serve
-from conftest import free_port, screenshot_on_failure
+from conftest import ReservedPort, screenshot_on_failure
 from digest_helpers import Sink
 from harvest.fake_arxiv import FakeArxiv
 
@@ -67,7 +67,8 @@ def link_in(message: Message, path: str) -> str:
 def site(sample_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     sink = Sink().up()
     fake = FakeArxiv().start()
-    port = free_port()
+    reserved = ReservedPort()
+    port = reserved.port
     env = {
         **os.environ,
         "PAPERWIRE_DATA_DIR": str(tmp_path_factory.mktemp("journey")),
@@ -85,12 +86,13 @@ def site(sample_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     env.pop("PAPERWIRE_DATABASE_URL", None)
     subprocess.run([sys.executable, "-m", "paperwire", "import", str(sample_slice)],
                    env=env, check=True, capture_output=True, timeout=600)
-    process, url = start_serve(env, port=port)
+    process, url = start_serve(env, reserved)
     yield Site(url, env, sink)
     process.terminate()
     process.wait(timeout=10)
+    reserved.release()
     fake.stop()
-    sink.down()
+    sink.close()
 
 
 def test_the_whole_journey(browser, site: Site) -> None:
