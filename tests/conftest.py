@@ -140,6 +140,13 @@ def core(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
 
 
 @pytest.fixture
+def day(core: Paperwire) -> date:
+    """This test's digest day, read once from the core's clock as the test starts, so a
+    test (or a suite) that runs across midnight still builds, fills and sends one day."""
+    return core.digest_day()
+
+
+@pytest.fixture
 def sqlite_core(tmp_path: Path) -> Iterator[Paperwire]:
     instance = Paperwire(make_settings(tmp_path / "data"))
     instance.migrate()
