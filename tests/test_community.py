@@ -208,6 +208,8 @@ def arxiv_core(core):  # type: ignore[no-untyped-def]
 
 def test_submit_fetches_a_missing_paper_onto_todays_list(arxiv_core):
     core, fake = arxiv_core
+    now = time.time()
+    core.clock = lambda: now  # "today" is the core's: one day even across midnight
     published = datetime.now(UTC) - timedelta(days=3)
     ada = make_user(core, "ada@example.org")
     fake.api_body = api_feed(("2401.07777", "Fetched", published))
@@ -216,7 +218,7 @@ def test_submit_fetches_a_missing_paper_onto_todays_list(arxiv_core):
     assert request.params["id_list"] == "2401.07777"
     paper = core.get_paper("2401.07777")
     assert paper.title == "Fetched"
-    assert paper.announced_on == datetime.now(UTC).date()
+    assert paper.announced_on == datetime.fromtimestamp(now, UTC).date()
     assert paper.submitted_by_name == ada.display_name
     fake.api_body = api_feed(("2401.07778", "Too old", published - timedelta(days=30)))
     with pytest.raises(SubmissionRefused, match="last 14 days"):
