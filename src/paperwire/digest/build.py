@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -38,9 +38,10 @@ def list_period(kind: Frequency) -> ListPeriod:
     return ListPeriod.DAY if kind is Frequency.DAILY else ListPeriod.WEEK
 
 
-def trending_now(period: Period, now: float) -> int:
-    """Trending as of now, or as of the end of a past period's day."""
-    end = datetime.combine(period.day + timedelta(days=1), time(0), tzinfo=UTC).timestamp()
+def trending_now(period: Period, now: float, timezone: tzinfo) -> int:
+    """Trending as of now, or as of the end of a past period's day (midnight in the
+    time zone the digest day is a day of)."""
+    end = datetime.combine(period.day + timedelta(days=1), time(0), tzinfo=timezone).timestamp()
     return int(min(now, end))
 
 

@@ -147,8 +147,9 @@ class DigestCore:
     # -- building and sending ------------------------------------------------------------
 
     def digest_day(self, day: date | None = None) -> date:
-        """The day a digest is for: today in the harvest's time zone unless given."""
-        return day or datetime.now(ZoneInfo(self.settings.harvest_timezone)).date()
+        """The day a digest is for: today (by the core's clock) in the harvest's time
+        zone, unless given."""
+        return day or datetime.fromtimestamp(self.clock(), ZoneInfo(self.settings.harvest_timezone)).date()
 
     def scheduled_digests(self, day: date) -> list[Frequency]:
         """Which digests go out after ``day``'s harvest: daily, and weekly on its weekday."""
@@ -167,7 +168,7 @@ class DigestCore:
         page = self.list_papers(PaperFilter(
             sort=SortOrder.TRENDING, period=build.list_period(period.kind),
             limit=self.settings.digest_trending_papers,
-            now=build.trending_now(period, self.clock()),
+            now=build.trending_now(period, self.clock(), ZoneInfo(self.settings.harvest_timezone)),
         ))
         return [paper.id for paper in page.papers]  # type: ignore[attr-defined]
 
