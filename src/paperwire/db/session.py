@@ -7,6 +7,12 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
+# The types, for modules outside the storage layer that annotate with them (they import
+# nothing from SQLAlchemy themselves).
+__all__ = [
+    "Connection", "Engine", "read_transaction", "snapshot_transaction", "write_transaction",
+]
+
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
