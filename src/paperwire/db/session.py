@@ -7,11 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
-# The types, for modules outside the storage layer that annotate with them (they import
-# nothing from SQLAlchemy themselves).
-__all__ = [
-    "Connection", "Engine", "read_transaction", "snapshot_transaction", "write_transaction",
-]
+# The core holds an engine and passes transactions (connections) to storage functions;
+# it names their types from here, so nothing above the storage layer imports SQLAlchemy.
+__all__ = ["Connection", "Engine", "read_transaction", "snapshot_transaction", "write_transaction"]
 
 
 @contextmanager
