@@ -8,8 +8,12 @@ from datetime import date, datetime, timedelta
 from datetime import date as date_type
 from enum import StrEnum
 
+from markupsafe import Markup
+
 from paperwire.errors import InvalidQuery
 from paperwire.ids import abs_url, pdf_url
+from paperwire.search.highlight import Highlighter, highlight, window_around_match
+from paperwire.search.query import ParsedQuery
 
 
 class Period(StrEnum):
@@ -252,12 +256,35 @@ class MatchKind(StrEnum):
 
 @dataclass(slots=True)
 class SearchHit:
+    """One result as every surface shows it: the paper, why it matched (``match``: every
+    word, close in meaning, both, or only filters), the words found, and its title and
+    abstract with those words marked."""
+
     paper: Paper
     score: float
     matched_terms: list[str] = field(default_factory=list)
     match: MatchKind = MatchKind.KEYWORD
     similarity: float | None = None  # cosine to the query, when semantic search saw it
     concepts: list[str] = field(default_factory=list)
+    highlighter: Highlighter | None = field(default=None, repr=False, compare=False)
+    _title: Markup | None = field(default=None, repr=False, compare=False)
+    _snippet: Markup | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def title(self) -> Markup:
+        """The title, escaped, with the query's words in ``<mark>`` (made on first use:
+        the API and the CLI never pay for it)."""
+        if self._title is None:
+            self._title = highlight(self.paper.title, self.highlighter)
+        return self._title
+
+    @property
+    def snippet(self) -> Markup:
+        """The abstract's start, or a window around its first match, escaped and marked."""
+        if self._snippet is None:
+            window = window_around_match(self.paper.abstract, self.highlighter)
+            self._snippet = highlight(window, self.highlighter)
+        return self._snippet
 
 
 @dataclass(slots=True)
@@ -273,6 +300,7 @@ class SearchResults:
     suggestion: str | None = None  # "did you mean", when words matched nothing
     related_concepts: list[str] = field(default_factory=list)  # for empty result pages
     problems: list[str] = field(default_factory=list)  # parts of the query ignored
+    parsed: ParsedQuery | None = None  # the query as the engine read it (with the options)
 
 
 @dataclass(slots=True)

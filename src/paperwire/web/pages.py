@@ -11,8 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperwire.errors import InvalidQuery
 from paperwire.ids import parse_arxiv_id
 from paperwire.models import DateWindow, PaperFilter, Period, SearchOptions, Sort, window_from
-from paperwire.search.highlight import highlight, highlight_pattern, window_around_match
-from paperwire.search.query import parse_query
 from paperwire.web.pagecache import cached_page
 from paperwire.web.viewer import core_of, viewer
 
@@ -89,23 +87,12 @@ def _search_page(
     filters = {"from": date_from or "", "to": date_to or "", "cat": cat or "",
                "author": author or "", "sort": sort.value}
     if not q.strip() and not any(v for k, v in filters.items() if k != "sort"):
-        return render(request, "search.html", results=None, rows=[], q=q, p=0, filters=filters)
+        return render(request, "search.html", results=None, q=q, p=0, filters=filters)
     results = core.search_papers(q, limit=size, offset=page_number(p) * size, options=options)
     if results.jump_to:
         return RedirectResponse(f"/papers/{results.jump_to}", status_code=303)
-    pattern = highlight_pattern(parse_query(q).highlight_words)
-    rows = [
-        {
-            "hit": hit,
-            "title": highlight(hit.paper.title, pattern),
-            "snippet": highlight(window_around_match(hit.paper.abstract, pattern), pattern),
-        }
-        for hit in results.hits
-    ]
     keep = urlencode({"q": q, **{k: v for k, v in filters.items() if v}})
-    return render(
-        request, "search.html", results=results, rows=rows, q=q, p=p, filters=filters, keep=keep
-    )
+    return render(request, "search.html", results=results, q=q, p=p, filters=filters, keep=keep)
 
 
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
