@@ -173,3 +173,12 @@ def test_search_feed_takes_the_search_pages_filters(client):
     assert len(unfiltered) > len(feed)
     page = client.get("/papers", params=params).text
     assert 'href="/search.atom?q=quantum&amp;cat=hep-th&amp;sort=newest"' in page
+
+
+def test_every_window_named_is_checked_even_when_unused():
+    with pytest.raises(InvalidQuery, match="week must look like"):
+        PaperFilter.from_params({"date": "2026-07-01", "week": "soon"})
+    with pytest.raises(InvalidQuery, match="date must look like"):
+        PaperFilter.from_params({"sort": "trending", "date": "soon"})
+    narrowest = PaperFilter.from_params({"month": "2026-07", "date": "2026-07-01"})
+    assert narrowest.window == DateWindow.day(date(2026, 7, 1))

@@ -156,9 +156,12 @@ class PaperFilter:
         if max_limit is not None:
             limit = whole_param(params, "limit", 1, max_limit, default=limit)
         page = page_param(params)
-        trending = order is SortOrder.TRENDING
+        # Every window named is checked (even when trending ignores it); the narrowest wins.
+        windows = [
+            window_from(**{key: value[key]}) for key in ("date", "week", "month") if value[key]
+        ]
         return cls(
-            window=None if trending else window_from(value["date"], value["week"], value["month"]),
+            window=None if order is SortOrder.TRENDING or not windows else windows[0],
             period=_choice(Period, "period", value["period"] or Period.DAY),
             category=value["category"] or None,
             limit=limit,

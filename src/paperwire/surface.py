@@ -9,7 +9,7 @@ annotations, so a page, its feed and the API answer a bad value with one message
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Path, Query, Request
 from pydantic import BaseModel, Field
@@ -39,7 +39,11 @@ def _documented(pattern: str) -> dict[str, str]:
 
 
 # The window parameters shared by the lists and their feeds.
-DAY_SCHEMA = {**_documented(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "format": "date"}
+# A day, or blank (unset: the pages' forms send blanks).
+DAY_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+              {"type": "string", "maxLength": 0}, {"type": "null"}],
+}
 DateParam = Annotated[
     str | None,
     Query(description="A day, `YYYY-MM-DD`.", json_schema_extra=DAY_SCHEMA, examples=["2026-07-01"]),
