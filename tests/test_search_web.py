@@ -73,7 +73,8 @@ def test_api_search_shape_filters_and_total(site):
     assert isinstance(items[0]["concepts"], list)
     assert response.headers["x-total-count"] == str(len(items))
     bad = httpx.get(f"{site.url}/api/papers/search", params={"q": "x", "from": "soon"})
-    assert bad.status_code == 422
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "from must look like 2026-01-02, got 'soon'"
 
 
 def test_api_similar(site):

@@ -1,4 +1,5 @@
-"""The daily page and the API issue a fixed number of SQL statements, however many papers."""
+"""The daily page, search (page, feed, API) and the API issue a fixed number of SQL
+statements, however many papers."""
 
 import json
 
@@ -26,7 +27,8 @@ def statements_for(core, count_statements, url):
 
 
 def test_constant_statements(core, tmp_path, count_statements):
-    urls = ["/", "/?period=week", "/api/daily_papers?limit=100", "/papers/2601.00001", "/api/papers/search?q=paper"]
+    urls = ["/", "/?period=week", "/api/daily_papers?limit=100", "/papers/2601.00001", "/api/papers/search?q=paper",
+            "/papers?q=paper", "/search.atom?q=paper", "/search.atom?q=paper&cat=cs.LG&sort=newest"]
     fill(core, tmp_path, 3)
     few = {url: statements_for(core, count_statements, url) for url in urls}
     fill(core, tmp_path, 300)

@@ -218,7 +218,10 @@ def search(
 ) -> None:
     """Search the store with the same engine as the site."""
     core = open_core()
-    options = SearchOptions.from_params(sort, date_from, date_to, cat, author, semantic=semantic)
+    options = SearchOptions.from_params({
+        "sort": sort.value, "from": date_from or "", "to": date_to or "", "cat": cat or "",
+        "author": author or "", "semantic": str(semantic),
+    })
     results = core.search_papers(query, limit=limit, options=options)
     if results.jump_to:
         rows = [(core.get_paper(results.jump_to), 1.0, "id", [])]

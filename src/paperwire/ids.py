@@ -6,10 +6,26 @@ import re
 
 from paperwire.errors import InvalidArxivId
 
-_NEW_STYLE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d+))?$")
+# The one arXiv grammar: ids here, and categories (``is_arxiv_category``) below.
+_NEW_ID = r"[0-9]{4}\.[0-9]{4,5}"  # 2401.01234 (four digits after the dot until 2014)
+_OLD_ARCHIVE = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?"  # hep-th, math.AG (before 2007)
+_OLD_ID = _OLD_ARCHIVE + r"/[0-9]{7}"  # hep-th/9901001
+_NEW_STYLE = re.compile(r"^(?P<id>" + _NEW_ID + r")(?:v(?P<version>[0-9]+))?$")
 _OLD_STYLE = re.compile(
-    r"^(?P<id>(?P<archive>[a-z][a-z\-]*(?:\.[A-Z]{2})?)/\d{7})(?:v(?P<version>\d+))?$"
+    r"^(?P<id>(?P<archive>" + _OLD_ARCHIVE + r")/[0-9]{7})(?:v(?P<version>[0-9]+))?$"
 )
+# A bare id with an optional version, as a path parameter (the API's OpenAPI pattern).
+ARXIV_ID_PATTERN = r"^(?:" + _NEW_ID + "|" + _OLD_ID + r")(?:v[0-9]+)?$"
+
+# arXiv categories: an archive ("hep-th", "cs", "q-bio", "astro-ph", "supr-con") and,
+# for archives with subject classes, a class: two capitals ("cs.LG", "math.AG",
+# "astro-ph.CO", "q-bio.NC", "stat.ML"), or in cond-mat and physics lower-case words
+# ("cond-mat.supr-con", "physics.atom-ph", "physics.optics").
+CATEGORY_PATTERN = (
+    r"(?:[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?|(?:cond-mat|physics)\.[a-z]+(?:-[a-z]+)?)"
+)
+CATEGORY_MAX_CHARS = 40
+_CATEGORY = re.compile(CATEGORY_PATTERN)
 _URL_PREFIX = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/", re.IGNORECASE
 )
@@ -55,3 +71,9 @@ def abs_url(arxiv_id: str) -> str:
 
 def pdf_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/pdf/{arxiv_id}"
+
+
+def is_arxiv_category(value: str) -> bool:
+    """Whether ``value`` is written as an arXiv category is (the one check for every
+    surface: list filters, search filters, digest topics)."""
+    return len(value) <= CATEGORY_MAX_CHARS and _CATEGORY.fullmatch(value) is not None

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import date as date_type
 from enum import StrEnum
+from typing import TypeVar
+
+from markupsafe import Markup
 
 from paperwire.errors import InvalidQuery
-from paperwire.ids import abs_url, pdf_url
+from paperwire.ids import abs_url, is_arxiv_category, pdf_url
+from paperwire.search.highlight import Highlighter, highlight, window_around_match
+from paperwire.search.query import ParsedQuery
 
 
 class Period(StrEnum):
@@ -32,11 +38,11 @@ class DateWindow:
 
     @classmethod
     def week(cls, label: str) -> DateWindow:
-        match = re.fullmatch(r"(\d{4})-W(\d{2})", label)
+        match = re.fullmatch(r"([0-9]{4})-W([0-9]{2})", label)
         if not match:
             raise InvalidQuery(f"week must look like 2026-W01, got {label!r}")
         year, week = int(match[1]), int(match[2])
-        if not 1 <= year <= 9998 or not 1 <= week <= 53:
+        if not 1000 <= year <= 9998 or not 1 <= week <= 53:
             raise InvalidQuery(f"no such week: {label!r}")
         if week == 53 and date(year, 12, 28).isocalendar()[1] == 52:
             start = date.fromisocalendar(year, 52, 1) + timedelta(days=7)  # a 52-week year
@@ -46,8 +52,8 @@ class DateWindow:
 
     @classmethod
     def month(cls, label: str) -> DateWindow:
-        match = re.fullmatch(r"(\d{4})-(\d{2})", label)
-        if not match or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[1]) <= 9998:
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", label)
+        if not match or not 1 <= int(match[2]) <= 12 or not 1000 <= int(match[1]) <= 9998:
             raise InvalidQuery(f"month must look like 2026-01, got {label!r}")
         start = date(int(match[1]), int(match[2]), 1)
         following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
@@ -73,19 +79,16 @@ class DateWindow:
         return cls.month(day.strftime("%Y-%m"))
 
 
-# arXiv categories: "cs.LG", "hep-th", "math-ph", "cond-mat.str-el", "q-bio.NC".
-CATEGORY = re.compile(r"[a-zA-Z][a-zA-Z\-]*(?:\.[a-zA-Z][a-zA-Z\-]*)?")
-
-
-def parse_day(value: str | date) -> date:
+def parse_day(value: str | date, name: str = "date") -> date:
+    """A ``YYYY-MM-DD`` day; ``InvalidQuery`` naming the parameter ``name`` if it is not one."""
     if isinstance(value, date):
         return value
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise InvalidQuery(f"date must look like 2026-01-02, got {value!r}")
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise InvalidQuery(f"{name} must look like 2026-01-02, got {value[:40]!r}")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidQuery(f"no such date: {value!r}") from None
+        raise InvalidQuery(f"no such date for {name}: {value!r}") from None
 
 
 def window_from(
@@ -132,8 +135,82 @@ class PaperFilter:
             raise InvalidQuery(f"limit must be between 1 and 500, got {self.limit}")
         if self.offset < 0:
             raise InvalidQuery(f"offset must not be negative, got {self.offset}")
-        if self.category is not None and not CATEGORY.fullmatch(self.category):
-            raise InvalidQuery(f"not an arXiv category: {self.category[:40]!r}")
+        if self.category is not None:
+            check_category(self.category)
+
+    @classmethod
+    def from_params(
+        cls, params: Mapping[str, str], *, limit: int = 50, max_limit: int | None = None,
+        sort: SortOrder | None = None, viewer_id: int | None = None,
+    ) -> PaperFilter:
+        """The filter a request's parameters name: the one parser behind every list
+        surface (pages, feeds, the API). Blank values mean unset.
+
+        Reads ``date`` / ``week`` / ``month`` (the window; ignored when trending),
+        ``period``, ``category``, ``p`` (0-based page) and, where the surface lets the
+        request choose (``sort`` None, ``max_limit`` given), ``sort`` and ``limit``.
+        A bad value raises ``InvalidQuery`` naming the parameter.
+        """
+        value = {key: params.get(key, "").strip() for key in LIST_PARAMS}
+        order = sort or _choice(SortOrder, "sort", value["sort"] or SortOrder.UPVOTES)
+        if max_limit is not None:
+            limit = whole_param(params, "limit", 1, max_limit, default=limit)
+        page = page_param(params)
+        # Every window named is checked (even when trending ignores it); the narrowest wins.
+        windows = [
+            window_from(**{key: value[key]}) for key in ("date", "week", "month") if value[key]
+        ]
+        return cls(
+            window=None if order is SortOrder.TRENDING or not windows else windows[0],
+            period=_choice(Period, "period", value["period"] or Period.DAY),
+            category=value["category"] or None,
+            limit=limit,
+            offset=page * limit,
+            sort=order,
+            viewer_id=viewer_id,
+        )
+
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
+LIST_PARAMS = ("date", "week", "month", "period", "category", "sort", "p", "limit")
+MAX_PAGE = 10_000
+
+
+def page_param(params: Mapping[str, str]) -> int:
+    """The 0-based page ``p`` a request names (0 when it names none)."""
+    return whole_param(params, "p", 0, MAX_PAGE, default=0)
+
+
+def whole_param(params: Mapping[str, str], name: str, low: int, high: int, *, default: int) -> int:
+    """A whole-number parameter between ``low`` and ``high``; ``default`` when blank."""
+    value = params.get(name, "").strip()
+    return _whole(value, name, low, high) if value else default
+
+
+def check_category(value: str, name: str = "category") -> str:
+    """``value`` if it is an arXiv category, else ``InvalidQuery`` naming the parameter."""
+    if not is_arxiv_category(value):
+        raise InvalidQuery(f"{name} must be an arXiv category such as cs.LG or hep-th,"
+                           f" got {value[:40]!r}")
+    return value
+
+
+def _whole(value: str, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidQuery(f"{name} must be a whole number, got {value[:20]!r}") from None
+    if not low <= number <= high:
+        raise InvalidQuery(f"{name} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _choice(kind: type[_Choice], name: str, value: str) -> _Choice:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidQuery(f"{name} must be one of {allowed}, got {value[:20]!r}") from None
 
 
 @dataclass(slots=True)
@@ -213,23 +290,41 @@ class SearchOptions:
     semantic: bool = True  # False: keyword matches only
     keyword: bool = True  # False: semantic matches only
 
+    def __post_init__(self) -> None:
+        if self.category is not None:
+            check_category(self.category, "cat")
+        if self.author is not None and len(self.author) > MAX_AUTHOR_CHARS:
+            raise InvalidQuery(f"author must be at most {MAX_AUTHOR_CHARS} characters")
+
     @classmethod
-    def from_params(
-        cls, sort: Sort = Sort.RELEVANCE, date_from: str | date | None = None,
-        date_to: str | date | None = None, category: str | None = None,
-        author: str | None = None,
-        *, semantic: bool = True, keyword: bool = True,
-    ) -> SearchOptions:
-        """From form or query-string values, where blank means unset."""
+    def from_params(cls, params: Mapping[str, str]) -> SearchOptions:
+        """From the search form's, the feed's or the API's parameters (``sort``, ``from``,
+        ``to``, ``cat``, ``author``, ``semantic``, ``keyword``), where blank means unset.
+        A bad value raises ``InvalidQuery`` naming the parameter."""
+        value = {key: params.get(key, "") for key in SEARCH_PARAMS}
         return cls(
-            sort=sort,
-            date_from=_day_or_none(date_from),
-            date_to=_day_or_none(date_to),
-            category=_clean(category),
-            author=_clean(author),
-            semantic=semantic,
-            keyword=keyword,
+            sort=_choice(Sort, "sort", value["sort"].strip() or Sort.RELEVANCE),
+            date_from=_day_or_none(value["from"].strip(), "from"),
+            date_to=_day_or_none(value["to"].strip(), "to"),
+            category=_clean(value["cat"]),
+            author=_clean(value["author"]),
+            semantic=_yes_or_no(value["semantic"], "semantic"),
+            keyword=_yes_or_no(value["keyword"], "keyword"),
         )
+
+
+MAX_AUTHOR_CHARS = 200
+SEARCH_PARAMS = ("sort", "from", "to", "cat", "author", "semantic", "keyword")
+
+
+def _yes_or_no(value: str, name: str) -> bool:
+    """Blank is yes (the default); otherwise the spellings FastAPI accepts for a bool."""
+    word = value.strip().lower()
+    if word in ("", "1", "true", "t", "yes", "y", "on"):
+        return True
+    if word in ("0", "false", "f", "no", "n", "off"):
+        return False
+    raise InvalidQuery(f"{name} must be true or false, got {value[:20]!r}")
 
 
 def _clean(value: str | None) -> str | None:
@@ -237,10 +332,8 @@ def _clean(value: str | None) -> str | None:
     return (value or "").replace("\x00", "").strip() or None
 
 
-def _day_or_none(value: str | date | None) -> date | None:
-    if isinstance(value, date):
-        return value
-    return parse_day(value) if value else None
+def _day_or_none(value: str, name: str) -> date | None:
+    return parse_day(value, name) if value else None
 
 
 class MatchKind(StrEnum):
@@ -252,12 +345,35 @@ class MatchKind(StrEnum):
 
 @dataclass(slots=True)
 class SearchHit:
+    """One result as every surface shows it: the paper, why it matched (``match``: every
+    word, close in meaning, both, or only filters), the words found, and its title and
+    abstract with those words marked."""
+
     paper: Paper
     score: float
     matched_terms: list[str] = field(default_factory=list)
     match: MatchKind = MatchKind.KEYWORD
     similarity: float | None = None  # cosine to the query, when semantic search saw it
     concepts: list[str] = field(default_factory=list)
+    highlighter: Highlighter | None = field(default=None, repr=False, compare=False)
+    _title: Markup | None = field(default=None, repr=False, compare=False)
+    _snippet: Markup | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def title(self) -> Markup:
+        """The title, escaped, with the query's words in ``<mark>`` (made on first use:
+        the API and the CLI never pay for it)."""
+        if self._title is None:
+            self._title = highlight(self.paper.title, self.highlighter)
+        return self._title
+
+    @property
+    def snippet(self) -> Markup:
+        """The abstract's start, or a window around its first match, escaped and marked."""
+        if self._snippet is None:
+            window = window_around_match(self.paper.abstract, self.highlighter)
+            self._snippet = highlight(window, self.highlighter)
+        return self._snippet
 
 
 @dataclass(slots=True)
@@ -273,6 +389,7 @@ class SearchResults:
     suggestion: str | None = None  # "did you mean", when words matched nothing
     related_concepts: list[str] = field(default_factory=list)  # for empty result pages
     problems: list[str] = field(default_factory=list)  # parts of the query ignored
+    parsed: ParsedQuery | None = None  # the query as the engine read it (with the options)
 
 
 @dataclass(slots=True)

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from paperwire.api.schemas import ErrorBody
 from paperwire.community.models import User
 from paperwire.errors import TokenRequired
+from paperwire.surface import ErrorBody, core_of
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -32,7 +32,7 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _user(request: Request, credentials: HTTPAuthorizationCredentials) -> User:
-    user = request.app.state.core.user_for_api_token(credentials.credentials)
+    user = core_of(request).user_for_api_token(credentials.credentials)
     if user is None:
         raise TokenRequired("unknown or revoked API token")
     return user

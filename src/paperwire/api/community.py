@@ -12,15 +12,15 @@ from fastapi.responses import Response
 from paperwire.api import community_shapes as shapes
 from paperwire.api.auth import AUTH_ERRORS, TokenUser, TokenViewer
 from paperwire.api.community_schemas import CollectionOut, CollectionSummary, CommentOut, ProfileOut, WhoAmI
-from paperwire.api.papers import ARXIV_ID_PATTERN, ERRORS, core_of, json_response
-from paperwire.api.schemas import CategoryParam, DailyPaperItem, ErrorBody
+from paperwire.api.papers import ERRORS, MAX_LIMIT, json_response
+from paperwire.api.schemas import DailyPaperItem
 from paperwire.api.shapes import daily_item
 from paperwire.ids import parse_arxiv_id
 from paperwire.models import PaperFilter, Period, SortOrder
+from paperwire.surface import ArxivId, CategoryParam, ErrorBody, PageParam, core_of, limit_param
 
 router = APIRouter(prefix="/api", tags=["community"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Not found"}}
-ArxivId = Annotated[str, Path(pattern=ARXIV_ID_PATTERN, examples=["2604.26375"])]
 CollectionId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
 Username = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_\-]{1,29}$", examples=["ada"])]
 
@@ -31,19 +31,19 @@ def trending(
     request: Request,
     period: Period = Query(default=Period.DAY, description="Horizon: `day`, `week` or `month`."),
     category: CategoryParam = None,
-    limit: int = Query(default=50, ge=1, le=100),
-    p: int = Query(default=0, ge=0, le=10_000, description="0-based page."),
+    limit: int = limit_param(50, MAX_LIMIT),
+    p: PageParam = 0,
 ) -> Response:
     """The `/trending` page's list (the same as `/api/daily_papers?sort=trending`): papers
     ranked by time-decayed upvotes, each with its `trendingScore`. The next page, if any,
     is in a `Link: rel="next"` header."""
-    page = core_of(request).list_papers(PaperFilter(
-        sort=SortOrder.TRENDING, period=period, category=category or None, limit=limit,
-        offset=p * limit,
-    ))
+    paper_filter = PaperFilter.from_params(
+        request.query_params, max_limit=MAX_LIMIT, sort=SortOrder.TRENDING
+    )
+    page = core_of(request).list_papers(paper_filter)
     headers = {}
     if page.offset + len(page.papers) < page.total:
-        params = {**request.query_params, "p": str(p + 1)}
+        params = {**request.query_params, "p": str(page.offset // page.limit + 1)}
         headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
     return json_response([daily_item(paper) for paper in page.papers], headers)
 

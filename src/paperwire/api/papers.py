@@ -7,33 +7,41 @@ document the responses in OpenAPI.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperwire.api.schemas import (
+from paperwire.api.schemas import DailyPaperItem, HFPaper, SearchItem, SimilarItem
+from paperwire.api.shapes import daily_item, hf_paper, search_item, similar_item
+from paperwire.ids import parse_arxiv_id
+from paperwire.models import (
+    MAX_AUTHOR_CHARS,
+    PaperFilter,
+    Period,
+    SearchOptions,
+    Sort,
+    SortOrder,
+    page_param,
+    whole_param,
+)
+from paperwire.surface import (
+    DAY_SCHEMA,
+    ArxivId,
     CategoryParam,
-    DailyPaperItem,
     DateParam,
     ErrorBody,
-    HFPaper,
     MonthParam,
-    SearchItem,
-    SimilarItem,
+    PageParam,
     WeekParam,
+    core_of,
+    limit_param,
 )
-from paperwire.api.shapes import daily_item, hf_paper, search_item, similar_item
-from paperwire.core import Paperwire
-from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, Period, SearchOptions, Sort, SortOrder, window_from
 
 router = APIRouter(prefix="/api", tags=["papers"])
-# An arXiv id as a path parameter: new style or old style, with an optional version.
-ARXIV_ID_PATTERN = r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$"
+MAX_LIMIT = 100
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Invalid parameters"},
@@ -43,10 +51,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def json_response(payload: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(payload), media_type="application/json", headers=headers)
-
-
-def core_of(request: Request) -> Paperwire:
-    return request.app.state.core
 
 
 @router.get(
@@ -61,8 +65,8 @@ def daily_papers(
     week: WeekParam = None,
     month: MonthParam = None,
     category: CategoryParam = None,
-    limit: int = Query(default=50, ge=1, le=100),
-    p: int = Query(default=0, ge=0, le=10_000, description="0-based page."),
+    limit: int = limit_param(50, MAX_LIMIT),
+    p: PageParam = 0,
     sort: SortOrder = Query(
         default=SortOrder.UPVOTES,
         description="`upvotes` (the day's list) or `trending` (time-decayed upvotes;"
@@ -76,20 +80,13 @@ def daily_papers(
     latest day that has papers. With `sort=trending`: the trending ranking, the same
     function as the `/trending` page. The next page, if any, is in a `Link: rel="next"`
     header."""
-    trending = sort is SortOrder.TRENDING
-    paper_filter = PaperFilter(
-        window=None if trending else window_from(date, week, month),
-        period=period,
-        category=category or None,
-        limit=limit,
-        offset=p * limit,
-        sort=sort,
-    )
+    # The parameters above document the call; the one filter parser reads them.
+    paper_filter = PaperFilter.from_params(request.query_params, max_limit=MAX_LIMIT)
     page = core_of(request).list_papers(paper_filter)
     headers = {}
     if page.offset + len(page.papers) < page.total:
         params = {k: v for k, v in request.query_params.items() if k != "p"}
-        params["p"] = str(p + 1)
+        params["p"] = str(page.offset // page.limit + 1)
         headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
     return json_response([daily_item(paper) for paper in page.papers], headers)
 
@@ -104,26 +101,25 @@ def search(
     request: Request,
     q: str = Query(max_length=250, description="Words, \"phrases\", -excluded, "
                    "author:name, cat:cs.LG, or an arXiv id.", examples=["task-specific heads"]),
-    limit: int = Query(default=20, ge=1, le=100),
-    p: int = Query(default=0, ge=0, le=10_000),
+    limit: int = limit_param(20, MAX_LIMIT),
+    p: PageParam = 0,
     sort: Sort = Query(default=Sort.RELEVANCE, description="relevance, newest or upvotes."),
-    date_from: dt.date | None = Query(default=None, alias="from",
-                                      description="Listed on or after this day.",
-                                      examples=["2024-01-01"]),
-    date_to: dt.date | None = Query(default=None, alias="to",
-                                    description="Listed on or before this day.",
-                                    examples=["2024-12-31"]),
+    date_from: str | None = Query(default=None, alias="from", json_schema_extra=DAY_SCHEMA,
+                                  description="Listed on or after this day.", examples=["2024-01-01"]),
+    date_to: str | None = Query(default=None, alias="to", json_schema_extra=DAY_SCHEMA,
+                                description="Listed on or before this day.", examples=["2024-12-31"]),
     cat: CategoryParam = None,
-    author: str | None = Query(default=None, max_length=200),
+    author: str | None = Query(default=None, json_schema_extra={"maxLength": MAX_AUTHOR_CHARS}),
     semantic: bool = Query(default=True, description="false: keyword matches only."),
     keyword: bool = Query(default=True, description="false: semantic matches only."),
 ) -> Response:
     """The same engine as the search page and `paperwire search`: papers with every word
     and papers close in meaning, fused (see `matchKind`). The total is in `X-Total-Count`."""
-    options = SearchOptions.from_params(
-        sort, date_from, date_to, cat, author, semantic=semantic, keyword=keyword
-    )
-    results = core_of(request).search_papers(q, limit=limit, offset=p * limit, options=options)
+    params = request.query_params  # the parameters above document them; the parsers read them
+    options = SearchOptions.from_params(params)
+    limit = whole_param(params, "limit", 1, MAX_LIMIT, default=20)
+    offset = page_param(params) * limit
+    results = core_of(request).search_papers(q, limit=limit, offset=offset, options=options)
     if results.jump_to:
         return RedirectResponse(f"/api/papers/{results.jump_to}", status_code=307)
     headers = {"X-Total-Count": str(results.total)}
@@ -138,7 +134,7 @@ def search(
 )
 def similar(
     request: Request,
-    arxiv_id: Annotated[str, Path(pattern=ARXIV_ID_PATTERN, examples=["2604.26375"])],
+    arxiv_id: ArxivId,
     limit: int = Query(default=10, ge=1, le=50),
 ) -> Response:
     """Nearest papers by embedding of title and abstract, most similar first; the paper
@@ -155,7 +151,7 @@ def similar(
     responses={404: {"model": ErrorBody, "description": "No such paper"}, **ERRORS},
 )
 def paper(
-    request: Request, arxiv_id: Annotated[str, Path(pattern=ARXIV_ID_PATTERN, examples=["2604.26375"])]
+    request: Request, arxiv_id: ArxivId
 ) -> Response:
     """A paper by arXiv id (`2401.01234`, `hep-th/9901001`; a version suffix is ignored)."""
     canonical, _ = parse_arxiv_id(arxiv_id)

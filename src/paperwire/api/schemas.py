@@ -1,43 +1,9 @@
-"""OpenAPI documentation of the JSON shapes (responses are built in ``shapes``)."""
+"""OpenAPI documentation of the JSON shapes (responses are built in ``shapes``; the
+parameters and error body the feeds share are in ``paperwire.surface``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query
 from pydantic import BaseModel, Field
-
-# The window parameters shared by the lists and their feeds.
-DateParam = Annotated[
-    str | None,
-    Query(
-        description="A day, `YYYY-MM-DD`.",
-        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-        json_schema_extra={"format": "date"},
-        examples=["2026-07-01"],
-    ),
-]
-WeekParam = Annotated[
-    str | None,
-    Query(
-        description="An ISO week, `YYYY-Www`. Week 53 of a 52-week year is the week after week 52.",
-        pattern=r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$",
-        examples=["2026-W27"],
-    ),
-]
-CategoryParam = Annotated[
-    str | None,
-    Query(
-        description="Only papers in this arXiv category (primary or cross-listed).",
-        max_length=40,
-        pattern=r"^[a-zA-Z][a-zA-Z\-]*(\.[a-zA-Z][a-zA-Z\-]*)?$",
-        examples=["cs.CL"],
-    ),
-]
-MonthParam = Annotated[
-    str | None,
-    Query(description="A month, `YYYY-MM`.", pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", examples=["2026-06"]),
-]
 
 
 class Author(BaseModel):
@@ -115,8 +81,3 @@ class SearchItem(BaseModel):
 class SimilarItem(BaseModel):
     paper: HFPaper
     similarity: float = Field(description="Cosine similarity of the embeddings.")
-
-
-class ErrorBody(BaseModel):
-    error: str = Field(examples=["date must look like 2026-01-02, got 'yesterday'"])
-    status: int = Field(examples=[400])

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from paperwire.api import community_shapes as shapes
 from paperwire.api.auth import AUTH_ERRORS, TokenUser
-from paperwire.api.community import NOT_FOUND, ArxivId, CollectionId
+from paperwire.api.community import NOT_FOUND, CollectionId
 from paperwire.api.community_schemas import (
     CollectionIn,
     CollectionOut,
@@ -22,11 +22,10 @@ from paperwire.api.community_schemas import (
     SaveRequest,
     VoteOut,
 )
-from paperwire.api.papers import ERRORS, core_of, json_response
-from paperwire.api.schemas import ErrorBody
+from paperwire.api.papers import ERRORS, json_response
 from paperwire.community.models import User
 from paperwire.ids import parse_arxiv_id
-from paperwire.web.viewer import rate
+from paperwire.surface import ArxivId, ErrorBody, core_of, rate
 
 router = APIRouter(prefix="/api", tags=["writes (API token)"])
 LIMITED: dict[int | str, dict[str, Any]] = {

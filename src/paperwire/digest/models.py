@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 from paperwire.errors import InvalidInput, PaperwireError
+from paperwire.ids import is_arxiv_category
 from paperwire.mail.message import FORBIDDEN
 
-CATEGORY = re.compile(r"[a-z][a-z\-]{0,19}(\.[A-Za-z][A-Za-z\-]{0,19})?")
 MAX_TOPICS = 10
 MAX_TOPIC_CHARS = 200
 
@@ -61,7 +60,7 @@ class Topics:
             categories = categories.replace(",", " ").split()
         cats = _unique(c.strip() for c in categories if c.strip())
         for category in cats:
-            if not CATEGORY.fullmatch(category):
+            if not is_arxiv_category(category):
                 raise InvalidInput(f"not an arXiv category: {category[:40]!r}")
         return cls(cats, _lines(keywords, "keyword"), _lines(authors, "author"))
 

@@ -62,7 +62,20 @@ def search(
     connection: Connection, query: ParsedQuery, *, limit: int, offset: int = 0,
     sort: Sort = Sort.RELEVANCE, services: SearchServices | None = None,
 ) -> SearchResults:
-    services = services or SearchServices()
+    """The page of results, each hit with why it matched and its highlights (marked by
+    one ``Highlighter`` for the query), and the parsed query itself."""
+    results = _search(
+        connection, query, limit=limit, offset=offset, sort=sort,
+        services=services or SearchServices(),
+    )
+    results.parsed = query
+    return results
+
+
+def _search(
+    connection: Connection, query: ParsedQuery, *, limit: int, offset: int,
+    sort: Sort, services: SearchServices,
+) -> SearchResults:
     semantic = services.semantic
     base = {"limit": limit, "offset": offset, "sort": sort, "problems": query.problems}
     if query.arxiv_id:
@@ -218,7 +231,8 @@ def _hits(
         terms = matched_words(pattern, paper.title, paper.abstract)
         kind = ranking.kinds.get(paper_id, MatchKind.KEYWORD)
         hits.append(SearchHit(
-            paper, score, terms, kind, similarity.get(paper_id), concepts.get(paper_id, [])
+            paper, score, terms, kind, similarity.get(paper_id), concepts.get(paper_id, []),
+            highlighter=pattern,
         ))
     return hits
 

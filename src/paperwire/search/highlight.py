@@ -1,7 +1,10 @@
 """Mark the words a query matched, safely: text is escaped first, then wrapped.
 
 Words match by Porter stem, as SQLite's FTS5 ``porter`` tokenizer does, so
-"transformer" highlights "transformers" and "transformation" alike.
+"transformer" highlights "transformers" and "transformation" alike. The search
+engine builds one ``Highlighter`` per query and hands it to its hits, which mark
+their title and abstract with it (``SearchHit.title`` / ``.snippet``): every surface
+shows what the engine matched, and no text is scanned twice for one query.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from markupsafe import Markup, escape
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A snowball stemmer keeps state while it works: one per thread.
 _LOCAL = threading.local()
-SEEN_TEXTS = 400  # texts whose matches a highlighter remembers (a page holds 100)
+SEEN_TEXTS = 400  # texts whose matches a highlighter remembers (a page of hits: 2 each)
 
 
 @lru_cache(maxsize=50_000)
@@ -33,7 +36,8 @@ def stem(word: str) -> str:
 class Highlighter:
     stems: frozenset[str]
     candidates: re.Pattern[str]  # words that may share a stem: checked by stemming
-    # The search engine and the page scan the same titles and abstracts: once is enough.
+    # One query's matched terms and highlights scan the same titles and abstracts: once
+    # is enough. The memo lives and dies with the query's results.
     _seen: dict[str, list[re.Match[str]]] = field(default_factory=dict, compare=False)
 
     def matches(self, text: str) -> list[re.Match[str]]:
@@ -47,11 +51,8 @@ class Highlighter:
 
 
 def highlight_pattern(words: Sequence[str]) -> Highlighter | None:
-    return _highlighter(frozenset(stem(w) for w in words if len(w) > 1))
-
-
-@lru_cache(maxsize=1_024)  # one query's engine and page share it; regexes compile once
-def _highlighter(stems: frozenset[str]) -> Highlighter | None:
+    """A new highlighter for one query's words (None when it has none to mark)."""
+    stems = frozenset(stem(w) for w in words if len(w) > 1)
     if not stems:
         return None
     # A Porter stem is a prefix of its words except for a changed last letter or two

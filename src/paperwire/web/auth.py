@@ -9,14 +9,13 @@ from fastapi.responses import Response
 
 from paperwire.errors import InvalidInput, InvalidSignInLink
 from paperwire.mail.message import parse_address
+from paperwire.surface import core_of, rate
 from paperwire.web.pages import render
 from paperwire.web.redirects import safe_next
 from paperwire.web.tokens import account_page
 from paperwire.web.viewer import (
     clear_session_cookie,
     client_ip,
-    core_of,
-    rate,
     see_other,
     send_quietly,
     session_token,

@@ -14,8 +14,9 @@ from fastapi.responses import Response
 from paperwire.digest.models import Frequency, InvalidDigestLink, SubscriptionStatus, Topics
 from paperwire.errors import InvalidInput
 from paperwire.mail.message import parse_address
+from paperwire.surface import core_of, rate
 from paperwire.web.pages import render
-from paperwire.web.viewer import client_ip, core_of, rate, see_other, send_quietly, viewer
+from paperwire.web.viewer import client_ip, see_other, send_quietly, viewer
 
 router = APIRouter(include_in_schema=False)
 TOKEN_QUERY = Query(default="", max_length=300)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from paperwire.models import PaperFilter, Period, SortOrder
+from paperwire.models import PaperFilter, SortOrder
 from paperwire.ranking import HORIZON_DAYS, describe
+from paperwire.surface import core_of, rate
 from paperwire.web.pagecache import cached_page
-from paperwire.web.pages import page_number, render
+from paperwire.web.pages import render
 from paperwire.web.redirects import safe_next
-from paperwire.web.viewer import core_of, is_htmx, rate, see_other, signed_in, viewer
+from paperwire.web.viewer import is_htmx, see_other, signed_in, viewer
 
 router = APIRouter(include_in_schema=False)
 NEXT = Form(default="/", max_length=2000)
@@ -31,20 +32,20 @@ def upvote(request: Request, arxiv_id: str, up: str = Form(default="", max_lengt
 
 
 @router.get("/trending")
-def trending(request: Request, period: Period = Period.DAY, p: int = 0) -> Response:
-    return cached_page(request, lambda: _trending_page(request, period, p))
+def trending(request: Request) -> Response:
+    """Time-decayed upvotes over the last ``period``; ``PaperFilter.from_params``."""
+    return cached_page(request, lambda: _trending_page(request))
 
 
-def _trending_page(request: Request, period: Period, p: int) -> Response:
+def _trending_page(request: Request) -> Response:
     core = core_of(request)
     user = viewer(request)
-    size = core.settings.page_size
-    page = core.list_papers(
-        PaperFilter(
-            sort=SortOrder.TRENDING, period=period, limit=size, offset=page_number(p) * size,
-            viewer_id=user.id if user else None,
-        )
+    paper_filter = PaperFilter.from_params(
+        request.query_params, limit=core.settings.page_size, sort=SortOrder.TRENDING,
+        viewer_id=user.id if user else None,
     )
+    page = core.list_papers(paper_filter)
+    period, p = paper_filter.period, paper_filter.offset // paper_filter.limit
     formula = describe(period, core.settings.trending_half_life_hours)
     return render(request, "trending.html", page=page, period=period, p=p, formula=formula,
                   horizon=HORIZON_DAYS[period], nav="trending")

@@ -10,10 +10,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from paperwire.api.schemas import CategoryParam, DateParam, ErrorBody, MonthParam, WeekParam
-from paperwire.core import Paperwire
 from paperwire.feeds.build import FeedFormat, FeedSpec, last_modified, render
-from paperwire.models import Paper, PaperFilter, Period, window_from
+from paperwire.models import MAX_AUTHOR_CHARS, Paper, PaperFilter, Period, SearchOptions, Sort, SortOrder
+from paperwire.surface import DAY_SCHEMA, CategoryParam, DateParam, ErrorBody, MonthParam, WeekParam, core_of
 from paperwire.web.templating import window_title
 
 router = APIRouter(tags=["feeds"])
@@ -75,7 +74,7 @@ def feed_response(
 ) -> Response:
     """Render ``papers`` as the feed twin of the page at ``page_path`` (a private feed's
     page link leaves out the query, which holds its token)."""
-    core: Paperwire = request.app.state.core
+    core = core_of(request)
     page_url, feed_url = _urls(request, page_path, fmt, page_query=not private)
     spec = FeedSpec(title=title, description=description, page_url=page_url, feed_url=feed_url)
     body = render(spec, papers, core.settings.base_url.rstrip("/"), fmt)
@@ -83,7 +82,7 @@ def feed_response(
 
 
 def _urls(request: Request, page_path: str, fmt: FeedFormat, *, page_query: bool = True) -> tuple[str, str]:
-    base = request.app.state.core.settings.base_url.rstrip("/")
+    base = core_of(request).settings.base_url.rstrip("/")
     query = urlencode(dict(request.query_params))
     suffix = f"?{query}" if query else ""
     return f"{base}{page_path}{suffix if page_query else ''}", f"{base}{request.url.path}{suffix}"
@@ -101,11 +100,10 @@ def daily_feed(
     category: CategoryParam = None,
 ) -> Response:
     """The same list as `/` with the same parameters, as RSS (`rss`), Atom (`atom`) or JSON Feed (`json`)."""
-    core: Paperwire = request.app.state.core
-    page = core.list_papers(
-        PaperFilter(window=window_from(date, week, month), period=period,
-                    category=category or None, limit=FEED_LIMIT)
-    )
+    core = core_of(request)
+    paper_filter = PaperFilter.from_params(request.query_params, limit=FEED_LIMIT, sort=SortOrder.UPVOTES)
+    category = paper_filter.category
+    page = core.list_papers(paper_filter)
     page_url, feed_url = _urls(request, "/", fmt)
     label = window_title(page.window) if page.window else "no papers yet"
     spec = FeedSpec(
@@ -120,11 +118,19 @@ def daily_feed(
 
 @router.get("/search.{fmt}", summary="Feed of a search", response_class=Response, responses=FEED_RESPONSES)
 def search_feed(
-    request: Request, fmt: FeedFormat, q: str = Query(max_length=500, min_length=1)
+    request: Request, fmt: FeedFormat, q: str = Query(max_length=500, min_length=1),
+    sort: Sort = Sort.RELEVANCE,
+    date_from: str | None = Query(default=None, alias="from", json_schema_extra=DAY_SCHEMA,
+                                  description="Listed on or after this day."),
+    date_to: str | None = Query(default=None, alias="to", json_schema_extra=DAY_SCHEMA,
+                                description="Listed on or before this day."),
+    cat: CategoryParam = None,
+    author: str | None = Query(default=None, json_schema_extra={"maxLength": MAX_AUTHOR_CHARS}),
 ) -> Response:
-    """The best matches for a query (with its filters), as RSS, Atom or JSON Feed."""
-    core: Paperwire = request.app.state.core
-    results = core.search_papers(q, limit=FEED_LIMIT)
+    """The best matches for a query with the search page's filters, as RSS, Atom or JSON Feed."""
+    core = core_of(request)
+    options = SearchOptions.from_params(request.query_params)
+    results = core.search_papers(q, limit=FEED_LIMIT, options=options)
     papers = [hit.paper for hit in results.hits]
     if results.jump_to:
         papers = [core.get_paper(results.jump_to)]

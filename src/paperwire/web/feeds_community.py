@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from paperwire.api.schemas import ErrorBody
 from paperwire.errors import NotFound
 from paperwire.feeds.build import FeedFormat, last_modified
 from paperwire.models import PaperFilter, Period, SortOrder
 from paperwire.ranking import HORIZON_DAYS
+from paperwire.surface import ErrorBody, core_of
 from paperwire.web.feeds import FEED_LIMIT, FEED_RESPONSES, feed_response
-from paperwire.web.viewer import core_of
 
 router = APIRouter(tags=["feeds"])
 NOT_FOUND: dict[int | str, dict] = {404: {"model": ErrorBody, "description": "No such list"}}
@@ -39,9 +38,9 @@ def _epoch(value: int) -> datetime:
 def trending_feed(request: Request, fmt: FeedFormat, period: Period = Period.DAY) -> Response:
     """The `/trending` list (time-decayed upvotes over the last day, week or month)."""
     core = core_of(request)
-    page = core.list_papers(
-        PaperFilter(sort=SortOrder.TRENDING, period=period, limit=FEED_LIMIT)
-    )
+    paper_filter = PaperFilter.from_params(request.query_params, limit=FEED_LIMIT, sort=SortOrder.TRENDING)
+    page = core.list_papers(paper_filter)
+    period = paper_filter.period
     days = HORIZON_DAYS[period]
     return feed_response(
         request, fmt, title=f"{core.settings.site_name}: Trending ({period.value})",

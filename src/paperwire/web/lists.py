@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from paperwire.surface import core_of
 from paperwire.web.pages import render
 from paperwire.web.redirects import safe_next
-from paperwire.web.viewer import core_of, see_other, signed_in, viewer
+from paperwire.web.viewer import see_other, signed_in, viewer
 
 router = APIRouter(include_in_schema=False)
 NAME = Form(default="", max_length=500)

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from paperwire.errors import InvalidArxivId, JobBusy, PaperwireError, SubmissionRefused
+from paperwire.surface import core_of, rate
 from paperwire.web.pages import render
-from paperwire.web.viewer import core_of, rate, see_other, signed_in, viewer
+from paperwire.web.viewer import see_other, signed_in, viewer
 
 router = APIRouter(include_in_schema=False)
 

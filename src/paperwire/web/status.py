@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from paperwire.core import Paperwire
 from paperwire.harvest.scheduler import Scheduler
+from paperwire.surface import core_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,14 +47,14 @@ def status_context(core: Paperwire) -> dict[str, Any]:
 
 @router.get("/status", response_class=HTMLResponse)
 def status_page(request: Request) -> Response:
-    core: Paperwire = request.app.state.core
+    core = core_of(request)
     templates = request.app.state.templates
     return templates.TemplateResponse(request, "status.html", status_context(core))
 
 
 @router.get("/status.json")
 def status_json(request: Request) -> Response:
-    context = status_context(request.app.state.core)
+    context = status_context(core_of(request))
     body = {
         "papers": context["papers"],
         "harvest": asdict(context["harvest"]),

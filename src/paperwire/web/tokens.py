@@ -8,8 +8,9 @@ from fastapi.responses import Response
 
 from paperwire.community.models import NewApiToken, User
 from paperwire.errors import InvalidInput
+from paperwire.surface import core_of
 from paperwire.web.pages import render
-from paperwire.web.viewer import core_of, see_other, signed_in
+from paperwire.web.viewer import see_other, signed_in
 
 router = APIRouter(include_in_schema=False)
 FEED_FORMATS = (("Atom", "atom"), ("RSS", "rss"), ("JSON Feed", "json"))

@@ -9,16 +9,12 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperwire.community.models import SignIn, User
-from paperwire.core import Paperwire
 from paperwire.errors import SignInRequired
 from paperwire.mail.message import OutgoingMail
+from paperwire.surface import core_of
 
 SESSION_COOKIE = "__Host-session"
 _UNSET = object()
-
-
-def core_of(request: Request) -> Paperwire:
-    return request.app.state.core
 
 
 def send_quietly(request: Request, mail: OutgoingMail) -> None:
@@ -49,12 +45,6 @@ def signed_in(request: Request) -> User:
     if user is None:
         raise SignInRequired()
     return user
-
-
-def rate(request: Request, rule: str, key: str, setting: str) -> None:
-    """Count one event against the limit the settings name (429 when over)."""
-    settings = core_of(request).settings
-    request.app.state.limiter.hit(rule, key, getattr(settings, setting))
 
 
 def client_ip(request: Request) -> str:
