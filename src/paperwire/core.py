@@ -499,9 +499,11 @@ def _safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def make_paperwire(settings: Settings | None = None) -> Paperwire:
-    """The core every command and the web app run on. Refuses the default or a short
-    secret key outside dev mode before touching the store (``InsecureSettings``)."""
-    settings = settings or Settings()
-    settings.require_secret()
+def make_paperwire(settings: Settings, *, refuse_weak_secret: bool = True) -> Paperwire:
+    """The one factory of the core every command and the web app run on. Refuses the
+    default or a short secret key outside dev mode before touching the store
+    (``InsecureSettings``); only ``paperwire doctor``, which reports the key instead,
+    passes ``refuse_weak_secret=False`` (a weak key still signs nothing)."""
+    if refuse_weak_secret:
+        settings.require_secret()
     return Paperwire(settings)

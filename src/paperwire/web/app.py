@@ -49,7 +49,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app around a core. Tests pass their own ``core``; ``serve`` passes settings
     and ``background_jobs=True`` to run the daily harvest in this process."""
-    core = core or make_paperwire(settings)
+    core = core or make_paperwire(settings or Settings())
     secret = core.settings.require_secret()  # a core built directly is checked here too
 
     @asynccontextmanager
