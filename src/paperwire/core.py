@@ -22,7 +22,7 @@ from paperwire.community.api_service import ApiCore
 from paperwire.community.service import CommunityCore
 from paperwire.db import migrate, queries
 from paperwire.db.engine import make_engine
-from paperwire.db.locks import HARVEST_LOCK, lock_holder
+from paperwire.db.locks import HARVEST_LOCK, JOB_LOCKS, LockHolder, lock_holder
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.digest.service import DigestCore
 from paperwire.errors import PaperNotFound, StoreNotReady
@@ -261,6 +261,12 @@ class Paperwire(CommunityCore, ApiCore, DigestCore, BackupCore):
             status = harvest_status.harvest_status(connection, holder=holder)
         status.categories = list(self.settings.categories)
         return status
+
+    def job_holders(self) -> dict[str, LockHolder | None]:
+        """Who runs the jobs: the live holder of each job lock (``jobs``: the ``serve``
+        process running the scheduler and background embedding; ``harvest``, ``digest``,
+        ``embed``: whoever is doing that job now), or None."""
+        return {name: lock_holder(self.engine, name) for name in JOB_LOCKS}
 
     def is_empty(self) -> bool:
         return self.stats().papers == 0
