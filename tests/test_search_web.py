@@ -103,6 +103,7 @@ def test_cli_search_json_embed_and_reindex(core, tmp_path, monkeypatch):
         pytest.skip("the CLI reads its store from the environment: SQLite is enough")
     monkeypatch.setenv("PAPERWIRE_DATA_DIR", str(core.settings.data_dir))
     monkeypatch.setenv("PAPERWIRE_EMBEDDER", "fake")
+    monkeypatch.setenv("PAPERWIRE_SECRET_KEY", core.settings.secret_key)
     from search_factories import CORPUS, write_jsonl
 
     runner = CliRunner()
