@@ -14,15 +14,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 import uvicorn
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
 from paperwire.core import Paperwire
-from paperwire.db.tables import metadata
+from paperwire.db.tables import metadata, papers
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 
@@ -139,6 +140,13 @@ def core(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
 
 
 @pytest.fixture
+def day(core: Paperwire) -> date:
+    """This test's digest day, read once from the core's clock as the test starts, so a
+    test (or a suite) that runs across midnight still builds, fills and sends one day."""
+    return core.digest_day()
+
+
+@pytest.fixture
 def sqlite_core(tmp_path: Path) -> Iterator[Paperwire]:
     instance = Paperwire(make_settings(tmp_path / "data"))
     instance.migrate()
@@ -175,6 +183,45 @@ def read_core(
     instance.embed_pending()
     yield instance
     instance.close()
+
+
+# -- what a list should show ------------------------------------------------------------
+
+
+def announced_between(instance: Paperwire, start: date, end: date) -> list[str]:
+    """arXiv ids announced in [start, end), straight from the table, in list order (most
+    upvoted first, then arXiv id): what a day/week/month list must show."""
+    with instance.engine.connect() as connection:
+        rows = connection.execute(
+            select(papers.c.arxiv_id, papers.c.upvotes)
+            .where(papers.c.announced_on >= start, papers.c.announced_on < end)
+        ).all()
+    return [arxiv_id for arxiv_id, _votes in sorted(rows, key=lambda row: (-row[1], row[0]))]
+
+
+def expected_window(instance: Paperwire, params: dict[str, str]) -> tuple[date, date]:
+    """[start, end) of the list a request names (date=, week=, month=, or period= around
+    the latest day with papers), worked out here rather than by the code under test."""
+    if "date" in params:
+        day = date.fromisoformat(params["date"])
+        return day, day + timedelta(days=1)
+    if "week" in params:
+        year, week = params["week"].split("-W")
+        start = date.fromisocalendar(int(year), int(week), 1)
+        return start, start + timedelta(days=7)
+    if "month" in params:
+        start = date.fromisoformat(params["month"] + "-01")
+    else:
+        with instance.engine.connect() as connection:
+            latest = connection.execute(select(func.max(papers.c.announced_on))).scalar_one()
+        period = params.get("period", "day")
+        if period == "day":
+            return latest, latest + timedelta(days=1)
+        if period == "week":
+            start = latest - timedelta(days=latest.weekday())
+            return start, start + timedelta(days=7)
+        start = latest.replace(day=1)
+    return start, (start + timedelta(days=31)).replace(day=1)
 
 
 # -- counting SQL -------------------------------------------------------------------
@@ -217,20 +264,54 @@ def count_statements() -> Iterator[callable]:
 # -- a real HTTP server -------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class ReservedPort:
+    """A port on 127.0.0.1 that no other test, worker or process is handed until
+    ``release()``: it stays bound, not listening, with SO_REUSEADDR.
+
+    Probing a free port and binding it later races under ``pytest -n 2`` (another
+    worker, or an outgoing connection, may be handed the same port in between). A
+    reserved port cannot be: the kernel skips bound ports when it picks one for
+    ``bind(("", 0))`` or ``connect()``. A server that binds it with SO_REUSEADDR, as
+    uvicorn, asyncio and aiosmtpd do, listens on it meanwhile; while none listens,
+    connections to it are refused, so a server can go down and come back on it.
+    """
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+
+    def release(self) -> None:
+        self._socket.close()
+
+    def __enter__(self) -> ReservedPort:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+def listening_socket() -> socket.socket:
+    """A socket already listening on a port the kernel picked: hand it to the server."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
 class LiveServer:
-    """uvicorn serving an app on 127.0.0.1 in a background thread."""
+    """uvicorn serving an app on 127.0.0.1 in a background thread, on a socket bound
+    before the server starts (no port to race for)."""
 
     def __init__(self, app: object) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.socket = listening_socket()
+        self.port = self.socket.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -240,7 +321,7 @@ class LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
         return self
@@ -248,6 +329,7 @@ class LiveServer:
     def __exit__(self, *_exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.socket.close()
 
 
 @pytest.fixture(scope="session")

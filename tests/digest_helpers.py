@@ -11,20 +11,19 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import insert
 
 from community_helpers import make_paper, make_user
-from conftest import REPO, free_port
+from conftest import REPO, ReservedPort
 from paperwire.community.accounts import email_key
 from paperwire.core import Paperwire
 from paperwire.db.tables import digest_subscriptions
 
 MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
-DAY = datetime.now(ZoneInfo("America/New_York")).date()  # the digest day of a default core
 
 
 @dataclass
@@ -99,11 +98,13 @@ class SinkHandler:
 
 
 class Sink:
-    """An aiosmtpd server on 127.0.0.1 that can go down and come back on its port."""
+    """An aiosmtpd server on 127.0.0.1 that can go down and come back on its port (kept
+    reserved meanwhile, so nothing else gets it); ``close()`` gives the port back."""
 
     def __init__(self, keep_bodies: bool = True) -> None:
         self.handler = SinkHandler(keep_bodies)
-        self.port = free_port()
+        self.reserved = ReservedPort()
+        self.port = self.reserved.port
         self.controller: Controller | None = None
 
     def up(self) -> Sink:
@@ -115,6 +116,10 @@ class Sink:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+    def close(self) -> None:
+        self.down()
+        self.reserved.release()
 
     @property
     def count(self) -> int:
@@ -157,15 +162,27 @@ def add_subscribers(core: Paperwire, count: int, *, status: str = "confirmed",
     return addresses
 
 
-def trending_papers(core: Paperwire, count: int = 3, *, title: str | None = None) -> list[str]:
-    """Papers announced on DAY with fresh upvotes, so they trend."""
+def trending_papers(core: Paperwire, count: int = 3, *, title: str | None = None,
+                    day: date | None = None) -> list[str]:
+    """Papers announced on ``day`` (a test's digest day, taken once from the core's clock
+    at its start; by default the digest day now) with upvotes cast that day, so they
+    trend in its digest: now, or its last second if the day is over by now (a test
+    that runs across midnight)."""
+    day = day or core.digest_day()
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(),
+                           tzinfo=ZoneInfo(core.settings.harvest_timezone)).timestamp()
+    voted_at = min(core.clock(), end - 1)
     voter = make_user(core, f"voter{count}@example.org")
     ids = []
-    for n in range(count):
-        arxiv_id = make_paper(core, f"2611.{n + 1:05d}", title=title if n == 0 and title else None,
-                              announced_on=DAY)
-        core.upvote(voter, arxiv_id)
-        ids.append(arxiv_id)
+    clock, core.clock = core.clock, lambda: voted_at
+    try:
+        for n in range(count):
+            arxiv_id = make_paper(core, f"2611.{n + 1:05d}", title=title if n == 0 and title else None,
+                                  announced_on=day)
+            core.upvote(voter, arxiv_id)
+            ids.append(arxiv_id)
+    finally:
+        core.clock = clock
     return ids
 
 
@@ -188,10 +205,10 @@ def worker_env(core: Paperwire, sink: Sink, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_worker(env: dict[str, str], period: str = "daily") -> subprocess.Popen[bytes]:
-    """A real ``paperwire digest send`` process."""
+def start_worker(env: dict[str, str], day: date, period: str = "daily") -> subprocess.Popen[bytes]:
+    """A real ``paperwire digest send`` process for ``day``'s digest."""
     return subprocess.Popen(
         [sys.executable, "-m", "paperwire", "digest", "send", "--period", period,
-         "--date", DAY.isoformat()],
+         "--date", day.isoformat()],
         env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )

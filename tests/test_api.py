@@ -1,7 +1,11 @@
 """The JSON API, in Hugging Face's Daily Papers shapes."""
 
+from datetime import date
+
 import httpx
 import pytest
+
+from conftest import announced_between, expected_window
 
 
 @pytest.fixture
@@ -34,11 +38,25 @@ def test_daily_papers_paging_announces_next_page(api):
     assert {i["paper"]["id"] for i in first.json()}.isdisjoint(i["paper"]["id"] for i in second.json())
 
 
-@pytest.mark.parametrize("params", [{"week": "2026-W26"}, {"month": "2026-06"}, {"date": "2026-06-30"}])
-def test_daily_papers_windows(api, params):
-    response = api.get("/api/daily_papers", params={**params, "limit": 100})
-    assert response.status_code == 200
-    assert response.json()
+WINDOWS = [{"week": "2026-W26"}, {"month": "2026-06"}, {"date": "2026-06-30"}, {"period": "week"},
+           {"period": "month"}]
+
+
+@pytest.mark.parametrize("params", WINDOWS)
+def test_daily_papers_windows(api, read_core, params):
+    """Every paper of the period, and no other, in list order, page after page."""
+    start, end = expected_window(read_core, params)
+    expected = announced_between(read_core, start, end)
+    assert expected
+    items: list[dict] = []
+    for number in range(len(expected) // 40 + 1):
+        response = api.get("/api/daily_papers", params={**params, "limit": 40, "p": number})
+        assert response.status_code == 200
+        assert ('rel="next"' in response.headers.get("link", "")) == (len(expected) > 40 * (number + 1))
+        items += response.json()
+    assert [item["paper"]["id"] for item in items] == expected
+    for item in items:
+        assert start <= date.fromisoformat(item["paper"]["submittedOnDailyAt"][:10]) < end
 
 
 def test_daily_papers_errors_are_json(api):

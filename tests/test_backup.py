@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select
 
 from community_helpers import make_user, session_for
 from conftest import BACKENDS, REPO, TEST_SECRET, fresh_postgres_database, make_settings, worker_id
-from digest_helpers import DAY, add_subscribers, trending_papers
+from digest_helpers import add_subscribers, trending_papers
 from paperwire.backup.archive import EXCLUDED, TableSpec, archived_tables
 from paperwire.community.models import Role
 from paperwire.core import Paperwire
@@ -53,7 +53,8 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
     accounts, votes, a comment thread, a collection, a submission, tokens, subscriptions,
     a digest issue with its send log, and a session (which archives leave out)."""
     load(core, tmp_path)
-    trending = trending_papers(core, 3)
+    day = core.digest_day()  # read once: one day even across midnight
+    trending = trending_papers(core, 3, day=day)
     ada = make_user(core, "Ada@Example.org", username="ada")
     moderator = make_user(core, "mod@example.org", Role.MODERATOR)
     make_user(core, "gone@example.org")
@@ -70,17 +71,17 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
     core.subscribe_digest("reader@example.org", frequency=Frequency.WEEKLY,
                           topics=Topics(categories=("cs.LG",), keywords=("heads",)), user_id=ada.id)
     add_subscribers(core, 3)
-    core.build_digest(Frequency.DAILY, DAY)
+    core.build_digest(Frequency.DAILY, day)
     session_for(core, "Ada@Example.org")
     core.embed_pending()
-    _harvest_and_listing_rows(core)
+    _harvest_and_listing_rows(core, day)
     with core.engine.begin() as connection:
         paper_id = connection.execute(
             select(papers.c.id).where(papers.c.arxiv_id == UNEMBEDDED)).scalar_one()
         connection.execute(delete(paper_embeddings).where(paper_embeddings.c.paper_id == paper_id))
 
 
-def _harvest_and_listing_rows(core: Paperwire) -> None:
+def _harvest_and_listing_rows(core: Paperwire, day: date) -> None:
     now = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=UTC)
     with core.engine.begin() as connection:
         connection.execute(insert(harvest_cursors), [{
@@ -97,10 +98,10 @@ def _harvest_and_listing_rows(core: Paperwire) -> None:
             "reason": "no title", "raw": "<record/>", "created_at": now,
         }])
         connection.execute(insert(announcement_days), [{
-            "day": DAY, "mailing": True, "papers": 3, "categories": "cs.LG", "fetched_at": now,
+            "day": day, "mailing": True, "papers": 3, "categories": "cs.LG", "fetched_at": now,
         }])
         connection.execute(insert(announcements), [{
-            "day": DAY, "arxiv_id": "2611.00001", "announce_type": "new", "version": 1,
+            "day": day, "arxiv_id": "2611.00001", "announce_type": "new", "version": 1,
         }])
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from community_helpers import Browser, make_paper, make_user
+from conftest import REPO
 from harvest.conftest import point_at
 from harvest.fake_arxiv import FakeArxiv
 from paperwire.community.models import Role
@@ -19,6 +20,7 @@ from paperwire.errors import (
     SubmissionRefused,
 )
 from paperwire.models import DateWindow, PaperFilter, Period, SortOrder
+from paperwire.ranking import describe
 
 
 def recount(core) -> dict[str, tuple[int, int]]:
@@ -88,17 +90,29 @@ def test_trending_page_and_api_agree(core, app):
     for n in range(1, 4):
         make_paper(core, f"2603.2000{n}")
     users = [make_user(core, f"a{n}@example.org") for n in range(3)]
-    for user in users:
+    # Paper 2: one fresh vote and two a day old (1 + 0.5 + 0.5); paper 3: one fresh vote.
+    ages = {users[0]: 0, users[1]: 86_400, users[2]: 86_400}
+    for user, age in ages.items():
+        core.clock = lambda age=age: now - age
         core.upvote(user, "2603.20002", up=True)
+    core.clock = lambda: now
     core.upvote(users[0], "2603.20003", up=True)
     browser = Browser(app, core)
     api = browser.get("/api/daily_papers?sort=trending&period=week").json()
-    assert [item["paper"]["id"] for item in api] == ["2603.20002", "2603.20003"]
-    assert api[0]["trendingScore"] > api[1]["trendingScore"]
     page = browser.get("/trending?period=week")
+    later = time.time() + 1  # the pages score "now" somewhere in [now, later]
+
+    def score(vote_ages: list[int], at: float) -> float:
+        return sum(0.5 ** ((at - (now - age)) / 86_400) for age in vote_ages)
+
+    assert [item["paper"]["id"] for item in api] == ["2603.20002", "2603.20003"]
+    for item, vote_ages in zip(api, ([0, 86_400, 86_400], [0]), strict=True):
+        assert score(vote_ages, later) <= item["trendingScore"] <= score(vote_ages, now)
     assert page.text.index("2603.20002") < page.text.index("2603.20003")
-    assert "0.5 ^ ((now − voted_at) / half-life)" in page.text
-    assert now  # the page shows the same formula the docs publish
+    assert "2603.20001" not in page.text  # no votes: not trending
+    # The page prints the formula the docs publish, with the half-life in force.
+    assert describe(Period.WEEK, 24) in page.text
+    assert "0.5 ^ ((now − voted_at) / half_life)" in (REPO / "docs" / "community.md").read_text()
 
 
 def test_comments_replies_edit_delete_hide_and_counts(core):
@@ -194,6 +208,8 @@ def arxiv_core(core):  # type: ignore[no-untyped-def]
 
 def test_submit_fetches_a_missing_paper_onto_todays_list(arxiv_core):
     core, fake = arxiv_core
+    now = time.time()
+    core.clock = lambda: now  # "today" is the core's: one day even across midnight
     published = datetime.now(UTC) - timedelta(days=3)
     ada = make_user(core, "ada@example.org")
     fake.api_body = api_feed(("2401.07777", "Fetched", published))
@@ -202,7 +218,7 @@ def test_submit_fetches_a_missing_paper_onto_todays_list(arxiv_core):
     assert request.params["id_list"] == "2401.07777"
     paper = core.get_paper("2401.07777")
     assert paper.title == "Fetched"
-    assert paper.announced_on == datetime.now(UTC).date()
+    assert paper.announced_on == datetime.fromtimestamp(now, UTC).date()
     assert paper.submitted_by_name == ada.display_name
     fake.api_body = api_feed(("2401.07778", "Too old", published - timedelta(days=30)))
     with pytest.raises(SubmissionRefused, match="last 14 days"):

@@ -30,7 +30,7 @@ from paperwire.digest.sender import SenderEnv
 def sink():  # type: ignore[no-untyped-def]
     server = Sink(keep_bodies=False).up()
     yield server
-    server.down()
+    server.close()
 
 
 def days(core: Paperwire, count: int) -> list[date]:

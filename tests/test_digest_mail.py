@@ -12,7 +12,7 @@ import pytest
 
 from community_helpers import make_paper
 from conftest import REPO
-from digest_helpers import DAY, Sink, add_subscribers, trending_papers, use_sink
+from digest_helpers import Sink, add_subscribers, trending_papers, use_sink
 from paperwire.digest.models import Frequency, Topics
 
 HOSTILE = "Attention\r\nBcc: victim@evil.test\r\n.\r\nMAIL FROM:<x@evil.test> " + "é" * 600
@@ -22,16 +22,16 @@ HOSTILE = "Attention\r\nBcc: victim@evil.test\r\n.\r\nMAIL FROM:<x@evil.test> " 
 def sink():  # type: ignore[no-untyped-def]
     server = Sink(keep_bodies=True).up()
     yield server
-    server.down()
+    server.close()
 
 
-def test_every_message_parses_and_carries_the_headers(core, sink):
+def test_every_message_parses_and_carries_the_headers(core, sink, day):
     use_sink(core, sink)
-    trending_papers(core, 3, title=HOSTILE)
+    trending_papers(core, 3, title=HOSTILE, day=day)
     make_paper(core, "2611.09999", title="Task-specific heads for everyone",
-               abstract="We study task-specific heads. " * 80, announced_on=DAY)
+               abstract="We study task-specific heads. " * 80, announced_on=day)
     addresses = add_subscribers(core, 40, topics={"keywords": ["task-specific heads"]})
-    core.build_digest(Frequency.DAILY, DAY)
+    core.build_digest(Frequency.DAILY, day)
     core.send_digests()
     assert sink.count == 40
     ids = set()
@@ -103,14 +103,12 @@ def test_preview_cli_writes_text_html_and_eml(core, tmp_path):
     assert status.returncode == 0, status.stderr
 
 
-def test_smtp_with_starttls_and_a_password_file(core, tmp_path):
+def test_smtp_with_starttls_and_a_password_file(core, tmp_path, day):
     """STARTTLS and AUTH against aiosmtpd; the password comes from a _FILE setting."""
     import ssl
 
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
-
-    from conftest import free_port
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
@@ -125,7 +123,7 @@ def test_smtp_with_starttls_and_a_password_file(core, tmp_path):
         logins.append((data.login, data.password))
         return AuthResult(success=data.password == b"s3cret")
 
-    controller = Controller(sink.handler, hostname="127.0.0.1", port=free_port(),
+    controller = Controller(sink.handler, hostname="127.0.0.1", port=sink.port,
                             tls_context=context, require_starttls=True,
                             authenticator=authenticate, auth_require_tls=True)
     controller.start()
@@ -134,12 +132,13 @@ def test_smtp_with_starttls_and_a_password_file(core, tmp_path):
         use_sink(core, sink, smtp_port=controller.port, smtp_security="starttls",
                  smtp_username="digest", smtp_password_file=tmp_path / "password",
                  smtp_ca_file=cert)
-        trending_papers(core, 1)
+        trending_papers(core, 1, day=day)
         add_subscribers(core, 3)
-        core.build_digest(Frequency.DAILY, DAY)
+        core.build_digest(Frequency.DAILY, day)
         report = core.send_digests()
     finally:
         controller.stop()
+        sink.close()
     assert report.sent == 3
     assert logins
     assert logins[0] == (b"digest", b"s3cret")

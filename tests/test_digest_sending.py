@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from digest_helpers import (
-    DAY,
     Sink,
     add_subscribers,
     start_worker,
@@ -27,11 +26,11 @@ from paperwire.web.app import create_app
 def sink():  # type: ignore[no-untyped-def]
     server = Sink(keep_bodies=False).up()
     yield server
-    server.down()
+    server.close()
 
 
-def send_period(core, **env: object):  # type: ignore[no-untyped-def]
-    core.build_digest(Frequency.DAILY, DAY)
+def send_period(core, day, **env: object):  # type: ignore[no-untyped-def]
+    core.build_digest(Frequency.DAILY, day)
     return core.send_digests(env=SenderEnv(**env))  # type: ignore[arg-type]
 
 
@@ -42,12 +41,12 @@ def assert_exactly_once(sink: Sink, addresses: list[str]) -> None:
     assert (missing[:5], doubled) == ([], {})
 
 
-def test_transient_451_twice_for_a_tenth_then_all_delivered(core, sink):
+def test_transient_451_twice_for_a_tenth_then_all_delivered(core, sink, day):
     use_sink(core, sink)
-    trending_papers(core)
+    trending_papers(core, day=day)
     addresses = add_subscribers(core, 400)
     sink.handler.behaviour.soft_fail = dict.fromkeys(addresses[::10], 2)
-    report = send_period(core)
+    report = send_period(core, day)
     assert_exactly_once(sink, addresses)
     assert report.retried == 80
     assert report.failed == 0
@@ -56,13 +55,13 @@ def test_transient_451_twice_for_a_tenth_then_all_delivered(core, sink):
     assert issue.counts == {"sent": 400}
 
 
-def test_permanent_550_fails_without_retry_and_counts_a_bounce(core, sink):
+def test_permanent_550_fails_without_retry_and_counts_a_bounce(core, sink, day):
     use_sink(core, sink)
-    trending_papers(core)
+    trending_papers(core, day=day)
     addresses = add_subscribers(core, 300)
     refused = set(addresses[100:150])
     sink.handler.behaviour.hard_fail = refused
-    report = send_period(core)
+    report = send_period(core, day)
     got = sink.handler.per_recipient()
     assert set(got) == set(addresses) - refused
     assert all(len(ids) == 1 for ids in got.values())
@@ -79,42 +78,50 @@ def test_permanent_550_fails_without_retry_and_counts_a_bounce(core, sink):
     assert {a for a, n in bounces.items() if n == 1} == refused
 
 
-def test_server_down_pauses_the_run_which_then_completes(core, sink):
+def test_server_down_pauses_the_run_which_then_completes(core, sink, day):
     use_sink(core, sink, digest_send_rate=300.0)
-    trending_papers(core)
+    trending_papers(core, day=day)
     addresses = add_subscribers(core, 600)
-    core.build_digest(Frequency.DAILY, DAY)
+    core.build_digest(Frequency.DAILY, day)
     result = {}
     worker = threading.Thread(target=lambda: result.update(report=core.send_digests()))
     worker.start()
     sink.wait_for(100)
     sink.down()
-    time.sleep(2.0)
-    paused = [issue.paused_until for issue in core.digest_status()]
+    wait_until_paused(core)
     sink.up()
     worker.join(60)
     assert not worker.is_alive()
-    assert result["report"].pauses >= 1
-    assert any(paused)
+    report = result["report"]
+    assert report.pauses >= 1
     got = sink.handler.per_recipient()
-    assert [a for a in addresses if a not in got] == []
-    for ids in got.values():  # a copy in flight when it went down is re-sent, same ID
-        assert len(set(ids)) == 1
-    assert core.digest_status()[0].done
+    assert sorted(got) == sorted(addresses)  # none missing, no one else
+    # One connection, one message on the wire when the server went down: only that one
+    # may have been delivered unacknowledged, and is re-sent (ambiguous) with its ID.
+    extra = {a: ids for a, ids in got.items() if len(ids) > 1}
+    assert sum(len(ids) - 1 for ids in extra.values()) <= min(1, report.ambiguous)
+    assert all(len(set(ids)) == 1 for ids in extra.values())
+    [issue] = core.digest_status()
+    assert issue.done
+    assert issue.counts == {"sent": 600}
 
 
-def test_resume_by_command_ends_a_pause(core, sink):
+def wait_until_paused(core, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not core.digest_status()[0].paused_until:
+        assert time.monotonic() < deadline, "the run did not pause"
+        time.sleep(0.05)
+
+
+def test_resume_by_command_ends_a_pause(core, sink, day):
     use_sink(core, sink, digest_pause_seconds=3600.0)
-    trending_papers(core)
+    trending_papers(core, day=day)
     addresses = add_subscribers(core, 50)
     sink.down()
-    core.build_digest(Frequency.DAILY, DAY)
+    core.build_digest(Frequency.DAILY, day)
     worker = threading.Thread(target=core.send_digests)
     worker.start()
-    deadline = time.monotonic() + 20
-    while not core.digest_status()[0].paused_until:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until_paused(core)
     sink.up()
     time.sleep(0.5)
     assert sink.count == 0  # still paused: it would wait an hour
@@ -124,12 +131,12 @@ def test_resume_by_command_ends_a_pause(core, sink):
     assert_exactly_once(sink, addresses)
 
 
-def test_unsubscribe_mid_run_stops_mail_and_unconfirmed_get_none(core, sink):
+def test_unsubscribe_mid_run_stops_mail_and_unconfirmed_get_none(core, sink, day):
     use_sink(core, sink, digest_send_rate=150.0)
-    trending_papers(core)
+    trending_papers(core, day=day)
     addresses = add_subscribers(core, 300)
     pending = add_subscribers(core, 20, status="pending", start=5000)
-    core.build_digest(Frequency.DAILY, DAY)
+    core.build_digest(Frequency.DAILY, day)
     client = TestClient(create_app(core=core), base_url="https://testserver")
     worker = threading.Thread(target=core.send_digests)
     worker.start()
@@ -154,11 +161,11 @@ def test_unsubscribe_mid_run_stops_mail_and_unconfirmed_get_none(core, sink):
     assert counts["skipped"] == sum(1 for a in leaving if not received_then[a])
 
 
-def test_two_workers_and_a_doubled_schedule_send_each_digest_once(core, sink):
-    trending_papers(core)
+def test_two_workers_and_a_doubled_schedule_send_each_digest_once(core, sink, day):
+    trending_papers(core, day=day)
     addresses = add_subscribers(core, 1500)
     env = worker_env(core, sink, PAPERWIRE_DIGEST_LEASE_SECONDS="60")
-    workers = [start_worker(env) for _ in range(2)]
+    workers = [start_worker(env, day) for _ in range(2)]
     outputs = [worker.communicate(timeout=240) for worker in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
     built = b"".join(err for _, err in outputs)
@@ -167,7 +174,7 @@ def test_two_workers_and_a_doubled_schedule_send_each_digest_once(core, sink):
     assert_exactly_once(sink, addresses)
     sent = [int(out.split(b"sent ")[1].split(b" ")[0].replace(b",", b"")) for out, _ in outputs]
     assert sum(sent) == 1500
-    again = start_worker(env)  # re-running a finished period sends nothing
+    again = start_worker(env, day)  # re-running a finished period sends nothing
     again.communicate(timeout=120)
     assert sink.count == 1500
 
@@ -180,10 +187,13 @@ def test_scheduler_sends_daily_and_on_its_weekday_weekly_once(core):
     from paperwire.digest.service import WEEKDAYS
     from paperwire.harvest.scheduler import Scheduler
 
-    trending_papers(core)
+    now = core.clock()
+    core.clock = lambda: now  # the scheduler asks the core for its day: one day throughout
+    day = core.digest_day()
+    trending_papers(core, day=day)
     add_subscribers(core, 5)
     add_subscribers(core, 3, frequency="weekly", start=100)
-    core.settings.digest_weekly_day = WEEKDAYS[core.digest_day().weekday()]
+    core.settings.digest_weekly_day = WEEKDAYS[day.weekday()]
     lines: list[str] = []
     for _ in range(2):  # serve and worker both firing
         Scheduler(core, say=lines.append).send_digests()
@@ -197,17 +207,17 @@ def test_scheduler_sends_daily_and_on_its_weekday_weekly_once(core):
     assert lines[1] == "digests: 0 sent, 0 failed"
 
 
-def test_sending_works_from_code_that_runs_an_event_loop(core, sink):
+def test_sending_works_from_code_that_runs_an_event_loop(core, sink, day):
     """The SMTP session keeps its own loop: a caller inside a running loop (Playwright's
     sync API in the same process did this in CI) still sends."""
     import asyncio
 
     use_sink(core, sink)
-    trending_papers(core)
+    trending_papers(core, day=day)
     addresses = add_subscribers(core, 20)
 
     async def inside():  # type: ignore[no-untyped-def]
-        return send_period(core)
+        return send_period(core, day)
 
     # A thread of its own for the caller's loop: Playwright's sync API may run one on
     # this thread already, and asyncio.run() refuses to start a second.

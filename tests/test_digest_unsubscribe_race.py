@@ -81,7 +81,7 @@ def test_one_click_unsubscribe_while_the_message_is_in_flight(core, position):
         run_the_race(core, sink, handler, addresses, reader, reader_id)
     finally:
         handler.release.set()
-        sink.down()
+        sink.close()
 
 
 def run_the_race(core: Paperwire, sink: Sink, handler: HoldsOneRecipient,

@@ -1,9 +1,11 @@
 """Daily / weekly / monthly lists, and the paper page data, on the shared read-only store."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from community_helpers import make_paper, make_user
+from conftest import announced_between, expected_window
 from paperwire.errors import InvalidQuery, PaperNotFound
 from paperwire.models import DateWindow, PaperFilter, Period, window_from
 
@@ -19,20 +21,46 @@ def test_default_is_the_latest_day_with_papers(read_core):
 
 
 def test_day_week_month_windows(read_core):
+    """Each window lists every paper announced in it, and no other, in list order."""
     day = read_core.list_papers(PaperFilter()).window.start
     year, week, _ = day.isocalendar()
-    weekly = read_core.list_papers(PaperFilter(window=DateWindow.week(f"{year}-W{week:02d}")))
-    monthly = read_core.list_papers(PaperFilter(window=DateWindow.month(day.strftime("%Y-%m"))))
-    daily = read_core.list_papers(PaperFilter(window=DateWindow.day(day)))
-    assert daily.total <= weekly.total
-    assert daily.total <= monthly.total
-    assert all(weekly.window.start <= p.announced_on < weekly.window.end for p in weekly.papers)
+    asked = {"date": day.isoformat(), "week": f"{year}-W{week:02d}", "month": day.strftime("%Y-%m")}
+    listed = {}
+    for name, label in asked.items():
+        window = window_from(**{name: label})
+        page = read_core.list_papers(PaperFilter(window=window, limit=500))
+        assert page.total == len(page.papers)  # the sample slice fits on one page
+        expected = announced_between(read_core, *expected_window(read_core, {name: label}))
+        assert expected
+        assert [p.arxiv_id for p in page.papers] == expected
+        listed[name] = set(expected)
+    assert listed["date"] <= listed["week"]
+    assert listed["date"] <= listed["month"]
 
 
-def test_order_is_upvotes_then_announcement_order(read_core):
-    papers = read_core.list_papers(PaperFilter(limit=500)).papers
-    keys = [(-p.upvotes, p.arxiv_id) for p in papers]
-    assert keys == sorted(keys)
+def test_order_is_upvotes_then_announcement_order(core):
+    # Two days of one week; ties in votes, and arXiv ids that disagree with the votes.
+    votes = {"2603.00001": 0, "2603.00002": 2, "2603.00003": 1, "2603.00004": 2,
+             "2603.00005": 0, "2603.00006": 3}
+    days = {"2603.00001": 2, "2603.00002": 2, "2603.00003": 2, "2603.00004": 3,
+            "2603.00005": 3, "2603.00006": 3}
+    for arxiv_id, day in days.items():
+        make_paper(core, arxiv_id, announced_on=date(2026, 3, day),
+                   published=datetime(2026, 3, day, 12, tzinfo=UTC))
+    voters = [make_user(core, f"v{n}@example.org") for n in range(3)]
+    for arxiv_id, count in votes.items():
+        for voter in voters[:count]:
+            core.upvote(voter, arxiv_id, up=True)
+
+    def listed(window: DateWindow) -> list[tuple[str, int]]:
+        return [(p.arxiv_id, p.upvotes) for p in core.list_papers(PaperFilter(window=window)).papers]
+
+    assert listed(DateWindow.day(date(2026, 3, 2))) == [
+        ("2603.00002", 2), ("2603.00003", 1), ("2603.00001", 0)]
+    expected = [("2603.00006", 3), ("2603.00002", 2), ("2603.00004", 2), ("2603.00003", 1),
+                ("2603.00001", 0), ("2603.00005", 0)]
+    assert listed(DateWindow.week("2026-W10")) == expected
+    assert listed(DateWindow.month("2026-03")) == expected
 
 
 def test_category_filter(read_core):

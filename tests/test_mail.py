@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from community_helpers import Browser, make_user, token_from_mail
-from conftest import free_port
+from conftest import ReservedPort
 from paperwire.community.models import Role
 from paperwire.errors import InvalidInput
 from paperwire.mail.message import OutgoingMail
@@ -28,10 +28,11 @@ class Sink:
 @pytest.fixture
 def smtp_sink():  # type: ignore[no-untyped-def]
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield sink, controller.port
-    controller.stop()
+    with ReservedPort() as reserved:
+        controller = Controller(sink, hostname="127.0.0.1", port=reserved.port)
+        controller.start()
+        yield sink, controller.port
+        controller.stop()
 
 
 def test_sign_in_mail_goes_through_smtp(core, smtp_sink):

@@ -1,13 +1,18 @@
 """The real embedding model (bundled all-MiniLM-L6-v2, ONNX Runtime int8) on a small slice.
 
 Marked ``model``: run alone with ``pytest -m model``; CI runs them with the rest.
+
+int8 numerics move cosines by about 0.01 from one CPU to another (and with how papers
+are batched), so these tests assert properties with a wider margin than that: a set
+of on-topic neighbours, a rank range, a gap between on- and off-topic. The store is
+built once per ONNX thread count (``embed_threads`` 1 and 2) and every test runs on
+both: nothing may depend on how many threads embedded the papers.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +26,11 @@ from paperwire.search.embedder import paper_text
 pytestmark = pytest.mark.model
 SLICE_EVERY = 100
 KNOWN = {"1810.04805", "0704.0001", "hep-th/9901001", "2101.10016"}
+THREADS = [1, 2]
+# Archives outside computing and statistics: what the nearest papers of a string
+# theory paper must come from (the slice is ~95% cs).
+PHYSICS_AND_MATHS = ("hep-", "gr-qc", "quant-ph", "physics", "cond-mat", "astro-ph", "nucl-",
+                     "nlin", "math")
 
 
 @pytest.fixture(scope="session")
@@ -30,21 +40,26 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def model_core(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[Paperwire]:
-    """~330 real papers, embedded by the real model, on SQLite."""
-    directory = tmp_path_factory.mktemp("model-store")
-    target = directory / "slice.jsonl"
+def model_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("model-slice") / "slice.jsonl"
     with SAMPLE.open() as source, target.open("w") as sink:
         for number, line in enumerate(source):
             if number % SLICE_EVERY == 0 or json.loads(line)["id"] in KNOWN:
                 sink.write(line)
-    core = Paperwire(make_settings(directory / "data", embedder="onnx",
-                                   model_cache_dir=model_cache))
+    return target
+
+
+@pytest.fixture(scope="session", params=THREADS, ids=lambda n: f"threads{n}")
+def model_core(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               model_cache: Path, model_slice: Path) -> Iterator[Paperwire]:
+    """~330 real papers, embedded by the real model on ``param`` threads, on SQLite."""
+    directory = tmp_path_factory.mktemp(f"model-store-{request.param}")
+    core = Paperwire(make_settings(directory / "data", embedder="onnx", model_cache_dir=model_cache,
+                                   embed_threads=request.param))
+    assert core.semantic.embedder._session.get_session_options().intra_op_num_threads == request.param
     core.migrate()
-    core.import_snapshot([target])
-    started = time.perf_counter()
+    core.import_snapshot([model_slice])
     report = core.embed_pending()
-    core.embed_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
     assert report.embedded == core.stats().papers
     yield core
     core.close()
@@ -65,11 +80,11 @@ def test_model_vectors_are_unit_length_and_meaningful(model_core):
 
 def test_semantic_search_finds_bert_by_meaning(model_core):
     results = model_core.search_papers("pretrained bidirectional language model for NLP tasks")
-    top = [hit.paper.arxiv_id for hit in results.hits[:5]]
-    assert "1810.04805" in top
-    bert = next(hit for hit in results.hits if hit.paper.arxiv_id == "1810.04805")
-    assert bert.similarity is not None
-    assert bert.similarity > 0.4
+    first, second = results.hits[:2]
+    assert first.paper.arxiv_id == "1810.04805"  # ahead of the next by ~0.12
+    assert first.similarity is not None
+    assert first.similarity > 0.5
+    assert second.similarity is None or first.similarity > second.similarity + 0.05
 
 
 def test_concepts_of_known_abstracts(model_core):
@@ -83,20 +98,30 @@ def test_concepts_of_known_abstracts(model_core):
 
 
 def test_similar_papers_are_on_topic(model_core):
-    similar = model_core.similar_papers("hep-th/9901001", limit=5)
-    assert similar
-    assert "hep-th/9901001" not in [item.paper.arxiv_id for item in similar]
-    nearest = similar[0].paper  # the slice is mostly machine learning; physics comes first
-    assert nearest.primary_category.startswith(("hep", "gr-qc", "math", "quant-ph", "physics"))
+    """The slice is mostly machine learning; a string theory paper's neighbours are its
+    few physics and mathematics papers. Which of them is nearest is a close call that
+    int8 numerics decide differently on other CPUs (on an AMD EPYC a cond-mat paper,
+    here a math.QA one, 0.004 apart): assert the set and a rank range, not the first."""
+    similar = model_core.similar_papers("hep-th/9901001", limit=10)
+    ids = [item.paper.arxiv_id for item in similar]
+    assert len(ids) == 10
+    assert "hep-th/9901001" not in ids
+    categories = [item.paper.primary_category or "" for item in similar]
+    assert all(c.startswith(PHYSICS_AND_MATHS) for c in categories[:5]), categories
+    assert sum(c.startswith(PHYSICS_AND_MATHS) for c in categories) >= 8, categories
+    # Its hep-th neighbours in the slice are all among the eight nearest.
+    assert {"0704.0929", "0704.0729", "0704.0829"} <= set(ids[:8]), ids
 
 
-def test_query_embedding_is_fast(model_core):
-    embedder = model_core.semantic.embedder
-    embedder.embed_query("warm up")
-    started = time.perf_counter()
-    for _ in range(20):
-        embedder.embed_query("task-specific heads for multitask learning")
-    assert (time.perf_counter() - started) / 20 < 0.1  # generous: shared 2-core machine
+def test_vectors_do_not_depend_on_the_thread_count(model_slice, model_cache):
+    """Batches embedded on 1, 2 and 3 ONNX threads (the query session has one)."""
+    from paperwire.search.onnx_embedder import OnnxEmbedder
+
+    records = [json.loads(line) for line in model_slice.read_text().splitlines()[:64]]
+    texts = [paper_text(r["title"], r["abstract"]) for r in records]
+    vectors = [OnnxEmbedder(cache_dir=model_cache, threads=n).embed(texts) for n in (1, 2, 3)]
+    for other in vectors[1:]:
+        assert np.abs(other - vectors[0]).max() < 1e-4
 
 
 def test_text_is_the_title_and_abstract():

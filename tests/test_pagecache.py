@@ -1,20 +1,70 @@
-"""The anonymous page cache: fast repeats, per-request tokens, never for signed-in readers."""
+"""The anonymous page cache: fast repeats, per-request tokens, never for signed-in readers.
+
+A page served from the cache sends no SQL, so counting statements tells a hit from a
+miss; what a page shows (who is signed in, a vote count) tells whose page it is.
+"""
 
 import re
 
 import httpx
+import pytest
 
+from community_helpers import make_user, session_for
 from conftest import LiveServer
 from paperwire.web.app import create_app
+from paperwire.web.viewer import SESSION_COOKIE
 from test_sql_counts import fill
+
+READER = "reader@example.org"
+PAPER = "2601.00003"
+
+
+class SteppedClock:
+    """The page cache's clock, moved by the test instead of by sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def serve(core, ttl: float = 60) -> tuple[LiveServer, SteppedClock]:  # type: ignore[no-untyped-def]
+    core.settings.page_cache_seconds = ttl
+    app = create_app(core=core)
+    clock = SteppedClock()
+    app.state.page_cache.clock = clock
+    return LiveServer(app), clock
+
+
+def votes_on(page: httpx.Response, arxiv_id: str) -> int:
+    """The upvote count a page shows for one paper."""
+    form = re.search(rf'action="/papers/{re.escape(arxiv_id)}/upvote".*?</form>', page.text, re.S)
+    assert form, f"no vote button for {arxiv_id}"
+    return int(re.search(r'<span class="count">(\d+)</span>', form[0])[1])
+
+
+def assert_anonymous(page: httpx.Response, reader_name: str) -> None:
+    assert page.status_code == 200
+    assert ">Sign in</a>" in page.text
+    assert "Sign out" not in page.text
+    assert reader_name not in page.text
+    assert "votes voted" not in page.text
+
+
+def assert_signed_in(page: httpx.Response, reader_name: str) -> None:
+    assert page.status_code == 200
+    assert "Sign out" in page.text
+    assert f">{reader_name}</a>" in page.text
 
 
 def test_cached_pages_keep_per_request_nonce_and_token(core, tmp_path, count_statements):
     fill(core, tmp_path, 5)
-    core.settings.page_cache_seconds = 60
-    with LiveServer(create_app(core=core)) as server, count_statements(core) as counter:
+    server, _clock = serve(core)
+    with server, count_statements(core) as counter:
         first = httpx.get(server.url + "/")
         statements = counter.count
+        assert statements > 0  # rendered
         second = httpx.get(server.url + "/")
         assert counter.count == statements  # served from the cache: no SQL
         nonces = [re.search(r'nonce="([^"]+)"', r.text).group(1) for r in (first, second)]
@@ -30,29 +80,122 @@ def test_cached_pages_keep_per_request_nonce_and_token(core, tmp_path, count_sta
         assert same[0] == same[1]
 
 
+@pytest.mark.parametrize("url", ["/", "/?period=week", "/trending", "/papers?q=paper"])
+def test_each_list_page_is_reused_for_anonymous_readers(core, tmp_path, count_statements, url):
+    fill(core, tmp_path, 5)
+    server, _clock = serve(core)
+    with server, count_statements(core) as counter:
+        first = httpx.get(server.url + url)
+        assert first.status_code == 200
+        rendered = counter.count
+        assert rendered > 0
+        second = httpx.get(server.url + url)
+        assert second.status_code == 200
+        assert counter.count == rendered  # a hit
+
+
 def test_other_urls_and_expiry(core, tmp_path, count_statements):
     fill(core, tmp_path, 5)
-    core.settings.page_cache_seconds = 0.2
-    with LiveServer(create_app(core=core)) as server, count_statements(core) as counter:
+    server, clock = serve(core, ttl=5)
+    with server, count_statements(core) as counter:
         httpx.get(server.url + "/")
         before = counter.count
+        httpx.get(server.url + "/")
+        assert counter.count == before  # within its lifetime: a hit
         httpx.get(server.url + "/?period=week")
         assert counter.count > before  # another URL is another page
-        import time
-
-        time.sleep(0.3)
+        before = counter.count
+        clock.now += 5
+        httpx.get(server.url + "/")
+        assert counter.count == before  # still fresh at exactly its lifetime
+        clock.now += 0.01
+        httpx.get(server.url + "/")
+        assert counter.count > before  # expired: rendered again
         before = counter.count
         httpx.get(server.url + "/")
-        assert counter.count > before  # expired
+        assert counter.count == before  # and cached again
 
 
-def test_signed_in_readers_and_errors_are_never_cached(core, tmp_path, count_statements):
+def test_a_signed_in_page_is_never_served_to_an_anonymous_reader(core, tmp_path, count_statements):
     fill(core, tmp_path, 5)
-    core.settings.page_cache_seconds = 60
-    with LiveServer(create_app(core=core)) as server, count_statements(core) as counter:
-        assert httpx.get(server.url + "/?date=nope").status_code == 400
+    reader = make_user(core, READER)
+    core.upvote(reader, PAPER, up=True)
+    cookie = {"Cookie": f"{SESSION_COOKIE}={session_for(core, READER)}"}
+    server, _clock = serve(core)
+    with server, count_statements(core) as counter:
+        mine = httpx.get(server.url + "/", headers=cookie)  # the first render of "/"
+        assert_signed_in(mine, reader.display_name)
+        assert "votes voted" in mine.text
+        theirs = httpx.get(server.url + "/")
+        assert_anonymous(theirs, reader.display_name)
+        assert votes_on(theirs, PAPER) == 1
         before = counter.count
-        assert httpx.get(server.url + "/?date=nope").status_code == 400
-        httpx.get(server.url + "/", headers={"HX-Request": "true"})
-        httpx.get(server.url + "/", headers={"HX-Request": "true"})
+        again = httpx.get(server.url + "/")  # the anonymous page, not the reader's, is cached
+        assert counter.count == before
+        assert_anonymous(again, reader.display_name)
+
+
+def test_a_cached_anonymous_page_is_never_served_to_a_signed_in_reader(core, tmp_path, count_statements):
+    fill(core, tmp_path, 5)
+    reader = make_user(core, READER)
+    cookie = {"Cookie": f"{SESSION_COOKIE}={session_for(core, READER)}"}
+    server, _clock = serve(core)
+    with server, count_statements(core) as counter:
+        cached = httpx.get(server.url + "/")
+        assert_anonymous(cached, reader.display_name)
+        assert votes_on(cached, PAPER) == 0
+        core.upvote(reader, PAPER, up=True)  # the cached page is now out of date
+        for _ in range(2):  # each signed-in request renders afresh
+            before = counter.count
+            mine = httpx.get(server.url + "/", headers=cookie)
+            assert counter.count > before
+            assert_signed_in(mine, reader.display_name)
+            assert votes_on(mine, PAPER) == 1
+            assert "votes voted" in mine.text
+        core.upvote(reader, PAPER, up=False)
+        assert votes_on(httpx.get(server.url + "/", headers=cookie), PAPER) == 0  # fresh again
+        stale = httpx.get(server.url + "/")  # anonymous readers still get the cached page
+        assert_anonymous(stale, reader.display_name)
+        assert votes_on(stale, PAPER) == 0
+
+
+def test_htmx_requests_bypass_the_cache_and_do_not_fill_it(core, tmp_path, count_statements):
+    fill(core, tmp_path, 5)
+    voter = make_user(core, "voter@example.org")
+    htmx = {"HX-Request": "true"}
+    server, _clock = serve(core)
+    with server, count_statements(core) as counter:
+        assert votes_on(httpx.get(server.url + "/"), PAPER) == 0  # cached
+        core.upvote(voter, PAPER, up=True)
+        before = counter.count
+        fragment = httpx.get(server.url + "/", headers=htmx)
+        assert counter.count > before  # rendered, not served from the cache
+        assert votes_on(fragment, PAPER) == 1
+        assert votes_on(httpx.get(server.url + "/", headers=htmx), PAPER) == 1
+        # The fresh htmx render did not replace the anonymous page in the cache.
+        before = counter.count
+        assert votes_on(httpx.get(server.url + "/"), PAPER) == 0
+        assert counter.count == before
+    # And an htmx request first leaves nothing cached behind it.
+    core.upvote(voter, PAPER, up=False)
+    server, _clock = serve(core)
+    with server, count_statements(core) as counter:
+        httpx.get(server.url + "/", headers=htmx)
+        before = counter.count
+        httpx.get(server.url + "/")
         assert counter.count > before
+
+
+def test_errors_and_redirects_are_passed_on_whole_and_never_cached(core, tmp_path):
+    fill(core, tmp_path, 5)
+    server, _clock = serve(core)
+    with server:
+        for _ in range(2):  # a cached error would come back as a 200
+            response = httpx.get(server.url + "/?date=2026-02-30")
+            assert response.status_code == 400
+            assert "no such date" in response.text
+            assert httpx.get(server.url + "/?date=nope").status_code == 400
+        for _ in range(2):  # a search for an arXiv id jumps to the paper
+            jump = httpx.get(server.url + f"/papers?q={PAPER}")
+            assert (jump.status_code, jump.headers.get("location")) == (303, f"/papers/{PAPER}")
+        assert httpx.get(server.url + "/").status_code == 200

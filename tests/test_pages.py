@@ -1,7 +1,11 @@
 """Pages through a real HTTP server."""
 
+import re
+
 import httpx
 import pytest
+
+from conftest import announced_between, expected_window
 
 
 @pytest.fixture
@@ -23,11 +27,21 @@ def test_daily_page_lists_the_latest_day(http, read_core):
     assert 'rel="prev"' in response.text
 
 
+LISTED = re.compile(r'<h3 class="paper-title"><a href="/papers/([^"]+)">')
+
+
 @pytest.mark.parametrize("query", ["period=week", "period=month", "week=2026-W26", "month=2026-06", "date=2026-06-30"])
-def test_week_and_month_views(http, query):
-    response = http.get(f"/?{query}")
-    assert response.status_code == 200
-    assert "paper-card" in response.text
+def test_week_and_month_views(http, read_core, query):
+    """Every paper of the period, and no other, in list order, page after page."""
+    expected = announced_between(read_core, *expected_window(read_core, dict([query.split("=")])))
+    assert expected
+    shown: list[str] = []
+    for number in range(len(expected) // read_core.settings.page_size + 1):
+        response = http.get(f"/?{query}&p={number}")
+        assert response.status_code == 200
+        assert f"{len(expected)} papers" in response.text
+        shown += LISTED.findall(response.text)
+    assert shown == expected
 
 
 def test_weekend_without_papers_says_there_was_no_announcement(http):

@@ -18,12 +18,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE, TEST_SECRET, free_port, make_settings
-from digest_helpers import DAY, trending_papers
+from conftest import SAMPLE, TEST_SECRET, ReservedPort, make_settings
+from digest_helpers import trending_papers
 from harvest.fake_arxiv import FakeArxiv, make_records
 from paperwire.core import Paperwire, make_paperwire
 from paperwire.digest.models import Frequency, Topics
@@ -33,6 +34,9 @@ from paperwire.web.app import create_app
 
 REFUSAL = f"error: {SECRET_REFUSAL}"
 SUBSCRIBER = "ada@example.org"
+# The day the prepared store's papers trend and `digest send` sends: a fixed day, so it
+# is the same day whenever (across midnight too) the module runs.
+DIGEST_DAY = date(2026, 2, 2)
 # Every command that builds a core. {snapshot} and {port} are filled in per test.
 COMMANDS: dict[str, list[str]] = {
     "migrate": ["migrate"],
@@ -47,7 +51,7 @@ COMMANDS: dict[str, list[str]] = {
     "harvest": ["harvest", "--set", "cs", "--from", "2026-02-01"],
     "add": ["add", "2602.00001"],
     "announcements": ["announcements", "2026-02-02"],
-    "digest send": ["digest", "send", "--date", DAY.isoformat()],
+    "digest send": ["digest", "send", "--date", DIGEST_DAY.isoformat()],
     "digest preview": ["digest", "preview", "--email", SUBSCRIBER],
     "digest status": ["digest", "status"],
     "digest resume": ["digest", "resume"],
@@ -169,13 +173,13 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory, snapshot: Path) -> Path:
-    """A migrated store with papers (some trending on DAY) and a confirmed daily
+    """A migrated store with papers (some trending on DIGEST_DAY) and a confirmed daily
     subscriber who has an account."""
     data_dir = tmp_path_factory.mktemp("prepared") / "data"
     core = Paperwire(make_settings(data_dir))
     core.migrate()
     core.import_snapshot([snapshot])
-    trending_papers(core)
+    trending_papers(core, day=DIGEST_DAY)
     core.add_user(SUBSCRIBER, username="ada")
     mail = core.subscribe_digest(SUBSCRIBER, frequency=Frequency.DAILY, topics=Topics())
     core.confirm_digest(re.search(r"token=([A-Za-z0-9_.\-]+)", mail.text)[1])
@@ -218,7 +222,8 @@ def test_command_refuses_without_a_secret_and_creates_nothing(name, tmp_path, sn
     data_dir = tmp_path / "data"
     env = clean_env(data_dir, PAPERWIRE_SMTP_HOST="127.0.0.1",
                     PAPERWIRE_SMTP_PORT=str(smtp.getsockname()[1]))
-    result = run(command_line(name, snapshot, free_port()), env)
+    with ReservedPort() as port:
+        result = run(command_line(name, snapshot, port.port), env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.strip() == REFUSAL
     assert not data_dir.exists()  # the store was not even created
@@ -235,7 +240,8 @@ def test_weak_key_is_refused_and_changes_nothing(name, secret, tmp_path, prepare
     before = files_of(data_dir)
     env = clean_env(data_dir, PAPERWIRE_SECRET_KEY=secret, PAPERWIRE_SMTP_HOST="127.0.0.1",
                     PAPERWIRE_SMTP_PORT=str(smtp.getsockname()[1]))
-    result = run(command_line(name, tmp_path, free_port()), env)
+    with ReservedPort() as port:
+        result = run(command_line(name, tmp_path, port.port), env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.strip() == REFUSAL
     assert files_of(data_dir) == before  # no issue built, nothing queued, no outbox row
@@ -254,12 +260,14 @@ def test_command_runs_in_dev_mode_or_with_a_real_key(name, run_with, tmp_path, p
     env = clean_env(data_dir, PAPERWIRE_ARXIV_OAI_URL=f"{arxiv.url}/oai",
                     PAPERWIRE_ARXIV_API_URL=f"{arxiv.url}/api/query",
                     PAPERWIRE_ARXIV_RSS_URL=arxiv.url, **RUNS[run_with])
-    port = free_port()
-    args = command_line(name, snapshot, port)
+    reserved = ReservedPort()
+    args = command_line(name, snapshot, reserved.port)
     if name in LONG_RUNNING:
         log = tmp_path / "stderr.log"
-        assert long_running_starts(name, args, env, port, log), log.read_text()
+        with reserved:
+            assert long_running_starts(name, args, env, reserved.port, log), log.read_text()
         return
+    reserved.release()
     result = run(args, env)
     assert REFUSAL not in result.stderr
     assert result.returncode == 0, result.stdout + result.stderr

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from conftest import SAMPLE, fresh_postgres_database, make_settings, worker_id
+from conftest import SAMPLE, ReservedPort, fresh_postgres_database, make_settings, worker_id
 from paperwire.core import Paperwire
 from paperwire.db.tables import paper_embeddings, papers
 
@@ -50,12 +50,13 @@ def served(backend: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]
     env.pop("PAPERWIRE_DATABASE_URL", None)
     if backend == "postgres":
         env["PAPERWIRE_DATABASE_URL"] = fresh_postgres_database(f"paperwire_serve_{worker_id()}")
-    process, url = start_serve(env)
-    try:
-        yield url, env
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with ReservedPort() as reserved:
+        process, url = start_serve(env, reserved)
+        try:
+            yield url, env
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def import_no_embed(env: dict[str, str], lines: list[str], path: Path) -> list[str]:

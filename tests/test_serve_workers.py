@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import TEST_SECRET, fresh_postgres_database, worker_id
+from conftest import TEST_SECRET, ReservedPort, fresh_postgres_database, worker_id
 from harvest.fake_arxiv import FakeArxiv, FakeRecord, no_mailing_atom
 from paperwire.background import BackgroundJobs
 from paperwire.core import Paperwire
@@ -57,8 +57,6 @@ def arxiv() -> Iterator[FakeArxiv]:
 
 @pytest.fixture
 def served(backend: str, tmp_path: Path, arxiv: FakeArxiv) -> Iterator[tuple[str, dict[str, str], Path]]:
-    from browser.conftest import free_port
-
     env = {
         **os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path / "data"),
         "PAPERWIRE_SECRET_KEY": TEST_SECRET, "PAPERWIRE_EMBEDDER": "fake",
@@ -71,24 +69,24 @@ def served(backend: str, tmp_path: Path, arxiv: FakeArxiv) -> Iterator[tuple[str
     env.pop("PAPERWIRE_DATABASE_URL", None)
     if backend == "postgres":
         env["PAPERWIRE_DATABASE_URL"] = fresh_postgres_database(f"paperwire_workers_{worker_id()}")
-    port = free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as output:
+    with ReservedPort() as reserved, log.open("wb") as output:  # reserved until serve ends
         process = subprocess.Popen(
-            [sys.executable, "-m", "paperwire", "serve", "--port", str(port), "--workers", "2"],
+            [sys.executable, "-m", "paperwire", "serve", "--port", str(reserved.port),
+             "--workers", "2"],
             env=env, stdout=output, stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: process.poll() is None and answers(url), "serve to answer", log)
-        yield url, env, log
-    finally:
-        process.terminate()
+        url = f"http://127.0.0.1:{reserved.port}"
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            wait_for(lambda: process.poll() is None and answers(url), "serve to answer", log)
+            yield url, env, log
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def answers(url: str) -> bool:

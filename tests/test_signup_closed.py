@@ -70,7 +70,7 @@ class Visitor:
 def sink() -> Iterator[Sink]:
     server = Sink(keep_bodies=True).up()
     yield server
-    server.down()
+    server.close()
 
 
 def site(core: Paperwire, sink: Sink, *, open_signup: bool) -> LiveServer:

@@ -9,17 +9,15 @@ from synthetic_vectors import clustered_vectors
 DIM = 384
 
 
-def build(directory, vectors, start=1):
-    writer = VectorIndexWriter(directory, "m", DIM)
+def build(directory, vectors, start=1, threads=None):
+    writer = VectorIndexWriter(directory, "m", DIM, threads=threads)
     writer.upsert(list(range(start, start + len(vectors))), vectors)
     writer.save("2024-01-01T00:00:00+00:00")
     return writer
 
 
-def test_ann_recall_at_10_against_exact_is_at_least_098(tmp_path):
-    vectors = clustered_vectors(12_000)
-    build(tmp_path, vectors)
-    index = VectorIndex(tmp_path, "m", DIM, exact_max=0)
+def recall_at_10(directory, vectors) -> float:
+    index = VectorIndex(directory, "m", DIM, exact_max=0)
     assert not index.is_exact
     rng = np.random.default_rng(1)
     queries = vectors[rng.integers(0, len(vectors), 200)]
@@ -29,8 +27,25 @@ def test_ann_recall_at_10_against_exact_is_at_least_098(tmp_path):
         approximate = {key for key, _ in index.search(query, 10)}
         exact = {key for key, _ in index.search(query, 10, exact=True)}
         found += len(approximate & exact)
-    recall = found / (10 * len(queries))
-    assert recall >= 0.98, f"recall@10 {recall:.3f}"
+    return found / (10 * len(queries))
+
+
+# One inserting thread builds the same graph on every machine; 16 (however many cores
+# there are) inserts concurrently, so the graph differs a little from run to run:
+# recall measured 1.0 with one thread and 0.9935-0.995 with 16, against a bound of 0.98.
+@pytest.mark.parametrize("threads", [1, 16])
+def test_ann_recall_at_10_against_exact_is_at_least_098(tmp_path, threads):
+    vectors = clustered_vectors(12_000)
+    build(tmp_path, vectors, threads=threads)
+    recall = recall_at_10(tmp_path, vectors)
+    assert recall >= 0.98, f"recall@10 {recall:.3f} with {threads} threads"
+
+
+def test_a_one_thread_build_is_the_same_graph_every_time(tmp_path):
+    vectors = clustered_vectors(3_000)
+    for folder in ("a", "b"):
+        build(tmp_path / folder, vectors, threads=1)
+    assert (tmp_path / "a" / "m.usearch").read_bytes() == (tmp_path / "b" / "m.usearch").read_bytes()
 
 
 def test_exact_search_finds_itself_first(tmp_path):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from paperwire.backup.service import BackupCore
 from paperwire.community.api_service import ApiCore
 from paperwire.community.service import CommunityCore
-from paperwire.db import migrate, queries
+from paperwire.db import announcements, migrate, queries
 from paperwire.db.engine import make_engine
 from paperwire.db.locks import HARVEST_LOCK, JOB_LOCKS, LockHolder, lock_holder
 from paperwire.db.session import read_transaction, write_transaction
@@ -28,7 +28,6 @@ from paperwire.digest.service import DigestCore
 from paperwire.errors import PaperNotFound, StoreNotReady
 from paperwire.harvest import listings as harvest_listings
 from paperwire.harvest import status as harvest_status
-from paperwire.harvest import store as harvest_store
 from paperwire.harvest.calendar import ArxivCalendar
 from paperwire.harvest.jobs import HarvestEnv, Harvester, HarvestReport
 from paperwire.harvest.oai import PageProgress
@@ -252,7 +251,7 @@ class Paperwire(CommunityCore, ApiCore, DigestCore, BackupCore):
         """arXiv's calendar as of now: rules, extra closures and the days its listings
         reported no mailing."""
         with read_transaction(self.engine) as connection:
-            return self.calendar.with_reported(harvest_store.no_mailing_days(connection))
+            return self.calendar.with_reported(announcements.no_mailing_days(connection))
 
     def harvest_status(self) -> harvest_status.HarvestStatus:
         """The last harvest, the one running (if any), cursors and quarantine."""

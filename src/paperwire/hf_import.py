@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, bindparam, update
-
-from paperwire.db.session import write_transaction
-from paperwire.db.tables import papers
-from paperwire.db.upsert import upsert_papers
+from paperwire.db.session import Engine, write_transaction
+from paperwire.db.upsert import set_upvotes, upsert_papers
 from paperwire.ingest import ImportReport
 from paperwire.records import PaperRecord
 from paperwire.sources.base import Rejection
@@ -40,11 +37,5 @@ def import_hf_daily(
         batch = records[start : start + batch_size]
         with write_transaction(engine) as connection:
             report.counts += upsert_papers(connection, batch)
-            votes = {r.arxiv_id: r.upvotes or 0 for r in batch}
-            connection.execute(
-                update(papers)
-                .where(papers.c.arxiv_id == bindparam("target"))
-                .values(upvotes=bindparam("votes")),
-                [{"target": arxiv_id, "votes": count} for arxiv_id, count in votes.items()],
-            )
+            set_upvotes(connection, {r.arxiv_id: r.upvotes or 0 for r in batch})
     return report

@@ -6,9 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from sqlalchemy import Engine
-
-from paperwire.db.session import write_transaction
+from paperwire.db.session import Engine, write_transaction
 from paperwire.db.upsert import UpsertCounts, upsert_papers
 from paperwire.records import PaperRecord
 from paperwire.sources.base import Rejection, SourceItem

@@ -140,6 +140,13 @@ class Settings(BaseSettings):
         default=256, ge=1, le=10_000,
         description="Papers embedded per transaction by the embedding job.",
     )
+    embed_threads: int = Field(
+        default=0, ge=0, le=256,
+        description=(
+            "CPU threads ONNX Runtime uses to embed papers in batches (0: one per core)."
+            " Queries always embed on one thread of their own."
+        ),
+    )
     embed_in_background: bool = Field(
         default=True,
         description="`paperwire serve` embeds new and changed papers in a background thread.",

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from conftest import REPO, free_port
+from conftest import REPO, ReservedPort
 
 CHROMIUM = os.environ.get("PAPERWIRE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,8 +32,10 @@ class ServedSite:
         self.env = env
 
 
-def start_serve(env: dict[str, str], port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    port = port or free_port()
+def start_serve(env: dict[str, str], reserved: ReservedPort) -> tuple[subprocess.Popen[bytes], str]:
+    """`paperwire serve` on a reserved port (keep it reserved until the process ends):
+    whatever answers there is this process, never another worker's server."""
+    port = reserved.port
     process = subprocess.Popen(
         [sys.executable, "-m", "paperwire", "serve", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -63,10 +65,11 @@ def served_site(sample_slice: Path, tmp_path_factory: pytest.TempPathFactory) ->
         [sys.executable, "-m", "paperwire", "import", str(sample_slice)],
         env=env, check=True, capture_output=True, timeout=300,
     )
-    process, url = start_serve(env)
-    yield ServedSite(url, env)
-    process.terminate()
-    process.wait(timeout=10)
+    with ReservedPort() as reserved:
+        process, url = start_serve(env, reserved)
+        yield ServedSite(url, env)
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

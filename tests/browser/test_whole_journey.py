@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser.conftest import start_serve
-from conftest import free_port, screenshot_on_failure
+from conftest import ReservedPort, screenshot_on_failure
 from digest_helpers import Sink
 from harvest.fake_arxiv import FakeArxiv
 
@@ -67,7 +67,8 @@ def link_in(message: Message, path: str) -> str:
 def site(sample_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     sink = Sink().up()
     fake = FakeArxiv().start()
-    port = free_port()
+    reserved = ReservedPort()
+    port = reserved.port
     env = {
         **os.environ,
         "PAPERWIRE_DATA_DIR": str(tmp_path_factory.mktemp("journey")),
@@ -85,12 +86,13 @@ def site(sample_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     env.pop("PAPERWIRE_DATABASE_URL", None)
     subprocess.run([sys.executable, "-m", "paperwire", "import", str(sample_slice)],
                    env=env, check=True, capture_output=True, timeout=600)
-    process, url = start_serve(env, port=port)
+    process, url = start_serve(env, reserved)
     yield Site(url, env, sink)
     process.terminate()
     process.wait(timeout=10)
+    reserved.release()
     fake.stop()
-    sink.down()
+    sink.close()
 
 
 def test_the_whole_journey(browser, site: Site) -> None:
@@ -116,12 +118,19 @@ def test_the_whole_journey(browser, site: Site) -> None:
         expect(page.locator(".result-count").first).to_contain_text("result")
 
         step = "filter the search"
-        category = "cs.CV"
+        # The category of a hit shown now: the filtered search has at least that hit.
+        category = page.locator("article.paper-card .paper-meta a.chip").first.inner_text()
         page.fill("input[name=cat]", category)
         page.get_by_role("button", name="Apply").click()
-        expect(page).to_have_url(re.compile(r"cat=cs\.CV"))
-        for chips in page.locator("article.paper-card .paper-meta").all()[:5]:
-            assert chips.inner_text()  # each hit still renders its meta line
+        expect(page).to_have_url(re.compile(r"cat=" + re.escape(category)))
+        hits = [link.get_attribute("href").removeprefix("/papers/")
+                for link in page.locator("article.paper-card .paper-title a").all()]
+        assert hits, f"no hit left in {category}"
+        for hit in hits:  # a card shows the primary category only: ask the API for all
+            categories = httpx.get(f"{site.url}/api/papers/{hit}").json()["categories"]
+            assert category in categories, (hit, categories)
+        for meta in page.locator("article.paper-card .paper-meta").all()[:5]:
+            assert meta.inner_text()  # each hit still renders its meta line
 
         step = "sign in by the emailed link"
         page.get_by_role("link", name="Sign in").click()

@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from sqlalchemy import Table
 
 from paperwire import __version__
-from paperwire.backup.codecs import CODECS, CodecError, codec_for, decoder, encoder
-from paperwire.db.tables import metadata
+from paperwire.backup.codecs import CODECS, CodecError, decoder, encoder
+from paperwire.db import dump
+from paperwire.db.dump import Table
 from paperwire.errors import ArchiveError
 
 FORMAT = "paperwire-archive"
@@ -54,7 +54,7 @@ EXCLUDED: dict[str, str] = {
 
 def archived_tables() -> list[Table]:
     """The tables an archive carries, parents before children."""
-    return [t for t in metadata.sorted_tables if t.name not in EXCLUDED]
+    return [t for t in dump.tables() if t.name not in EXCLUDED]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +65,7 @@ class TableSpec:
 
     @classmethod
     def of(cls, source: Table, rows: int) -> TableSpec:
-        return cls(str(source.name), tuple((str(c.name), codec_for(c.type).name) for c in source.columns),
-                   rows)
-
-    def typed_columns(self) -> list[tuple[str, Any]]:
-        return [(name, CODECS[codec].sql_type()) for name, codec in self.columns]
+        return cls(str(source.name), tuple(dump.column_kinds(source)), rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,10 @@
 """How each column type is written in an archive, and read back.
 
 A column's codec is named in the archive's header, so an archive says how to read
-itself: ``int``, ``float``, ``str``, ``bool`` as JSON's own; ``datetime`` as ISO 8601
-in UTC with its offset (``2026-11-28T09:30:00.123456+00:00``); ``date`` as
-``YYYY-MM-DD``; ``bytes`` as standard base64; ``json`` as the JSON value itself. NULL is
-``null`` in every codec.
+itself. The codecs are the column kinds of ``paperwire.db.dump``: ``int``, ``float``,
+``str``, ``bool`` as JSON's own; ``datetime`` as ISO 8601 in UTC with its offset
+(``2026-11-28T09:30:00.123456+00:00``); ``date`` as ``YYYY-MM-DD``; ``bytes`` as
+standard base64; ``json`` as the JSON value itself. NULL is ``null`` in every codec.
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, String
-from sqlalchemy.types import TypeEngine
-
 
 class CodecError(ValueError):
     """A value that its column's codec cannot read."""
@@ -29,7 +26,6 @@ class Codec:
     name: str
     encode: Callable[[Any], Any]
     decode: Callable[[Any], Any]
-    sql_type: Callable[[], TypeEngine[Any]]
 
 
 def _utc(value: datetime) -> datetime:
@@ -75,35 +71,15 @@ def _read_float(value: Any) -> float:
 
 
 CODECS: dict[str, Codec] = {
-    "int": Codec("int", int, _expect(int, "an integer"), Integer),
-    "float": Codec("float", float, _read_float, Float),
-    "str": Codec("str", str, _expect(str, "a string"), String),
-    "bool": Codec("bool", bool, _expect(bool, "true or false"), Boolean),
-    "datetime": Codec(
-        "datetime", lambda v: _utc(v).isoformat(), _read_datetime,
-        lambda: DateTime(timezone=True),
-    ),
-    "date": Codec("date", date.isoformat, _read_date, Date),
-    "bytes": Codec(
-        "bytes", lambda v: base64.b64encode(v).decode("ascii"), _read_bytes, LargeBinary
-    ),
-    "json": Codec("json", lambda v: v, lambda v: v, JSON),
+    "int": Codec("int", int, _expect(int, "an integer")),
+    "float": Codec("float", float, _read_float),
+    "str": Codec("str", str, _expect(str, "a string")),
+    "bool": Codec("bool", bool, _expect(bool, "true or false")),
+    "datetime": Codec("datetime", lambda v: _utc(v).isoformat(), _read_datetime),
+    "date": Codec("date", date.isoformat, _read_date),
+    "bytes": Codec("bytes", lambda v: base64.b64encode(v).decode("ascii"), _read_bytes),
+    "json": Codec("json", lambda v: v, lambda v: v),
 }
-
-# Checked in this order: Boolean before Integer, DateTime before Date (unrelated classes,
-# but kept apart for clarity), Text is a String, BigInteger an Integer.
-_BY_TYPE: list[tuple[type, str]] = [
-    (Boolean, "bool"), (DateTime, "datetime"), (Date, "date"), (LargeBinary, "bytes"),
-    (JSON, "json"), (Float, "float"), (Integer, "int"), (String, "str"),
-]
-
-
-def codec_for(column_type: TypeEngine[Any]) -> Codec:
-    """The codec of a column type; a type with none is a bug to fix here, not data to lose."""
-    for sql_class, name in _BY_TYPE:
-        if isinstance(column_type, sql_class):
-            return CODECS[name]
-    raise TypeError(f"no archive codec for column type {column_type!r}: add one to {__name__}")
 
 
 def encoder(codec: Codec) -> Callable[[Any], Any]:

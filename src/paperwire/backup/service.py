@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine
-
 from paperwire.backup.archive import (
     ArchiveReader,
     ArchiveWriter,
@@ -20,8 +18,13 @@ from paperwire.backup.archive import (
     remove_stale_partials,
 )
 from paperwire.db import dump, migrate
-from paperwire.db.session import read_transaction, snapshot_transaction, write_transaction
-from paperwire.db.tables import metadata
+from paperwire.db.session import (
+    Connection,
+    Engine,
+    read_transaction,
+    snapshot_transaction,
+    write_transaction,
+)
 from paperwire.errors import ArchiveError, StoreNotEmpty
 
 RESTORE_BATCH = 1_000
@@ -78,7 +81,7 @@ class BackupCore:
     def row_counts(self) -> dict[str, int]:
         """The row count of every table, e.g. ``{"papers": 32034, "votes": 10000, ...}``."""
         with read_transaction(self.engine) as connection:
-            return dump.row_counts(connection, metadata.sorted_tables)
+            return dump.row_counts(connection, dump.tables())
 
     # -- export ---------------------------------------------------------------------
 
@@ -225,5 +228,5 @@ def _targets(connection: Connection, header: Header) -> dict[str, Any]:
         missing = {name for name, _ in spec.columns} - dump.store_columns(connection, spec.name)
         if missing:
             raise ArchiveError(f"the store's {spec.name} has no column(s) {sorted(missing)}")
-        targets[spec.name] = dump.table_for(spec.name, spec.typed_columns())
+        targets[spec.name] = dump.table_for(spec.name, spec.columns)
     return targets

@@ -1,7 +1,8 @@
-"""Accounts, sign-in links and sessions, as statements inside the caller's transaction.
+"""Accounts, sign-in links and sessions: the rules, run inside the caller's transaction.
 
 Tokens (sign-in links and session ids) are 256 random bits; only their SHA-256
-is stored, so a copy of the database cannot sign anyone in.
+is stored, so a copy of the database cannot sign anyone in. The statements are in
+``paperwire.db.accounts``.
 """
 
 from __future__ import annotations
@@ -10,20 +11,14 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from typing import Any
-
-from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from paperwire.community.models import Role, User
-from paperwire.db.tables import login_tokens, user_sessions, users
+from paperwire.db import accounts as store
+from paperwire.db.session import Connection
 from paperwire.errors import InvalidInput, InvalidSignInLink, NotFound
 from paperwire.mail.message import parse_address
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,29}")
-USER_COLUMNS = (
-    users.c.id, users.c.email, users.c.username, users.c.display_name, users.c.role,
-    users.c.banned, users.c.created_at,
-)
 
 
 def new_token() -> str:
@@ -39,30 +34,12 @@ def email_key(address: str) -> str:
     return unicodedata.normalize("NFKC", address.strip()).casefold()
 
 
-def user_from_row(row: Row[Any], prefix: str = "") -> User:
-    data = row._mapping
-    return User(
-        id=data[prefix + "id"],
-        email=data[prefix + "email"],
-        username=data[prefix + "username"],
-        display_name=data[prefix + "display_name"],
-        role=Role(data[prefix + "role"]),
-        banned=bool(data[prefix + "banned"]),
-        created_at=data[prefix + "created_at"],
-    )
-
-
 def find_user(connection: Connection, *, email: str | None = None,
               username: str | None = None, user_id: int | None = None) -> User | None:
-    query = select(*USER_COLUMNS)
-    if email is not None:
-        query = query.where(users.c.email_key == email_key(email))
-    elif username is not None:
-        query = query.where(users.c.username == username)
-    else:
-        query = query.where(users.c.id == user_id)
-    row = connection.execute(query).one_or_none()
-    return None if row is None else user_from_row(row)
+    return store.find_user(
+        connection, email_key=None if email is None else email_key(email), username=username,
+        user_id=user_id,
+    )
 
 
 def require_user(connection: Connection, email: str) -> User:
@@ -82,11 +59,9 @@ def create_user(
     handle = check_username(username) if username else _free_username(connection)
     if find_user(connection, username=handle):
         raise InvalidInput(f"the user name {handle} is taken")
-    connection.execute(
-        insert(users).values(
-            email=address, email_key=email_key(address), username=handle,
-            display_name=handle, role=role.value, banned=False, created_at=now,
-        )
+    store.insert_user(
+        connection, email=address, email_key=email_key(address), username=handle,
+        display_name=handle, role=role, created_at=now,
     )
     user = find_user(connection, email=address)
     assert user is not None
@@ -129,12 +104,10 @@ def start_sign_in(connection: Connection, email: str, *, now: int, ttl_s: int,
     """
     address = parse_address(email)
     token = new_token()
-    connection.execute(delete(login_tokens).where(login_tokens.c.expires_at < now - 86_400))
-    connection.execute(
-        insert(login_tokens).values(
-            token_hash=token_hash(token), email_key=email_key(address), email=address,
-            created_at=now, expires_at=now + ttl_s,
-        )
+    store.delete_login_tokens_expired_before(connection, now - 86_400)
+    store.insert_login_token(
+        connection, token_hash=token_hash(token), email=address, email_key=email_key(address),
+        created_at=now, expires_at=now + ttl_s,
     )
     user = find_user(connection, email=address)
     send = (user is None and open_signup) or (user is not None and not user.banned)
@@ -143,23 +116,14 @@ def start_sign_in(connection: Connection, email: str, *, now: int, ttl_s: int,
 
 def finish_sign_in(connection: Connection, token: str, *, now: int, open_signup: bool) -> User:
     """Use a sign-in token (once, before it expires) and return its account."""
-    row = connection.execute(
-        update(login_tokens)
-        .where(
-            login_tokens.c.token_hash == token_hash(token),
-            login_tokens.c.used_at.is_(None),
-            login_tokens.c.expires_at > now,
-        )
-        .values(used_at=now)
-        .returning(login_tokens.c.email)
-    ).one_or_none()
-    if row is None:
+    address = store.use_login_token(connection, token_hash(token), now=now)
+    if address is None:
         raise InvalidSignInLink("this sign-in link is invalid, used or expired")
-    user = find_user(connection, email=row.email)
+    user = find_user(connection, email=address)
     if user is None:
         if not open_signup:
             raise InvalidSignInLink("this sign-in link is invalid, used or expired")
-        user = create_user(connection, row.email, now=now)
+        user = create_user(connection, address, now=now)
     if user.banned:
         raise InvalidSignInLink("this account is suspended")
     return user
@@ -170,44 +134,31 @@ def finish_sign_in(connection: Connection, token: str, *, now: int, open_signup:
 
 def start_session(connection: Connection, user_id: int, *, now: int, ttl_s: int) -> str:
     token = new_token()
-    connection.execute(delete(user_sessions).where(user_sessions.c.expires_at < now))
-    connection.execute(
-        insert(user_sessions).values(
-            token_hash=token_hash(token), user_id=user_id, created_at=now, expires_at=now + ttl_s
-        )
+    store.delete_sessions_expired_before(connection, now)
+    store.insert_session(
+        connection, token_hash=token_hash(token), user_id=user_id, created_at=now,
+        expires_at=now + ttl_s,
     )
     return token
 
 
 def session_user(connection: Connection, token: str, *, now: int) -> User | None:
-    row = connection.execute(
-        select(*USER_COLUMNS)
-        .join(user_sessions, user_sessions.c.user_id == users.c.id)
-        .where(
-            user_sessions.c.token_hash == token_hash(token),
-            user_sessions.c.expires_at > now,
-            users.c.banned.is_(False),
-        )
-    ).one_or_none()
-    return None if row is None else user_from_row(row)
+    return store.session_user(connection, token_hash(token), now=now)
 
 
 def end_session(connection: Connection, token: str) -> None:
-    connection.execute(delete(user_sessions).where(user_sessions.c.token_hash == token_hash(token)))
-
-
-def end_all_sessions(connection: Connection, user_id: int) -> None:
-    connection.execute(delete(user_sessions).where(user_sessions.c.user_id == user_id))
+    store.delete_session(connection, token_hash(token))
 
 
 def set_role(connection: Connection, user_id: int, role: Role) -> None:
-    connection.execute(update(users).where(users.c.id == user_id).values(role=role.value))
+    store.set_role(connection, user_id, role)
 
 
 def set_banned(connection: Connection, user_id: int, banned: bool) -> None:
-    connection.execute(update(users).where(users.c.id == user_id).values(banned=banned))
+    """Ban (ending every session) or unban."""
+    store.set_banned(connection, user_id, banned)
     if banned:
-        end_all_sessions(connection, user_id)
+        store.delete_user_sessions(connection, user_id)
 
 
 def update_profile(connection: Connection, user: User, *, display_name: str,
@@ -216,6 +167,4 @@ def update_profile(connection: Connection, user: User, *, display_name: str,
     other = find_user(connection, username=handle)
     if other is not None and other.id != user.id:
         raise InvalidInput(f"the user name {handle} is taken")
-    connection.execute(
-        update(users).where(users.c.id == user.id).values(display_name=name, username=handle)
-    )
+    store.set_profile(connection, user.id, display_name=name, username=handle)

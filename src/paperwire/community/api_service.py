@@ -6,14 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
-
 from paperwire.community import tokens
-from paperwire.community.models import Collection, Profile, User
-from paperwire.community.tokens import ApiToken, NewApiToken
+from paperwire.community.models import ApiToken, Collection, NewApiToken, Profile, User
 from paperwire.community.topics import user_topics
 from paperwire.db import queries
-from paperwire.db.session import read_transaction, write_transaction
+from paperwire.db.session import Engine, read_transaction, write_transaction
 from paperwire.models import Paper, PaperFilter, PaperPage, Period
 from paperwire.settings import Settings
 

@@ -1,28 +1,19 @@
-"""Comments: Markdown with math, one level of replies, edit/delete own, moderators hide."""
+"""Comments: Markdown with math, one level of replies, edit/delete own, moderators hide.
+
+The rules, run inside the caller's transaction; the statements are in
+``paperwire.db.comments``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Connection, Row, insert, select, update
-
-from paperwire.community.accounts import user_from_row
 from paperwire.community.markup import render_markdown
 from paperwire.community.models import Comment, User
 from paperwire.community.votes import paper_id_of
-from paperwire.db.tables import comments, papers, users
+from paperwire.db import comments as store
+from paperwire.db.session import Connection
 from paperwire.errors import InvalidInput, NotFound, PermissionDenied
 
 MAX_LENGTH = 10_000
-COLUMNS = (
-    comments.c.id, comments.c.paper_id, comments.c.parent_id, comments.c.body,
-    comments.c.body_html, comments.c.created_at, comments.c.edited_at, comments.c.deleted,
-    comments.c.hidden, papers.c.arxiv_id, papers.c.title_text,
-    users.c.id.label("u_id"), users.c.email.label("u_email"),
-    users.c.username.label("u_username"), users.c.display_name.label("u_display_name"),
-    users.c.role.label("u_role"), users.c.banned.label("u_banned"),
-    users.c.created_at.label("u_created_at"),
-)
 
 
 def check_body(body: str) -> str:
@@ -34,30 +25,11 @@ def check_body(body: str) -> str:
     return text
 
 
-def _from_row(row: Row[Any]) -> Comment:
-    data = row._mapping
-    return Comment(
-        id=data["id"], paper_id=data["paper_id"], arxiv_id=data["arxiv_id"],
-        paper_title=data["title_text"], author=user_from_row(row, "u_"),
-        parent_id=data["parent_id"], body=data["body"], body_html=data["body_html"],
-        created_at=data["created_at"], edited_at=data["edited_at"],
-        deleted=bool(data["deleted"]), hidden=bool(data["hidden"]),
-    )
-
-
-def _select() -> Any:
-    return select(*COLUMNS).select_from(
-        comments.join(papers, papers.c.id == comments.c.paper_id).join(
-            users, users.c.id == comments.c.user_id
-        )
-    )
-
-
 def get_comment(connection: Connection, comment_id: int) -> Comment:
-    row = connection.execute(_select().where(comments.c.id == comment_id)).one_or_none()
-    if row is None:
+    comment = store.get_comment(connection, comment_id)
+    if comment is None:
         raise NotFound("no such comment")
-    return _from_row(row)
+    return comment
 
 
 def add_comment(connection: Connection, *, user: User, arxiv_id: str, body: str,
@@ -69,14 +41,10 @@ def add_comment(connection: Connection, *, user: User, arxiv_id: str, body: str,
         if parent.paper_id != paper_id:
             raise InvalidInput("that reply belongs to another paper")
         parent_id = parent.parent_id or parent.id  # one level of replies
-    return connection.execute(
-        insert(comments)
-        .values(
-            paper_id=paper_id, user_id=user.id, parent_id=parent_id, body=text,
-            body_html=render_markdown(text), created_at=now, deleted=False, hidden=False,
-        )
-        .returning(comments.c.id)
-    ).scalar_one()
+    return store.insert_comment(
+        connection, paper_id=paper_id, user_id=user.id, parent_id=parent_id, body=text,
+        body_html=render_markdown(text), created_at=now,
+    )
 
 
 def _own(connection: Connection, user: User, comment_id: int) -> Comment:
@@ -92,21 +60,14 @@ def edit_comment(connection: Connection, *, user: User, comment_id: int, body: s
                  now: int) -> Comment:
     comment = _own(connection, user, comment_id)
     text = check_body(body)
-    connection.execute(
-        update(comments)
-        .where(comments.c.id == comment_id)
-        .values(body=text, body_html=render_markdown(text), edited_at=now)
-    )
+    store.update_body(connection, comment_id, body=text, body_html=render_markdown(text),
+                      edited_at=now)
     return comment
 
 
 def delete_comment(connection: Connection, *, user: User, comment_id: int) -> Comment:
     comment = _own(connection, user, comment_id)
-    connection.execute(
-        update(comments)
-        .where(comments.c.id == comment_id)
-        .values(deleted=True, body="", body_html="")
-    )
+    store.mark_deleted(connection, comment_id)
     return comment
 
 
@@ -114,7 +75,7 @@ def set_hidden(connection: Connection, *, user: User, comment_id: int, hidden: b
     if not user.is_moderator:
         raise PermissionDenied("only moderators can hide comments")
     comment = get_comment(connection, comment_id)
-    connection.execute(update(comments).where(comments.c.id == comment_id).values(hidden=hidden))
+    store.set_hidden(connection, comment_id, hidden)
     return comment
 
 
@@ -124,12 +85,8 @@ def thread(connection: Connection, paper_id: int, viewer: User | None) -> list[C
     Deleted and hidden comments stay as placeholders where replies hang from them
     and vanish otherwise; moderators see hidden ones, marked.
     """
-    rows = connection.execute(
-        _select().where(comments.c.paper_id == paper_id).order_by(comments.c.id)
-    )
-    every = [_from_row(row) for row in rows]
     roots: dict[int, Comment] = {}
-    for comment in every:
+    for comment in store.paper_comments(connection, paper_id):
         if comment.parent_id is None:
             roots[comment.id] = comment
         elif comment.parent_id in roots and _shown(comment, viewer):
@@ -144,14 +101,4 @@ def _shown(comment: Comment, viewer: User | None) -> bool:
 
 
 def by_user(connection: Connection, user_id: int, *, limit: int = 50) -> list[Comment]:
-    rows = connection.execute(
-        _select()
-        .where(
-            comments.c.user_id == user_id,
-            comments.c.deleted.is_(False),
-            comments.c.hidden.is_(False),
-        )
-        .order_by(comments.c.id.desc())
-        .limit(limit)
-    )
-    return [_from_row(row) for row in rows]
+    return store.shown_by_user(connection, user_id, limit=limit)

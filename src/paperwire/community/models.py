@@ -123,3 +123,22 @@ class OutboxEntry:
     @property
     def created(self) -> datetime | None:
         return when(self.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A token as the settings page lists it (never the token itself)."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: int
+    last_used_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewApiToken:
+    """A freshly created token: ``secret`` is shown to the user once and never stored."""
+
+    token: ApiToken
+    secret: str

@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from sqlalchemy import Engine, desc, select
-
 from paperwire.community import accounts, comments, submit, votes
 from paperwire.community import collections as lists
 from paperwire.community.models import (
@@ -23,9 +21,9 @@ from paperwire.community.models import (
     User,
     VoteState,
 )
-from paperwire.db.session import read_transaction, write_transaction
-from paperwire.db.tables import outbox, papers
-from paperwire.db.tables import votes as votes_table
+from paperwire.db import outbox_reads
+from paperwire.db import votes as vote_store
+from paperwire.db.session import Engine, read_transaction, write_transaction
 from paperwire.errors import NotFound, PermissionDenied, SubmissionRefused
 from paperwire.harvest.jobs import HarvestReport
 from paperwire.ids import normalize_arxiv_id
@@ -127,17 +125,11 @@ class CommunityCore:
             user = accounts.find_user(connection, username=username)
             if user is None or (user.banned and not (viewer and viewer.is_moderator)):
                 raise NotFound(f"no user {username}")
-            upvoted = connection.execute(
-                select(papers.c.arxiv_id, papers.c.title_text)
-                .join(votes_table, votes_table.c.paper_id == papers.c.id)
-                .where(votes_table.c.user_id == user.id)
-                .order_by(desc(votes_table.c.voted_at))
-                .limit(50)
-            )
+            upvoted = vote_store.upvoted_by(connection, user.id, limit=50)
             own = viewer is not None and viewer.id == user.id
             return Profile(
                 user=user,
-                upvoted=[(row[0], row[1]) for row in upvoted],
+                upvoted=upvoted,
                 comments=comments.by_user(connection, user.id),
                 collections=lists.of_user(connection, user.id, public_only=not own),
             )
@@ -266,7 +258,4 @@ class CommunityCore:
         if not viewer.is_admin:
             raise PermissionDenied("only admins can read the outbox")
         with read_transaction(self.engine) as connection:
-            rows = connection.execute(
-                select(outbox).order_by(outbox.c.id.desc()).limit(limit)
-            )
-            return [OutboxEntry(*row) for row in rows]
+            return outbox_reads.recent_mail(connection, limit=limit)

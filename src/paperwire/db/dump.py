@@ -2,16 +2,25 @@
 batches, row counts, and the PostgreSQL sequences set after explicit ids.
 
 Which tables an archive carries, and how values are encoded, is the archive's business
-(``paperwire.backup.archive``); this module only speaks SQL.
+(``paperwire.backup.archive`` and ``codecs``); this module only speaks SQL, and names
+each column's kind (``int``, ``datetime`` ...), the name an archive's header gives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Connection,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
     Table,
     UniqueConstraint,
     column,
@@ -26,7 +35,45 @@ from sqlalchemy.types import TypeEngine
 
 from paperwire.db.tables import metadata
 
+__all__ = [
+    "KIND_TYPES", "Table", "column_kind", "column_kinds", "existing_tables", "insert_rows",
+    "occupied_tables", "order_columns", "reset_sequences", "row_counts", "store_columns",
+    "stream_rows", "table_for", "tables",
+]
+
 STREAM_CHUNK = 2_000  # rows per server-side cursor fetch
+
+# Each column kind an archive knows, and the SQL type its values are written back with.
+KIND_TYPES: dict[str, Callable[[], TypeEngine[Any]]] = {
+    "int": Integer, "float": Float, "str": String, "bool": Boolean,
+    "datetime": lambda: DateTime(timezone=True), "date": Date, "bytes": LargeBinary,
+    "json": JSON,
+}
+# Checked in this order: Boolean before Integer, DateTime before Date (unrelated classes,
+# but kept apart for clarity), Text is a String, BigInteger an Integer.
+_KIND_OF: list[tuple[type, str]] = [
+    (Boolean, "bool"), (DateTime, "datetime"), (Date, "date"), (LargeBinary, "bytes"),
+    (JSON, "json"), (Float, "float"), (Integer, "int"), (String, "str"),
+]
+
+
+def tables() -> list[Table]:
+    """Every table of the store, parents before children."""
+    return list(metadata.sorted_tables)
+
+
+def column_kind(column_type: TypeEngine[Any]) -> str:
+    """A column type's kind; a type with none is a bug to fix here, not data to lose."""
+    for sql_class, kind in _KIND_OF:
+        if isinstance(column_type, sql_class):
+            return kind
+    raise TypeError(f"no archive codec for column type {column_type!r}: add a kind to "
+                    f"{__name__} and its codec to paperwire.backup.codecs")
+
+
+def column_kinds(source: Table) -> list[tuple[str, str]]:
+    """A table's columns in the store's order, each with its kind."""
+    return [(str(c.name), column_kind(c.type)) for c in source.columns]
 
 
 def order_columns(source: Table) -> list[Any]:
@@ -81,10 +128,11 @@ def occupied_tables(connection: Connection) -> list[str]:
     return found
 
 
-def table_for(name: str, columns: Sequence[tuple[str, TypeEngine[Any]]]) -> Any:
-    """A table as the archive describes it: its name and typed columns (the store's own
-    columns at the archive's schema revision, which may be older than the code's)."""
-    return table(name, *(column(col, col_type) for col, col_type in columns))
+def table_for(name: str, columns: Sequence[tuple[str, str]]) -> Any:
+    """A table as the archive describes it: its name and columns with their kinds (the
+    store's own columns at the archive's schema revision, which may be older than the
+    code's)."""
+    return table(name, *(column(col, KIND_TYPES[kind]()) for col, kind in columns))
 
 
 def insert_rows(connection: Connection, target: Any, rows: list[Mapping[str, Any]]) -> None:

@@ -19,8 +19,9 @@ from paperwire.db.tables import (
     users,
     votes,
 )
+from paperwire.db.trending import trending_scores
 from paperwire.models import DateWindow, Paper, PaperFilter, PaperPage, SortOrder, StoreStats
-from paperwire.ranking import trending_scores
+from paperwire.ranking import TrendingWindow
 
 SUMMARY_COLUMNS = (
     papers.c.id, papers.c.arxiv_id, papers.c.title_text, papers.c.abstract_text,
@@ -164,9 +165,8 @@ def _list_trending(
     connection: Connection, paper_filter: PaperFilter, half_life_hours: float
 ) -> PaperPage:
     now = paper_filter.now if paper_filter.now is not None else int(time.time())
-    scores = trending_scores(
-        now=now, period=paper_filter.period, half_life_hours=half_life_hours
-    ).subquery()
+    window = TrendingWindow.of(now=now, period=paper_filter.period, half_life_hours=half_life_hours)
+    scores = trending_scores(window).subquery()
     conditions = _category_conditions(paper_filter)
     query = with_community((*SUMMARY_COLUMNS, scores.c.score), paper_filter.viewer_id).join(
         scores, scores.c.paper_id == papers.c.id

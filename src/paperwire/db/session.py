@@ -7,6 +7,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
+# The core holds an engine and passes transactions (connections) to storage functions;
+# it names their types from here, so nothing above the storage layer imports SQLAlchemy.
+__all__ = ["Connection", "Engine", "read_transaction", "snapshot_transaction", "write_transaction"]
+
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:

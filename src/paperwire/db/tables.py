@@ -170,7 +170,7 @@ announcement_days = Table(
     metadata,
     # One row per day a listing was fetched: whether it had a mailing. A row with
     # ``mailing`` false is a day arXiv reported no mailing: the calendar reads it back
-    # (harvest/calendar.py, ``store.no_mailing_days``).
+    # (harvest/calendar.py, ``db.announcements.no_mailing_days``).
     Column("day", Date, primary_key=True),
     Column("mailing", Boolean, nullable=False),
     Column("papers", Integer, nullable=False, default=0),

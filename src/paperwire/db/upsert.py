@@ -64,6 +64,18 @@ def upsert_papers(
     return counts
 
 
+def set_upvotes(connection: Connection, votes: dict[str, int]) -> None:
+    """Set stored papers' upvote counts by arXiv id (an id not in the store changes nothing)."""
+    if not votes:
+        return
+    connection.execute(
+        update(papers)
+        .where(papers.c.arxiv_id == bindparam("target"))
+        .values(upvotes=bindparam("votes")),
+        [{"target": arxiv_id, "votes": count} for arxiv_id, count in votes.items()],
+    )
+
+
 def _newest_per_id(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
     newest: dict[str, PaperRecord] = {}
     for record in records:

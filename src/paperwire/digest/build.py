@@ -10,14 +10,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
-from sqlalchemy import Connection, Engine, insert, select
-from sqlalchemy.exc import IntegrityError
-
-from paperwire.db.session import read_transaction, write_transaction
-from paperwire.db.tables import digest_issues, digest_sends, digest_subscriptions
-from paperwire.digest.models import Frequency, Period, SendStatus, SubscriptionStatus, Topics
+from paperwire.db import digest_sends, digests
+from paperwire.db.session import Engine, read_transaction, write_transaction
+from paperwire.digest.models import Frequency, Period, Topics
 from paperwire.models import Paper
 from paperwire.models import Period as ListPeriod
 
@@ -38,9 +35,10 @@ def list_period(kind: Frequency) -> ListPeriod:
     return ListPeriod.DAY if kind is Frequency.DAILY else ListPeriod.WEEK
 
 
-def trending_now(period: Period, now: float) -> int:
-    """Trending as of now, or as of the end of a past period's day."""
-    end = datetime.combine(period.day + timedelta(days=1), time(0), tzinfo=UTC).timestamp()
+def trending_now(period: Period, now: float, timezone: tzinfo) -> int:
+    """Trending as of now, or as of the end of a past period's day (midnight in the
+    time zone the digest day is a day of)."""
+    end = datetime.combine(period.day + timedelta(days=1), time(0), tzinfo=timezone).timestamp()
     return int(min(now, end))
 
 
@@ -73,20 +71,10 @@ class TopicMatcher:
         return chosen
 
 
-def confirmed(connection: Connection, kind: Frequency) -> list[tuple[int, Topics]]:
-    rows = connection.execute(
-        select(digest_subscriptions.c.id, digest_subscriptions.c.topics)
-        .where(digest_subscriptions.c.status == SubscriptionStatus.CONFIRMED.value,
-               digest_subscriptions.c.frequency == kind.value)
-        .order_by(digest_subscriptions.c.id)
-    )
-    return [(row.id, Topics.from_json(row.topics)) for row in rows]
-
-
 def plan_issue(engine: Engine, period: Period, trending: list[int], matcher: TopicMatcher,
                only: Iterable[int] | None = None) -> Plan:
     with read_transaction(engine) as connection:
-        subscribers = confirmed(connection, period.kind)
+        subscribers = digests.confirmed_subscriptions(connection, period.kind)
     wanted = set(only) if only is not None else None
     plan = Plan(period, trending)
     exclude = set(trending)
@@ -99,47 +87,30 @@ def plan_issue(engine: Engine, period: Period, trending: list[int], matcher: Top
     return plan
 
 
-def find_issue(connection: Connection, period: Period) -> int | None:
-    return connection.execute(
-        select(digest_issues.c.id).where(digest_issues.c.kind == period.kind.value,
-                                          digest_issues.c.period == period.label)
-    ).scalar_one_or_none()
-
-
 def store_issue(engine: Engine, plan: Plan, *, domain: str, now: float) -> tuple[int, bool]:
     """Insert the issue and its send log; (issue id, whether this call built it)."""
     period = plan.period
     try:
         with write_transaction(engine) as connection:
-            existing = find_issue(connection, period)
+            existing = digests.find_issue(connection, period)
             if existing is not None:
                 return existing, False
-            issue_id = connection.execute(
-                insert(digest_issues).values(
-                    kind=period.kind.value, period=period.label, day=period.day,
-                    papers=plan.trending,
-                    built_at=int(now), recipients=len(plan.extras),
-                ).returning(digest_issues.c.id)
-            ).scalar_one()
-            rows = [_send_row(issue_id, period, sub, extras, domain)
-                    for sub, extras in plan.extras.items()]
-            for start in range(0, len(rows), 2000):
-                connection.execute(insert(digest_sends), rows[start : start + 2000])
+            issue_id = digests.insert_issue(connection, period, papers=plan.trending,
+                                            built_at=int(now), recipients=len(plan.extras))
+            digest_sends.queue(connection, issue_id, period, [
+                digest_sends.Recipient(sub, extras, message_id(period, sub, domain))
+                for sub, extras in plan.extras.items()
+            ])
             return issue_id, True
-    except IntegrityError:  # another builder stored this period first
+    except digests.IssueExists:  # another builder stored this period first
         with read_transaction(engine) as connection:
-            existing = find_issue(connection, period)
+            existing = digests.find_issue(connection, period)
         if existing is None:
             raise
         return existing, False
 
 
-def _send_row(issue_id: int, period: Period, subscription_id: int, extras: list[int],
-              domain: str) -> dict[str, object]:
-    message_id = (f"<digest.{period.kind.value}.{period.label}.{subscription_id}."
-                  f"{secrets.token_hex(6)}@{domain}>")
-    return {
-        "issue_id": issue_id, "subscription_id": subscription_id, "kind": period.kind.value,
-        "period": period.label, "papers": extras, "message_id": message_id,
-        "status": SendStatus.QUEUED.value, "attempts": 0, "next_attempt_at": 0.0,
-    }
+def message_id(period: Period, subscription_id: int, domain: str) -> str:
+    """A recipient's Message-ID, kept across re-sends so a doubled message is one mail."""
+    return (f"<digest.{period.kind.value}.{period.label}.{subscription_id}."
+            f"{secrets.token_hex(6)}@{domain}>")

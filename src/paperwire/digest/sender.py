@@ -19,15 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import Message
 
-from sqlalchemy import Engine, select
-
-from paperwire.db import queries
-from paperwire.db.session import read_transaction, write_transaction
-from paperwire.db.tables import digest_issues, digest_sends
-from paperwire.digest import store
-from paperwire.digest.models import Frequency, Period, SendReport, SendStatus
+from paperwire.db import digest_sends as store
+from paperwire.db import digests, queries
+from paperwire.db.digest_sends import Claim
+from paperwire.db.session import Engine, read_transaction, write_transaction
+from paperwire.digest.models import Period, SendReport, SendStatus
 from paperwire.digest.render import DigestRenderer, Recipient
-from paperwire.digest.store import Claim
 from paperwire.mail.session import Delivery, MailSession, Outcome
 from paperwire.models import Paper
 from paperwire.settings import Settings
@@ -232,12 +229,9 @@ class DigestSender:
     def _issue(self, issue_id: int) -> Issue:
         if issue_id not in self.issues:
             with read_transaction(self.engine) as connection:
-                row = connection.execute(
-                    select(digest_issues).where(digest_issues.c.id == issue_id)
-                ).one()
-            ids = self._load_papers(list(row.papers))
+                period, trending = digests.get_issue(connection, issue_id)
+            ids = self._load_papers(trending)
             self._preload_extras(issue_id)
-            period = Period(Frequency(row.kind), row.day)
             self.issues[issue_id] = Issue(period, [self.papers[i] for i in ids])
         return self.issues[issue_id]
 
@@ -245,9 +239,7 @@ class DigestSender:
         """Every paper of the issue's topic sections, in a few queries instead of one per
         message (the distinct papers are few; subscribers are many)."""
         with read_transaction(self.engine) as connection:
-            lists = connection.execute(
-                select(digest_sends.c.papers).where(digest_sends.c.issue_id == issue_id)
-            ).scalars()
+            lists = store.papers_of_issue(connection, issue_id)
             wanted = sorted({i for ids in lists for i in (ids or [])} - set(self.papers))
         for first in range(0, len(wanted), 500):
             self._load_papers(wanted[first : first + 500])

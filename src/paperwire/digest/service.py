@@ -9,11 +9,10 @@ from datetime import date, datetime
 from email.message import Message
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
+from paperwire.db import digest_sends, digests
 from paperwire.db.locks import DIGEST_LOCK, JobLock
-from paperwire.db.session import read_transaction, write_transaction
-from paperwire.digest import build, store
+from paperwire.db.session import Engine, read_transaction, write_transaction
+from paperwire.digest import build
 from paperwire.digest import subscriptions as subs
 from paperwire.digest.models import (
     Frequency,
@@ -147,8 +146,9 @@ class DigestCore:
     # -- building and sending ------------------------------------------------------------
 
     def digest_day(self, day: date | None = None) -> date:
-        """The day a digest is for: today in the harvest's time zone unless given."""
-        return day or datetime.now(ZoneInfo(self.settings.harvest_timezone)).date()
+        """The day a digest is for: today (by the core's clock) in the harvest's time
+        zone, unless given."""
+        return day or datetime.fromtimestamp(self.clock(), ZoneInfo(self.settings.harvest_timezone)).date()
 
     def scheduled_digests(self, day: date) -> list[Frequency]:
         """Which digests go out after ``day``'s harvest: daily, and weekly on its weekday."""
@@ -167,7 +167,7 @@ class DigestCore:
         page = self.list_papers(PaperFilter(
             sort=SortOrder.TRENDING, period=build.list_period(period.kind),
             limit=self.settings.digest_trending_papers,
-            now=build.trending_now(period, self.clock()),
+            now=build.trending_now(period, self.clock(), ZoneInfo(self.settings.harvest_timezone)),
         ))
         return [paper.id for paper in page.papers]  # type: ignore[attr-defined]
 
@@ -175,7 +175,7 @@ class DigestCore:
         """Freeze the period's issue and fill its send log, once: (issue id, built now)."""
         period = Period(kind, self.digest_day(day))
         with read_transaction(self.engine) as connection:
-            existing = build.find_issue(connection, period)
+            existing = digests.find_issue(connection, period)
         if existing is not None:
             return existing, False
         plan = build.plan_issue(self.engine, period, self._trending(period), self._matcher(period))
@@ -225,12 +225,12 @@ class DigestCore:
 
     def digest_status(self) -> list[IssueStatus]:
         with read_transaction(self.engine) as connection:
-            return store.issue_statuses(connection)
+            return digests.issue_statuses(connection)
 
     def resume_digests(self) -> int:
         """End a pause now (sending workers notice within a second)."""
         with write_transaction(self.engine) as connection:
-            return store.resume(connection)
+            return digest_sends.resume(connection)
 
     def preview_digest(self, email: str, kind: Frequency | None = None,
                        day: date | None = None) -> Message:

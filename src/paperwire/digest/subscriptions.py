@@ -1,4 +1,5 @@
-"""Subscriptions, as statements inside the caller's transaction.
+"""Subscriptions: the rules, over ``db/digests.py``'s statements, inside the caller's
+transaction.
 
 An address is one subscription whatever its case (``email_key``). Subscribing
 starts (or restarts) double opt-in with a fresh single-use nonce; an address that
@@ -13,19 +14,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
-
 from paperwire.community.accounts import email_key
-from paperwire.db.tables import digest_sends, digest_subscriptions
-from paperwire.digest.models import (
-    Frequency,
-    SendStatus,
-    Subscription,
-    SubscriptionStatus,
-    Topics,
-)
+from paperwire.db import digests
+from paperwire.db.digests import subscription_from_row
+from paperwire.db.session import Connection, Engine, read_transaction
+from paperwire.digest.models import Frequency, Subscription, SubscriptionStatus, Topics
 
-subs = digest_subscriptions
+__all__ = [
+    "MailToSend", "confirm", "find", "renew", "subscribe", "subscription_from_row",
+    "unsubscribe", "update_settings", "wait_for_in_flight",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,22 +36,11 @@ class MailToSend:
     nonce: str | None = None
 
 
-def subscription_from_row(row: Row[Any]) -> Subscription:
-    return Subscription(
-        id=row.id, email=row.email, frequency=Frequency(row.frequency),
-        topics=Topics.from_json(row.topics), status=SubscriptionStatus(row.status),
-        created_at=row.created_at, confirmed_at=row.confirmed_at,
-    )
-
-
 def find(connection: Connection, *, address: str | None = None,
-         subscription_id: int | None = None) -> Row[Any] | None:
-    query = select(subs)
-    if address is not None:
-        query = query.where(subs.c.email_key == email_key(address))
-    else:
-        query = query.where(subs.c.id == subscription_id)
-    return connection.execute(query).one_or_none()
+         subscription_id: int | None = None) -> Any:
+    """The subscription row of an address (any case) or an id; None if there is none."""
+    key = email_key(address) if address is not None else None
+    return digests.find_subscription(connection, key=key, subscription_id=subscription_id)
 
 
 def subscribe(connection: Connection, *, address: str, frequency: Frequency, topics: Topics,
@@ -63,16 +50,14 @@ def subscribe(connection: Connection, *, address: str, frequency: Frequency, top
     values = {"frequency": frequency.value, "topics": topics.to_json(), "email": address,
               "confirm_nonce": nonce, "status": SubscriptionStatus.PENDING.value}
     if row is None:
-        result = connection.execute(
-            insert(subs).values(
-                email_key=email_key(address), user_id=user_id, bounces=0, created_at=now,
-                **values,
-            ).returning(subs.c.id)
+        subscription_id = digests.add_subscription(
+            connection, email_key=email_key(address), user_id=user_id, bounces=0,
+            created_at=now, **values,
         )
-        return MailToSend("confirm", result.scalar_one(), address, nonce)
+        return MailToSend("confirm", subscription_id, address, nonce)
     if row.status == SubscriptionStatus.CONFIRMED:
         return MailToSend("manage", row.id, row.email)
-    connection.execute(update(subs).where(subs.c.id == row.id).values(bounces=0, **values))
+    digests.update_subscription(connection, row.id, bounces=0, **values)
     return MailToSend("confirm", row.id, address, nonce)
 
 
@@ -82,21 +67,14 @@ def renew(connection: Connection, *, address: str) -> MailToSend | None:
     if row is None or row.status != SubscriptionStatus.PENDING:
         return None
     nonce = secrets.token_hex(16)
-    connection.execute(update(subs).where(subs.c.id == row.id).values(confirm_nonce=nonce))
+    digests.update_subscription(connection, row.id, confirm_nonce=nonce)
     return MailToSend("confirm", row.id, row.email, nonce)
 
 
 def confirm(connection: Connection, subscription_id: int, nonce: str, *,
             now: int) -> Subscription | None:
     """Use a confirmation nonce, once."""
-    result = connection.execute(
-        update(subs)
-        .where(subs.c.id == subscription_id, subs.c.confirm_nonce == nonce,
-               subs.c.status == SubscriptionStatus.PENDING.value)
-        .values(status=SubscriptionStatus.CONFIRMED.value, confirm_nonce=None,
-                confirmed_at=now)
-    )
-    if result.rowcount != 1:
+    if not digests.confirm_subscription(connection, subscription_id, nonce, now=now):
         return None
     row = find(connection, subscription_id=subscription_id)
     return None if row is None else subscription_from_row(row)
@@ -104,13 +82,7 @@ def confirm(connection: Connection, subscription_id: int, nonce: str, *,
 
 def unsubscribe(connection: Connection, subscription_id: int, *, now: int) -> None:
     """End the subscription (idempotent: a second call changes nothing)."""
-    connection.execute(
-        update(subs)
-        .where(subs.c.id == subscription_id,
-               subs.c.status != SubscriptionStatus.UNSUBSCRIBED.value)
-        .values(status=SubscriptionStatus.UNSUBSCRIBED.value, unsubscribed_at=now,
-                confirm_nonce=None)
-    )
+    digests.end_subscription(connection, subscription_id, now=now)
 
 
 def update_settings(connection: Connection, subscription_id: int, *, frequency: Frequency,
@@ -119,20 +91,10 @@ def update_settings(connection: Connection, subscription_id: int, *, frequency: 
     if resume:  # the manage link proves the address: no new opt-in needed
         values.update(status=SubscriptionStatus.CONFIRMED.value, confirmed_at=now,
                       unsubscribed_at=None, bounces=0)
-    connection.execute(update(subs).where(subs.c.id == subscription_id).values(**values))
+    digests.update_subscription(connection, subscription_id, **values)
 
 
-def sends_in_flight(connection: Connection, subscription_id: int, *, now: float) -> int:
-    return connection.execute(
-        select(func.count()).select_from(digest_sends).where(
-            digest_sends.c.subscription_id == subscription_id,
-            digest_sends.c.status == SendStatus.SENDING.value,
-            digest_sends.c.lease_until > now,
-        )
-    ).scalar_one()
-
-
-def wait_for_in_flight(engine: Any, subscription_id: int, *, longest_s: float) -> None:
+def wait_for_in_flight(engine: Engine, subscription_id: int, *, longest_s: float) -> None:
     """Wait (briefly) until no worker is in the middle of sending to this subscriber.
 
     Called after an unsubscribe commits: a worker that claimed a message just before
@@ -140,7 +102,7 @@ def wait_for_in_flight(engine: Any, subscription_id: int, *, longest_s: float) -
     """
     deadline = time.monotonic() + longest_s
     while time.monotonic() < deadline:
-        with engine.connect() as connection:
-            if not sends_in_flight(connection, subscription_id, now=time.time()):
+        with read_transaction(engine) as connection:
+            if not digests.sends_in_flight(connection, subscription_id, now=time.time()):
                 return
         time.sleep(0.01)

@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine
 
+from paperwire.db import harvest as store
+from paperwire.db.announcements import apply_listed_days, no_mailing_days
 from paperwire.db.locks import HARVEST_LOCK, JobLock
-from paperwire.db.session import read_transaction, write_transaction
+from paperwire.db.session import Engine, read_transaction, write_transaction
 from paperwire.db.upsert import upsert_papers
 from paperwire.errors import HarvestBusy, HarvestError
-from paperwire.harvest import store
 from paperwire.harvest.calendar import EASTERN, ArxivCalendar
 from paperwire.harvest.client import PoliteClient, Politeness
-from paperwire.harvest.listings import apply_listed_days, store_listing
+from paperwire.harvest.listings import store_listing
 from paperwire.harvest.oai import OaiHarvester, PageProgress
 from paperwire.ids import normalize_arxiv_id
 from paperwire.settings import Settings
@@ -80,7 +80,7 @@ class Harvester:
     def current_calendar(self) -> ArxivCalendar:
         """The calendar with the no-mailing days the store has seen so far."""
         with read_transaction(self.engine) as connection:
-            return self.calendar.with_reported(store.no_mailing_days(connection))
+            return self.calendar.with_reported(no_mailing_days(connection))
 
     def client(self) -> PoliteClient:
         politeness = Politeness(
@@ -160,7 +160,9 @@ class Harvester:
         self, kind: str, detail: str, job: Callable[[HarvestReport, PoliteClient], None]
     ) -> HarvestReport:
         with self._arxiv_lock():
-            store.close_abandoned_runs(self.engine)  # holding the lock: their holders died
+            # Holding the lock proves that the processes of runs still "running" died.
+            with write_transaction(self.engine) as connection:
+                store.close_abandoned_runs(connection)
             return self._recorded_run(kind, detail, job)
 
     def _recorded_run(
@@ -169,7 +171,8 @@ class Harvester:
         report = HarvestReport(kind, None)
         error: str | None = None
         try:
-            report.run_id = store.start_run(self.engine, kind, detail)
+            with write_transaction(self.engine) as connection:
+                report.run_id = store.start_run(connection, kind, detail)
             with self.client() as client:
                 try:
                     job(report, client)
@@ -180,7 +183,8 @@ class Harvester:
             raise
         finally:
             if report.run_id is not None:
-                store.finish_run(self.engine, report.run_id, report.counts, error)
+                with write_transaction(self.engine) as connection:
+                    store.finish_run(connection, report.run_id, report.counts, error)
         return report
 
     def _oai_harvester(

@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
-from sqlalchemy import Connection, Engine
-
-from paperwire.db.session import read_transaction, write_transaction
+from paperwire.db import harvest as store
+from paperwire.db.announcements import apply_listed_days
+from paperwire.db.session import Connection, Engine, read_transaction, write_transaction
 from paperwire.db.upsert import upsert_papers
 from paperwire.errors import HarvestError
-from paperwire.harvest import store
 from paperwire.harvest.calendar import ArxivCalendar
 from paperwire.harvest.client import PoliteClient
-from paperwire.harvest.listings import apply_listed_days
 from paperwire.sources.arxiv_oai import METADATA_PREFIX, OaiError, OaiPage, parse_list_records
 from paperwire.sources.xmlsafe import MalformedDocument
 

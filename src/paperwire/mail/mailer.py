@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from sqlalchemy import Engine
-
+from paperwire.db.session import Engine
 from paperwire.mail.message import OutgoingMail
 from paperwire.mail.transport import Transport, make_transport
 from paperwire.settings import Settings

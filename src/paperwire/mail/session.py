@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from contextlib import suppress
 from dataclasses import dataclass
 from email.message import Message
@@ -17,10 +16,8 @@ from email.utils import parseaddr
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import Engine, insert
-
-from paperwire.db.session import write_transaction
-from paperwire.db.tables import outbox
+from paperwire.db import outbox
+from paperwire.db.session import Engine, write_transaction
 from paperwire.settings import Settings
 
 
@@ -143,12 +140,7 @@ class OutboxSession:
 
     def send(self, message: Message) -> Delivery:
         with write_transaction(self.engine) as connection:
-            connection.execute(
-                insert(outbox).values(
-                    recipient=str(message["To"]), subject=str(message["Subject"]),
-                    kind="digest", message=message.as_string(), created_at=int(time.time()),
-                )
-            )
+            outbox.store_message(connection, message, kind="digest")
         return Delivery(Outcome.SENT, 250, "stored in the outbox")
 
     def close(self) -> None:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 from typing import Protocol
 
-from sqlalchemy import Engine, insert
-
-from paperwire.db.session import write_transaction
-from paperwire.db.tables import outbox
+from paperwire.db import outbox
+from paperwire.db.session import Engine, write_transaction
 from paperwire.settings import Settings
 
 log = logging.getLogger("paperwire.mail")
@@ -30,15 +27,7 @@ class OutboxTransport:
 
     def deliver(self, message: Message, *, kind: str) -> None:
         with write_transaction(self.engine) as connection:
-            connection.execute(
-                insert(outbox).values(
-                    recipient=str(message["To"]),
-                    subject=str(message["Subject"]),
-                    kind=kind,
-                    message=message.as_string(),
-                    created_at=int(time.time()),
-                )
-            )
+            outbox.store_message(connection, message, kind=kind)
 
 
 class SmtpTransport:

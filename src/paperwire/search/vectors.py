@@ -136,8 +136,12 @@ class VectorIndex:
 class VectorIndexWriter:
     """Write side: load the index, apply upserts and removals, save atomically."""
 
-    def __init__(self, directory: Path, model: str, dim: int, *, fresh: bool = False) -> None:
+    def __init__(self, directory: Path, model: str, dim: int, *, fresh: bool = False,
+                 threads: int | None = None) -> None:
         self.directory = directory
+        # Threads that insert into the graph at once (default: one per core). One thread
+        # builds the same graph every time; more build it faster, a little differently.
+        self.threads = threads or os.cpu_count() or 1
         self.path, self.meta_path = index_paths(directory, model)
         self.model, self.dim = model, dim
         self.index = _new_index(dim)
@@ -153,7 +157,7 @@ class VectorIndexWriter:
             return
         wanted = np.asarray(keys, dtype=np.uint64)
         self.remove(wanted[self.index.contains(wanted)].tolist())
-        self.index.add(wanted, np.asarray(vectors, dtype=np.float32), threads=os.cpu_count() or 1)
+        self.index.add(wanted, np.asarray(vectors, dtype=np.float32), threads=self.threads)
         self.dirty = True
 
     def remove(self, keys: Sequence[int]) -> None:

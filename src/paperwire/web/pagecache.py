@@ -25,23 +25,25 @@ CSRF_MARK = "pwcsrf" + secrets.token_hex(12)
 
 
 class PageCache:
-    def __init__(self, ttl_seconds: float, max_entries: int = 512) -> None:
+    def __init__(self, ttl_seconds: float, max_entries: int = 512,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
+        self.clock = clock  # tests step a clock of their own instead of sleeping
         self._pages: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str) -> str | None:
         with self._lock:
             entry = self._pages.get(key)
-            if entry is None or entry[0] < time.monotonic():
+            if entry is None or entry[0] < self.clock():
                 return None
             self._pages.move_to_end(key)
             return entry[1]
 
     def put(self, key: str, body: str) -> None:
         with self._lock:
-            self._pages[key] = (time.monotonic() + self.ttl, body)
+            self._pages[key] = (self.clock() + self.ttl, body)
             self._pages.move_to_end(key)
             while len(self._pages) > self.max_entries:
                 self._pages.popitem(last=False)
@@ -54,22 +56,31 @@ def cached_page(request: Request, render: Callable[[], Response]) -> Response:
         return render()
     key = f"{request.url.path}?{sorted(request.query_params.multi_items())}"
     body = cache.get(key)
-    status = 200
     if body is None:
-        body, status = _render_with_marks(request, render)
-        if status == 200:
-            cache.put(key, body)
+        response = _render_with_marks(request, render)
+        if response.status_code != 200:
+            # Not cached, and handed on whole: a redirect keeps its Location.
+            filled = _fill(request, bytes(response.body).decode()).encode()
+            response.body = filled
+            response.headers["content-length"] = str(len(filled))
+            return response
+        body = bytes(response.body).decode()
+        cache.put(key, body)
+    return HTMLResponse(_fill(request, body))
+
+
+def _fill(request: Request, body: str) -> str:
+    """The page with this request's CSP nonce and CSRF token in place of the marks."""
     nonce = getattr(request.state, "csp_nonce", "")
     csrf = getattr(request.state, "csrf_token", "")
-    return HTMLResponse(body.replace(NONCE_MARK, nonce).replace(CSRF_MARK, csrf), status_code=status)
+    return body.replace(NONCE_MARK, nonce).replace(CSRF_MARK, csrf)
 
 
-def _render_with_marks(request: Request, render: Callable[[], Response]) -> tuple[str, int]:
+def _render_with_marks(request: Request, render: Callable[[], Response]) -> Response:
     state = request.state
     saved = getattr(state, "csp_nonce", ""), getattr(state, "csrf_token", "")
     state.csp_nonce, state.csrf_token = NONCE_MARK, CSRF_MARK
     try:
-        response = render()
+        return render()
     finally:
         state.csp_nonce, state.csrf_token = saved
-    return bytes(response.body).decode(), response.status_code

@@ -6,8 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from paperwire.community.models import User
-from paperwire.community.tokens import NewApiToken
+from paperwire.community.models import NewApiToken, User
 from paperwire.errors import InvalidInput
 from paperwire.web.pages import render
 from paperwire.web.viewer import core_of, see_other, signed_in

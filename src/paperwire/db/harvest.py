@@ -1,5 +1,5 @@
-"""What harvesting writes besides papers: cursors, runs, quarantine, withdrawals,
-and the days arXiv's listing reported no mailing.
+"""Storage for harvesting, besides papers: OAI-PMH cursors, runs, quarantine and
+withdrawals (the days arXiv announced, and its listings, are ``db/announcements.py``).
 
 Every function takes the caller's connection: the harvest loop commits a
 page's papers and its cursor advance in one transaction.
@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, exists, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from paperwire.db.session import write_transaction
-from paperwire.db.tables import (
-    announcement_days,
-    announcements,
-    harvest_cursors,
-    harvest_quarantine,
-    harvest_runs,
-    papers,
-)
+from paperwire.db.tables import harvest_cursors, harvest_quarantine, harvest_runs, papers
 from paperwire.db.upsert import UpsertCounts
-from paperwire.sources.arxiv_rss import LISTED_AS_NEW
 
 
 def utcnow() -> datetime:
@@ -103,29 +95,27 @@ class RunCounts:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def start_run(engine: Engine, kind: str, detail: str) -> int:
+def start_run(connection: Connection, kind: str, detail: str) -> int:
     now = utcnow()
-    with write_transaction(engine) as connection:
-        return connection.execute(
-            insert(harvest_runs)
-            .values(
-                kind=kind, status="running", detail=detail, started_at=now, heartbeat_at=now,
-                **RunCounts().as_dict(),
-            )
-            .returning(harvest_runs.c.id)
-        ).scalar_one()
+    return connection.execute(
+        insert(harvest_runs)
+        .values(
+            kind=kind, status="running", detail=detail, started_at=now, heartbeat_at=now,
+            **RunCounts().as_dict(),
+        )
+        .returning(harvest_runs.c.id)
+    ).scalar_one()
 
 
-def close_abandoned_runs(engine: Engine) -> int:
+def close_abandoned_runs(connection: Connection) -> int:
     """Mark runs still "running" as failed: call it holding the harvest lock, which
     proves that their processes died (killed, crashed) before finishing them."""
-    with write_transaction(engine) as connection:
-        return connection.execute(
-            update(harvest_runs)
-            .where(harvest_runs.c.status == "running")
-            .values(status="failed", finished_at=harvest_runs.c.heartbeat_at,
-                    error="interrupted: its process ended before the run finished")
-        ).rowcount
+    return connection.execute(
+        update(harvest_runs)
+        .where(harvest_runs.c.status == "running")
+        .values(status="failed", finished_at=harvest_runs.c.heartbeat_at,
+                error="interrupted: its process ended before the run finished")
+    ).rowcount
 
 
 def update_run(connection: Connection, run_id: int, counts: RunCounts) -> None:
@@ -136,16 +126,58 @@ def update_run(connection: Connection, run_id: int, counts: RunCounts) -> None:
     )
 
 
-def finish_run(engine: Engine, run_id: int, counts: RunCounts, error: str | None) -> None:
-    with write_transaction(engine) as connection:
-        connection.execute(
-            update(harvest_runs)
-            .where(harvest_runs.c.id == run_id)
-            .values(
-                status="failed" if error else "ok", error=error, finished_at=utcnow(),
-                heartbeat_at=utcnow(), **counts.as_dict(),
-            )
+def finish_run(connection: Connection, run_id: int, counts: RunCounts,
+               error: str | None) -> None:
+    connection.execute(
+        update(harvest_runs)
+        .where(harvest_runs.c.id == run_id)
+        .values(
+            status="failed" if error else "ok", error=error, finished_at=utcnow(),
+            heartbeat_at=utcnow(), **counts.as_dict(),
         )
+    )
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """One row of ``harvest_runs``."""
+
+    id: int
+    kind: str
+    status: str
+    detail: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    counts: RunCounts
+    error: str | None
+
+    @property
+    def records(self) -> int:
+        return self.counts.records
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _run(row: Any) -> RunInfo:
+    data = row._mapping
+    counts = RunCounts(**{name: data[name] for name in RunCounts().as_dict()})
+    return RunInfo(
+        id=data["id"], kind=data["kind"], status=data["status"], detail=data["detail"],
+        started_at=_utc(data["started_at"]), finished_at=_utc(data["finished_at"]),
+        heartbeat_at=_utc(data["heartbeat_at"]), counts=counts, error=data["error"],
+    )
+
+
+def latest_run(connection: Connection, status: str | None = None) -> RunInfo | None:
+    """The newest run, or the newest with ``status`` ("ok", "running", "failed")."""
+    newest = select(harvest_runs).order_by(harvest_runs.c.id.desc()).limit(1)
+    if status is not None:
+        newest = newest.where(harvest_runs.c.status == status)
+    row = connection.execute(newest).one_or_none()
+    return _run(row) if row is not None else None
 
 
 def quarantine(
@@ -166,6 +198,11 @@ def quarantine(
     )
 
 
+def quarantined(connection: Connection) -> int:
+    """How many records are in quarantine."""
+    return connection.execute(select(func.count()).select_from(harvest_quarantine)).scalar_one()
+
+
 def mark_withdrawn(connection: Connection, arxiv_ids: list[str]) -> int:
     """OAI-PMH "deleted" records: keep the paper (votes stay), mark it withdrawn."""
     if not arxiv_ids:
@@ -174,36 +211,4 @@ def mark_withdrawn(connection: Connection, arxiv_ids: list[str]) -> int:
         update(papers)
         .where(papers.c.arxiv_id.in_(arxiv_ids), papers.c.withdrawn.is_(False))
         .values(withdrawn=True, modified_at=utcnow())
-    ).rowcount
-
-
-# -- days without a mailing, as arXiv's listings reported them ---------------------------
-
-
-def no_mailing_days(connection: Connection) -> frozenset[date]:
-    """Every day whose fetched listing was empty (``announcement_days.mailing`` false)."""
-    rows = connection.execute(
-        select(announcement_days.c.day).where(announcement_days.c.mailing.is_(False))
-    )
-    return frozenset(day for (day,) in rows)
-
-
-def had_mailing(connection: Connection, day: date) -> bool:
-    """Whether a listing of ``day`` was once seen with papers."""
-    return connection.execute(
-        select(announcement_days.c.mailing).where(announcement_days.c.day == day)
-    ).scalar() is True
-
-
-def move_unlisted_papers(connection: Connection, day: date, to: date) -> int:
-    """Papers dated ``day`` by an estimate (no listing names them as new or cross) go to
-    ``to``: arXiv turned out to have no mailing that day."""
-    listed = exists().where(
-        announcements.c.arxiv_id == papers.c.arxiv_id,
-        announcements.c.announce_type.in_(LISTED_AS_NEW),
-    )
-    return connection.execute(
-        update(papers)
-        .where(papers.c.announced_on == day, ~listed)
-        .values(announced_on=to, modified_at=utcnow())
     ).rowcount

@@ -1,4 +1,5 @@
-"""The send log's state machine, as statements inside the caller's transaction.
+"""Storage for the digest send log (``digest_sends``, one row per recipient of an issue):
+its state machine, as statements inside the caller's transaction.
 
     queued ──claim──► sending ──► sent
       ▲  ▲              │ ├─────► failed     (5xx, or 4xx past the last attempt)
@@ -6,18 +7,21 @@
       │                                       worker died holding the lease)
       └──── connection error (not delivered)   ambiguous ──claim──► sending (same Message-ID)
 
-A claim re-checks the subscription: an ended one turns the row ``skipped``.
+A claim re-checks the subscription: an ended one turns the row ``skipped``. Two workers
+never claim one row: PostgreSQL skips rows another worker has locked, SQLite writers
+queue (``BEGIN IMMEDIATE``), and the claim's UPDATE re-checks the status it read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from paperwire.db.tables import digest_issues, digest_sends, digest_subscriptions
-from paperwire.digest.models import IssueStatus, SendStatus, SubscriptionStatus
+from paperwire.digest.models import Period, SendStatus, SubscriptionStatus
 
 sends, subs, issues = digest_sends, digest_subscriptions, digest_issues
 UNFINISHED = (SendStatus.QUEUED.value, SendStatus.SENDING.value, SendStatus.AMBIGUOUS.value)
@@ -33,6 +37,36 @@ class Claim:
     message_id: str
     attempts: int  # including this one
     was_ambiguous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One row to queue: who, the topic papers beyond the trending list, its Message-ID."""
+
+    subscription_id: int
+    papers: list[int]
+    message_id: str
+
+
+def queue(connection: Connection, issue_id: int, period: Period,
+          recipients: Iterable[Recipient]) -> None:
+    """Fill an issue's send log, every row queued and due now."""
+    rows = [
+        {"issue_id": issue_id, "subscription_id": r.subscription_id, "kind": period.kind.value,
+         "period": period.label, "papers": r.papers, "message_id": r.message_id,
+         "status": SendStatus.QUEUED.value, "attempts": 0, "next_attempt_at": 0.0}
+        for r in recipients
+    ]
+    for start in range(0, len(rows), 2000):
+        connection.execute(insert(sends), rows[start : start + 2000])
+
+
+def papers_of_issue(connection: Connection, issue_id: int) -> list[list[int]]:
+    """Every recipient's topic papers for an issue (to load them all at once)."""
+    lists = connection.execute(
+        select(sends.c.papers).where(sends.c.issue_id == issue_id)
+    ).scalars()
+    return [list(ids or []) for ids in lists]
 
 
 def reclaim_expired(connection: Connection, *, now: float) -> int:
@@ -172,22 +206,3 @@ def next_wakeup(connection: Connection) -> float | None:
     times = [lease if status == SendStatus.SENDING.value else due
              for status, due, lease in rows]
     return min((t for t in times if t is not None), default=None) if rows else None
-
-
-def issue_statuses(connection: Connection, *, limit: int = 20) -> list[IssueStatus]:
-    found = connection.execute(
-        select(issues).order_by(issues.c.built_at.desc(), issues.c.id.desc()).limit(limit)
-    ).all()
-    counts: dict[int, dict[str, int]] = {row.id: {} for row in found}
-    if found:
-        for issue_id, status, count in connection.execute(
-            select(sends.c.issue_id, sends.c.status, func.count())
-            .where(sends.c.issue_id.in_(list(counts)))
-            .group_by(sends.c.issue_id, sends.c.status)
-        ):
-            counts[issue_id][status] = count
-    return [
-        IssueStatus(row.kind, row.period, row.built_at, row.recipients, counts[row.id],
-                    row.paused_until, row.pause_reason)
-        for row in found
-    ]
