@@ -20,7 +20,8 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "paperwire"
 STORAGE = ("db/", "store/")  # the storage layer: the one place SQL may live
 CALLS = {
     "parse a query": {"parse_query"},
-    "build a filter": {"PaperFilter", "from_params"},
+    "build a PaperFilter by hand": {"PaperFilter"},
+    "call the one parameter parser": {"from_params"},
     "build Settings": {"Settings"},
     "build a core": {"Paperwire", "make_paperwire"},
 }

@@ -22,7 +22,7 @@ from paperwire.community.api_service import ApiCore
 from paperwire.community.service import CommunityCore
 from paperwire.db import announcements, migrate, queries
 from paperwire.db.engine import make_engine
-from paperwire.db.locks import HARVEST_LOCK, lock_holder
+from paperwire.db.locks import HARVEST_LOCK, JOB_LOCKS, LockHolder, lock_holder
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.digest.service import DigestCore
 from paperwire.errors import PaperNotFound, StoreNotReady
@@ -261,6 +261,12 @@ class Paperwire(CommunityCore, ApiCore, DigestCore, BackupCore):
         status.categories = list(self.settings.categories)
         return status
 
+    def job_holders(self) -> dict[str, LockHolder | None]:
+        """Who runs the jobs: the live holder of each job lock (``jobs``: the ``serve``
+        process running the scheduler and background embedding; ``harvest``, ``digest``,
+        ``embed``: whoever is doing that job now), or None."""
+        return {name: lock_holder(self.engine, name) for name in JOB_LOCKS}
+
     def is_empty(self) -> bool:
         return self.stats().papers == 0
 
@@ -498,9 +504,11 @@ def _safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def make_paperwire(settings: Settings | None = None) -> Paperwire:
-    """The core every command and the web app run on. Refuses the default or a short
-    secret key outside dev mode before touching the store (``InsecureSettings``)."""
-    settings = settings or Settings()
-    settings.require_secret()
+def make_paperwire(settings: Settings, *, refuse_weak_secret: bool = True) -> Paperwire:
+    """The one factory of the core every command and the web app run on. Refuses the
+    default or a short secret key outside dev mode before touching the store
+    (``InsecureSettings``); only ``paperwire doctor``, which reports the key instead,
+    passes ``refuse_weak_secret=False`` (a weak key still signs nothing)."""
+    if refuse_weak_secret:
+        settings.require_secret()
     return Paperwire(settings)

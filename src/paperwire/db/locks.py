@@ -38,6 +38,8 @@ from paperwire.errors import JobBusy, StoreNotReady
 HARVEST_LOCK = "harvest"  # everything that talks to arXiv: harvests, listings, `add`
 DIGEST_LOCK = "digest"  # the scheduled digest build and send
 EMBED_LOCK = "embed"  # embedding pending papers (background thread or `paperwire embed`)
+JOBS_LOCK = "jobs"  # held for its life by the one `serve` process running the background jobs
+JOB_LOCKS = (JOBS_LOCK, HARVEST_LOCK, DIGEST_LOCK, EMBED_LOCK)  # what /status shows
 
 ADVISORY_NAMESPACE = 0x70777200  # "pwr\0": the first key of paperwire's advisory locks
 
@@ -46,6 +48,11 @@ ADVISORY_NAMESPACE = 0x70777200  # "pwr\0": the first key of paperwire's advisor
 class LockHolder:
     owner: str  # host:pid:random
     since: datetime  # UTC
+
+    @property
+    def process(self) -> str:
+        """``host:pid`` of the holder."""
+        return self.owner.rsplit(":", 1)[0]
 
 
 def make_owner() -> str:

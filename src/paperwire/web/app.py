@@ -16,6 +16,7 @@ from paperwire import __version__
 from paperwire.api import community as api_community
 from paperwire.api import papers as api_papers
 from paperwire.api import writes as api_writes
+from paperwire.background import BackgroundJobs
 from paperwire.core import Paperwire, make_paperwire
 from paperwire.settings import Settings
 from paperwire.web import (
@@ -34,7 +35,6 @@ from paperwire.web import (
 from paperwire.web.pagecache import PageCache
 from paperwire.web.ratelimit import RateLimiter
 from paperwire.web.security import SecurityMiddleware
-from paperwire.web.status import start_scheduler
 from paperwire.web.templating import compile_templates, make_templates
 from paperwire.web.timing import ServerTimingMiddleware
 
@@ -47,9 +47,14 @@ def create_app(
     core: Paperwire | None = None,
     background_jobs: bool = False,
 ) -> FastAPI:
-    """Build the app around a core. Tests pass their own ``core``; ``serve`` passes settings
-    and ``background_jobs=True`` to run the daily harvest in this process."""
-    core = core or make_paperwire(settings)
+    """Build the app around a core: the one ``serve`` built, one a test built, or one
+    made here from ``settings`` by the core factory. With ``background_jobs`` this
+    process offers to run the deployment's background jobs (``background.py``: the one
+    process holding the ``jobs`` lock runs the scheduler and background embedding)."""
+    if core is None:
+        if settings is None:
+            raise TypeError("create_app needs settings or a core")
+        core = make_paperwire(settings)
     secret = core.settings.require_secret()  # a core built directly is checked here too
 
     @asynccontextmanager
@@ -60,10 +65,10 @@ def create_app(
         # compiled, so the first readers do not queue behind that (a second or two).
         await anyio.to_thread.run_sync(core.warm_search)
         await anyio.to_thread.run_sync(compile_templates, app.state.templates)
-        scheduler = start_scheduler(core) if background_jobs else None
+        jobs = BackgroundJobs(core).start() if background_jobs else None
         yield
-        if scheduler:
-            scheduler.stop()
+        if jobs:
+            await anyio.to_thread.run_sync(jobs.stop)
         core.close()
 
     app = FastAPI(
@@ -102,6 +107,14 @@ def create_app(
         render_error=errors.error_response,
     )
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory each worker process of ``paperwire serve --workers N`` calls (uvicorn
+    ``factory=True``): the settings come from the environment ``serve`` was started with
+    and had already checked (``serve`` takes no option that changes a setting), and every
+    worker offers to run the background jobs; one of them does."""
+    return create_app(Settings(), background_jobs=True)
 
 
 def docs(request: Request) -> HTMLResponse:

@@ -1,4 +1,5 @@
-"""``/status`` (HTML) and ``/status.json``: the last harvest, the one running, first-run progress.
+"""``/status`` (HTML) and ``/status.json``: the last harvest, the one running, first-run
+progress, and who runs the background jobs (the live holder of each job lock).
 
 Include with ``app.include_router(status.router)``. The daily page can show
 ``core.announcement_status(day)`` and ``core.harvest_status()`` the same way.
@@ -6,7 +7,6 @@ Include with ``app.include_router(status.router)``. The daily page can show
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -15,24 +15,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from paperwire.core import Paperwire
-from paperwire.harvest.scheduler import Scheduler
 from paperwire.surface import core_of
 
 router = APIRouter(include_in_schema=False)
-
-
-def start_scheduler(core: Paperwire) -> Scheduler | None:
-    """The daily harvest in a background thread (``paperwire serve``), when enabled.
-
-    On an empty store it harvests the latest announcement days at once; progress
-    goes to the console and to ``/status``.
-    """
-    if not core.settings.harvest_enabled:
-        return None
-    scheduler = Scheduler(core, say=lambda line: print(f"paperwire: {line}", file=sys.stderr,
-                                                       flush=True))
-    scheduler.start()
-    return scheduler
 
 
 def status_context(core: Paperwire) -> dict[str, Any]:
@@ -42,6 +27,7 @@ def status_context(core: Paperwire) -> dict[str, Any]:
         "harvest": harvest,
         "announcement": core.announcement_status(today),
         "papers": core.stats().papers,
+        "jobs": core.job_holders(),
     }
 
 
@@ -59,6 +45,11 @@ def status_json(request: Request) -> Response:
         "papers": context["papers"],
         "harvest": asdict(context["harvest"]),
         "announcement_today": asdict(context["announcement"]),
+        "jobs": {
+            name: None if holder is None else
+            {"process": holder.process, "owner": holder.owner, "since": holder.since}
+            for name, holder in context["jobs"].items()
+        },
     }
     return JSONResponse(_jsonable(body))
 
