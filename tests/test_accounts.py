@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from community_helpers import BASE, Browser, make_user, session_for, token_from_mail
+from clients import BASE, Browser, session_for, token_from_mail
+from factories import make_user
 from paperwire.community.models import Role
 from paperwire.errors import InvalidInput, InvalidSignInLink
 from paperwire.web.viewer import SESSION_COOKIE

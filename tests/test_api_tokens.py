@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from community_helpers import BASE, Browser, make_paper, make_user
+from clients import BASE, Browser
+from factories import make_paper, make_user
 from paperwire.db.tables import api_tokens
 
 

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, select
 
-from community_helpers import make_user, session_for
+from clients import session_for
 from conftest import BACKENDS, REPO, TEST_SECRET, fresh_postgres_database, make_settings, worker_id
-from digest_helpers import add_subscribers, trending_papers
+from factories import add_subscribers, load, make_user, trending_papers
 from paperwire.backup.archive import EXCLUDED, TableSpec, archived_tables
 from paperwire.community.models import Role
 from paperwire.core import Paperwire
@@ -39,7 +39,6 @@ from paperwire.db.tables import (
 from paperwire.digest.models import Frequency, Topics
 from paperwire.errors import ArchiveError, StoreNotEmpty
 from paperwire.models import SearchOptions
-from search_factories import load
 
 UNEMBEDDED = "2401.00005"  # its vector is left out of the archive: restore embeds it
 needs_postgres = pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreSQL not tested")

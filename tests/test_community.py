@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from community_helpers import Browser, make_paper, make_user
+from clients import Browser
 from conftest import REPO
+from factories import make_paper, make_user
 from harvest.conftest import point_at
 from harvest.fake_arxiv import FakeArxiv
 from paperwire.community.models import Role

@@ -62,7 +62,7 @@ def test_empty_abstract_gives_few_or_no_concepts():
 
 
 def test_stored_concepts_link_to_searches(core, tmp_path):
-    from search_factories import load
+    from factories import load
 
     load(core, tmp_path)
     concepts = core.paper_concepts("2401.00001")

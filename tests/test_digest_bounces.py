@@ -19,11 +19,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from digest_helpers import Sink, add_subscribers, trending_papers, use_sink, worker_env
+from factories import add_subscribers, trending_papers
 from paperwire.core import Paperwire
 from paperwire.db.tables import digest_sends, digest_subscriptions
 from paperwire.digest.models import Frequency
 from paperwire.digest.sender import SenderEnv
+from servers import Sink, use_sink, worker_env
 
 
 @pytest.fixture

@@ -18,9 +18,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from digest_helpers import Sink, add_subscribers, start_worker, trending_papers, worker_env
+from factories import add_subscribers, trending_papers
 from paperwire.db.tables import digest_sends, digest_subscriptions
 from paperwire.digest.models import Frequency
+from servers import Sink, start_worker, worker_env
 
 SUBSCRIBERS = int(os.environ.get("PAPERWIRE_KILL_TEST_SUBSCRIBERS", "10000"))
 KILLS = 20

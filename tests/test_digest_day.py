@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from community_helpers import make_paper, make_user
+from factories import make_paper, make_user
 from paperwire.db.tables import digest_issues
 from paperwire.digest.models import Frequency
 

@@ -10,10 +10,10 @@ from email import policy
 
 import pytest
 
-from community_helpers import make_paper
 from conftest import REPO
-from digest_helpers import Sink, add_subscribers, trending_papers, use_sink
+from factories import add_subscribers, make_paper, trending_papers
 from paperwire.digest.models import Frequency, Topics
+from servers import Sink, use_sink
 
 HOSTILE = "Attention\r\nBcc: victim@evil.test\r\n.\r\nMAIL FROM:<x@evil.test> " + "é" * 600
 

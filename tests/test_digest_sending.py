@@ -9,17 +9,11 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from digest_helpers import (
-    Sink,
-    add_subscribers,
-    start_worker,
-    trending_papers,
-    use_sink,
-    worker_env,
-)
+from factories import add_subscribers, trending_papers
 from paperwire.digest.models import Frequency
 from paperwire.digest.sender import SenderEnv
 from paperwire.web.app import create_app
+from servers import Sink, start_worker, use_sink, worker_env
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from community_helpers import BASE, Browser
+from clients import BASE, Browser
 from paperwire.db.tables import digest_subscriptions, outbox
 from paperwire.digest.models import Frequency, InvalidDigestLink, Topics
 

@@ -23,11 +23,12 @@ import pytest
 from sqlalchemy import select
 
 from conftest import LiveServer
-from digest_helpers import Sink, SinkHandler, add_subscribers, trending_papers, use_sink
+from factories import add_subscribers, trending_papers
 from paperwire.core import Paperwire
 from paperwire.db.tables import digest_sends, digest_subscriptions
 from paperwire.digest.models import Frequency
 from paperwire.web.app import create_app
+from servers import Sink, SinkHandler, use_sink
 
 HOLD_S = 120  # only so a broken build cannot hang; the test releases the hold itself
 

@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
-from community_helpers import BASE, Browser, make_paper, make_user
+from clients import BASE, Browser
+from factories import make_paper, make_user
 from paperwire.models import PaperFilter, Period, SortOrder
 
 FORMATS = ["rss", "atom", "json"]

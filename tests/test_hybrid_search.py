@@ -4,9 +4,8 @@ from datetime import date
 
 import pytest
 
-from community_helpers import make_user
+from factories import CORPUS, load, make_user, paper, write_jsonl
 from paperwire.models import MatchKind, SearchOptions, Sort
-from search_factories import CORPUS, load, paper, write_jsonl
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, insert, select
 
-from community_helpers import Browser, make_paper
-from lock_helpers import held_elsewhere, store_env, wait_until_freed
+from clients import Browser
+from factories import make_paper
 from paperwire.core import Paperwire
 from paperwire.db.locks import (
     DIGEST_LOCK,
@@ -30,6 +30,7 @@ from paperwire.db.tables import job_locks, outbox
 from paperwire.errors import HarvestBusy, JobBusy
 from paperwire.harvest.scheduler import Scheduler
 from paperwire.search.service import BackgroundEmbedder
+from servers import held_elsewhere, store_env, wait_until_freed
 
 
 def row(core: Paperwire, name: str) -> LockHolder | None:

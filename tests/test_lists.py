@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from community_helpers import make_paper, make_user
 from conftest import announced_between, expected_window
+from factories import make_paper, make_user
 from paperwire.errors import InvalidQuery, PaperNotFound
 from paperwire.models import DateWindow, PaperFilter, Period, window_from
 

@@ -9,8 +9,9 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from community_helpers import Browser, make_user, token_from_mail
+from clients import Browser, token_from_mail
 from conftest import ReservedPort
+from factories import make_user
 from paperwire.community.models import Role
 from paperwire.errors import InvalidInput
 from paperwire.mail.message import OutgoingMail

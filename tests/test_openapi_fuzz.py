@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from community_helpers import make_paper, make_user
 from conftest import LiveServer
+from factories import make_paper, make_user
 from paperwire.web.app import create_app
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")

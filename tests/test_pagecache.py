@@ -9,8 +9,9 @@ import re
 import httpx
 import pytest
 
-from community_helpers import make_user, session_for
+from clients import session_for
 from conftest import LiveServer
+from factories import make_user
 from paperwire.web.app import create_app
 from paperwire.web.viewer import SESSION_COOKIE
 from test_sql_counts import fill

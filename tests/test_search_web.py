@@ -6,8 +6,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from factories import CORPUS, load, paper, write_jsonl
 from paperwire.cli import app
-from search_factories import load
 
 
 @pytest.fixture
@@ -89,8 +89,6 @@ def test_api_similar(site):
 
 
 def test_api_similar_for_old_style_ids(core, tmp_path, live_server):
-    from search_factories import CORPUS, paper
-
     old = paper("hep-th/9901001", "Black hole microstates",
                 "Counting microstates of black holes in string theory.", cats="hep-th")
     load(core, tmp_path, [*CORPUS, old])
@@ -105,7 +103,6 @@ def test_cli_search_json_embed_and_reindex(core, tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERWIRE_DATA_DIR", str(core.settings.data_dir))
     monkeypatch.setenv("PAPERWIRE_EMBEDDER", "fake")
     monkeypatch.setenv("PAPERWIRE_SECRET_KEY", core.settings.secret_key)
-    from search_factories import CORPUS, write_jsonl
 
     runner = CliRunner()
     path = write_jsonl(tmp_path / "c.jsonl", CORPUS)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE, TEST_SECRET, ReservedPort, make_settings
-from digest_helpers import trending_papers
+from factories import trending_papers
 from harvest.fake_arxiv import FakeArxiv, make_records
 from paperwire.core import Paperwire, make_paperwire
 from paperwire.digest.models import Frequency, Topics

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from starlette.routing import Route
 
-from community_helpers import BASE, Browser, make_paper, make_user, token_from_mail
+from clients import BASE, Browser, token_from_mail
+from factories import make_paper, make_user
 from paperwire.community.models import Role
 from paperwire.db.tables import metadata
 from paperwire.digest.models import Frequency, Topics

@@ -21,12 +21,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from community_helpers import token_from_mail
+from clients import token_from_mail
 from conftest import LiveServer
-from digest_helpers import Sink, worker_env
 from paperwire.core import Paperwire
 from paperwire.db.tables import outbox, users
 from paperwire.web.app import create_app
+from servers import Sink, worker_env
 
 
 class Visitor:

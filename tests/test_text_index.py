@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from conftest import make_settings
+from factories import CORPUS, load, paper, write_jsonl
 from paperwire.core import Paperwire
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.db.tables import papers
@@ -17,7 +18,6 @@ from paperwire.models import SearchOptions, Sort
 from paperwire.search import text_index
 from paperwire.search.keyword import keyword_search
 from paperwire.search.query import parse_query
-from search_factories import CORPUS, load, paper, write_jsonl
 
 QUERIES = [
     "heads", "task heads", "black holes", '"string theory"', "entropy -duplicate",

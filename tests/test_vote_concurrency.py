@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, text
 
-from community_helpers import make_paper
 from conftest import BACKENDS, make_settings
+from factories import make_paper
 from paperwire.community.models import Role, User
 from paperwire.core import Paperwire
 from paperwire.db.tables import users

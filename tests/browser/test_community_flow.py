@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from community_helpers import make_paper, token_from_mail
+from clients import token_from_mail
 from conftest import screenshot_on_failure
+from factories import make_paper
 from harvest.conftest import point_at
 from harvest.fake_arxiv import FakeArxiv
 from paperwire.web.viewer import SESSION_COOKIE

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_factories import load
+from factories import load
 
 pytestmark = pytest.mark.browser
 

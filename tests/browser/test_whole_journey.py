@@ -23,8 +23,8 @@ from playwright.sync_api import Page, expect
 
 from browser.conftest import start_serve
 from conftest import ReservedPort, screenshot_on_failure
-from digest_helpers import Sink
 from harvest.fake_arxiv import FakeArxiv
+from servers import Sink
 
 pytestmark = pytest.mark.browser
 READER = "reader@example.org"

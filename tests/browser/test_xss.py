@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from browser.xss_corpus import corpus
-from community_helpers import make_paper, make_user
 from conftest import screenshot_on_failure
+from factories import make_paper, make_user
 from paperwire.errors import InvalidInput
 
 pytestmark = pytest.mark.browser

@@ -22,12 +22,12 @@ from harvest.fake_arxiv import (
     Request,
     make_records,
 )
-from lock_helpers import store_env, wait_until_freed
 from paperwire.core import Paperwire
 from paperwire.db.locks import HARVEST_LOCK
 from paperwire.db.tables import harvest_cursors, harvest_runs, paper_versions, papers
 from paperwire.harvest.jobs import HarvestEnv
 from paperwire.sources.xmlsafe import MalformedDocument, parse_xml
+from servers import store_env, wait_until_freed
 
 
 @pytest.mark.parametrize("document", [BILLION_LAUGHS, XXE, XXE_PARAMETER],

@@ -1,5 +1,6 @@
-"""A real SMTP sink (aiosmtpd on 127.0.0.1) that can misbehave on purpose, and
-factories for digest tests: subscribers in bulk, trending papers, worker processes."""
+"""Real servers and processes the tests talk to: an SMTP sink (aiosmtpd on 127.0.0.1)
+that can misbehave on purpose, ``paperwire digest send`` workers, and job locks held in
+a separate process."""
 
 from __future__ import annotations
 
@@ -10,18 +11,16 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import insert
 
-from community_helpers import make_paper, make_user
 from conftest import REPO, ReservedPort
-from paperwire.community.accounts import email_key
 from paperwire.core import Paperwire
-from paperwire.db.tables import digest_subscriptions
+from paperwire.db.locks import is_held
 
 MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
 
@@ -146,46 +145,6 @@ def use_sink(core: Paperwire, sink: Sink, **overrides: object) -> None:
         setattr(core.settings, name, value)
 
 
-def add_subscribers(core: Paperwire, count: int, *, status: str = "confirmed",
-                    frequency: str = "daily", start: int = 0,
-                    topics: dict | None = None) -> list[str]:
-    """Subscribers in bulk (a factory: straight into the table)."""
-    addresses = [f"reader{n:05d}@example.org" for n in range(start, start + count)]
-    rows = [
-        {"email": a, "email_key": email_key(a), "frequency": frequency, "status": status,
-         "topics": topics or {}, "bounces": 0, "created_at": 0, "confirmed_at": 0}
-        for a in addresses
-    ]
-    with core.engine.begin() as connection:
-        for first in range(0, len(rows), 2000):
-            connection.execute(insert(digest_subscriptions), rows[first : first + 2000])
-    return addresses
-
-
-def trending_papers(core: Paperwire, count: int = 3, *, title: str | None = None,
-                    day: date | None = None) -> list[str]:
-    """Papers announced on ``day`` (a test's digest day, taken once from the core's clock
-    at its start; by default the digest day now) with upvotes cast that day, so they
-    trend in its digest: now, or its last second if the day is over by now (a test
-    that runs across midnight)."""
-    day = day or core.digest_day()
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(),
-                           tzinfo=ZoneInfo(core.settings.harvest_timezone)).timestamp()
-    voted_at = min(core.clock(), end - 1)
-    voter = make_user(core, f"voter{count}@example.org")
-    ids = []
-    clock, core.clock = core.clock, lambda: voted_at
-    try:
-        for n in range(count):
-            arxiv_id = make_paper(core, f"2611.{n + 1:05d}", title=title if n == 0 and title else None,
-                                  announced_on=day)
-            core.upvote(voter, arxiv_id)
-            ids.append(arxiv_id)
-    finally:
-        core.clock = clock
-    return ids
-
-
 def worker_env(core: Paperwire, sink: Sink, **extra: str) -> dict[str, str]:
     s = core.settings
     env = {
@@ -212,3 +171,77 @@ def start_worker(env: dict[str, str], day: date, period: str = "daily") -> subpr
          "--date", day.isoformat()],
         env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
+
+
+# -- job locks held elsewhere -----------------------------------------------------------
+
+# Takes the lock, prints its owner (host:pid:id), holds it until stdin closes.
+HOLD = """
+import sys
+from paperwire.db.engine import make_engine
+from paperwire.db.locks import JobLock
+from paperwire.settings import Settings
+lock = JobLock(make_engine(Settings()), sys.argv[1])
+lock.acquire()
+print(lock.owner, flush=True)
+sys.stdin.read()
+lock.release()
+"""
+
+
+@dataclass
+class Holder:
+    process: subprocess.Popen[bytes]
+    owner: str
+
+    def kill_9(self) -> None:
+        self.process.kill()  # SIGKILL: no cleanup, no release
+        self.process.wait(timeout=30)
+
+    def release(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        assert self.process.wait(timeout=30) == 0
+
+
+def store_env(core: Paperwire, **extra: str) -> dict[str, str]:
+    """The environment of a paperwire process on ``core``'s store."""
+    return {
+        **os.environ,
+        "PAPERWIRE_DATA_DIR": str(core.settings.data_dir),
+        "PAPERWIRE_DATABASE_URL": core.settings.resolved_database_url,
+        "PAPERWIRE_SECRET_KEY": core.settings.secret_key,
+        **extra,
+    }
+
+
+@contextmanager
+def held_elsewhere(core: Paperwire, name: str) -> Iterator[Holder]:
+    """``name`` held by another process until the block ends (or the test kills it)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD, name], env=store_env(core),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    owner = process.stdout.readline().decode().strip()
+    try:
+        assert owner, process.stderr.read().decode()[-2000:]
+        yield Holder(process, owner)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def wait_until_freed(core: Paperwire, name: str) -> None:
+    """After its holder died. SQLite: nothing to wait for, the kernel closed the dead
+    process's files (and dropped its flock) before ``wait`` returned. PostgreSQL frees an
+    advisory lock when the server process sees the connection end, a moment later."""
+    if core.engine.dialect.name == "sqlite":
+        assert not is_held(core.engine, name)
+        return
+    deadline = time.monotonic() + 30  # a guard against hanging, not a speed limit
+    while is_held(core.engine, name):
+        assert time.monotonic() < deadline, "PostgreSQL kept a dead holder's lock"
+        time.sleep(0.01)

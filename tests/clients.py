@@ -1,45 +1,22 @@
-"""Factories and clients for the community tests: papers, users, signed-in clients."""
+"""In-process clients for the web tests: a signed-in TestClient with its CSRF token."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
 from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
 
-from paperwire.community.models import Role, User
 from paperwire.core import Paperwire
-from paperwire.ingest import store_items
-from paperwire.records import PaperRecord, Version
 from paperwire.web.viewer import SESSION_COOKIE
 
 BASE = "https://testserver"  # __Host- cookies are Secure: the test client must use https
-
-
-def make_paper(core: Paperwire, arxiv_id: str, *, title: str | None = None,
-               abstract: str = "An abstract.", authors: list[str] | None = None,
-               published: datetime | None = None, announced_on: date | None = None) -> str:
-    published = published or datetime.now(UTC) - timedelta(days=1)
-    record = PaperRecord(
-        arxiv_id=arxiv_id, title=title or f"Paper {arxiv_id}", abstract=abstract,
-        authors=authors or ["Ada Lovelace", "Alan Turing"], categories=["cs.LG"],
-        versions=[Version(1, published)], announced_on=announced_on or published.date(),
-    )
-    store_items(core.engine, [record], batch_size=100)
-    return arxiv_id
 
 
 def token_from_mail(mail_text: str) -> str:
     match = re.search(r"token=([A-Za-z0-9_\-%]+)", mail_text)
     assert match, mail_text
     return unquote(match[1])
-
-
-def make_user(core: Paperwire, email: str, role: Role = Role.USER,
-              username: str | None = None) -> User:
-    user = core.add_user(email, username=username)
-    return core.set_role(email, role) if role is not Role.USER else user
 
 
 def session_for(core: Paperwire, email: str) -> str:
