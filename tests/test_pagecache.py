@@ -11,10 +11,10 @@ import pytest
 
 from clients import session_for
 from conftest import LiveServer
+from factories import fill_day as fill
 from factories import make_user
 from paperwire.web.app import create_app
 from paperwire.web.viewer import SESSION_COOKIE
-from test_sql_counts import fill
 
 READER = "reader@example.org"
 PAPER = "2601.00003"
