@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from paperwire.db.session import as_utc
 from paperwire.db.tables import harvest_cursors, harvest_quarantine, harvest_runs, papers
 from paperwire.db.upsert import UpsertCounts
 
@@ -49,9 +50,7 @@ def load_cursor(connection: Connection, set_spec: str) -> Cursor:
     if row is None:
         return Cursor(set_spec)
     values = {f.name: row._mapping[f.name] for f in fields(Cursor)}
-    expires = values["token_expires_at"]
-    if expires is not None and expires.tzinfo is None:
-        values["token_expires_at"] = expires.replace(tzinfo=UTC)
+    values["token_expires_at"] = as_utc(values["token_expires_at"])
     return Cursor(**values)
 
 
@@ -157,17 +156,13 @@ class RunInfo:
         return self.counts.records
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _run(row: Any) -> RunInfo:
     data = row._mapping
     counts = RunCounts(**{name: data[name] for name in RunCounts().as_dict()})
     return RunInfo(
         id=data["id"], kind=data["kind"], status=data["status"], detail=data["detail"],
-        started_at=_utc(data["started_at"]), finished_at=_utc(data["finished_at"]),
-        heartbeat_at=_utc(data["heartbeat_at"]), counts=counts, error=data["error"],
+        started_at=as_utc(data["started_at"]), finished_at=as_utc(data["finished_at"]),
+        heartbeat_at=as_utc(data["heartbeat_at"]), counts=counts, error=data["error"],
     )
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from paperwire.db.session import read_transaction, write_transaction
+from paperwire.db.session import as_utc, read_transaction, write_transaction
 from paperwire.db.tables import job_locks
 from paperwire.errors import JobBusy, StoreNotReady
 
@@ -201,8 +201,7 @@ def read_row(connection: Connection, name: str) -> LockHolder | None:
     ).one_or_none()
     if row is None:
         return None
-    since = row.acquired_at
-    return LockHolder(row.owner, since.replace(tzinfo=UTC) if since.tzinfo is None else since)
+    return LockHolder(row.owner, as_utc(row.acquired_at))
 
 
 # -- the interface ---------------------------------------------------------------------

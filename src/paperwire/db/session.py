@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine
 
 # The core holds an engine and passes transactions (connections) to storage functions;
 # it names their types from here, so nothing above the storage layer imports SQLAlchemy.
-__all__ = ["Connection", "Engine", "read_transaction", "snapshot_transaction", "write_transaction"]
+__all__ = ["Connection", "Engine", "as_utc", "read_transaction", "snapshot_transaction", "write_transaction"]
 
 
 @contextmanager
@@ -40,3 +41,8 @@ def snapshot_transaction(engine: Engine) -> Iterator[Connection]:
             )
         with connection.begin():
             yield connection
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime: SQLite hands back naive ones."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paperwire.db.session import as_utc
 from paperwire.db.tables import papers, submissions, users
 
 
@@ -22,10 +23,7 @@ def stored_paper(connection: Connection, arxiv_id: str) -> tuple[int, datetime |
     ).one_or_none()
     if row is None:
         return None
-    published = row.published
-    if published is not None and published.tzinfo is None:
-        published = published.replace(tzinfo=UTC)
-    return row.id, published
+    return row.id, as_utc(row.published)
 
 
 def insert_submission(connection: Connection, *, paper_id: int, user_id: int,
