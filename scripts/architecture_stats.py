@@ -4,7 +4,7 @@
 
 Counts modules and lines, the longest functions, the modules outside the storage layer
 that import SQLAlchemy, and the places that parse a search query, build a ``PaperFilter``,
-build ``Settings`` or build a core.
+build ``Settings`` or build a core (and who calls the one loader and factory).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ CALLS = {
     "build a PaperFilter by hand": {"PaperFilter"},
     "call the one parameter parser": {"from_params"},
     "build Settings": {"Settings"},
-    "build a core": {"Paperwire", "make_paperwire"},
+    "read the settings through the one loader": {"load_settings"},
+    "build a core": {"Paperwire"},
+    "call the one core factory": {"make_paperwire"},
 }
 DEFINED_IN = {"parse_query": "search/query.py", "PaperFilter": "models.py"}
 

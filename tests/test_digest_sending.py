@@ -177,8 +177,8 @@ def test_scheduler_sends_daily_and_on_its_weekday_weekly_once(core):
     """The scheduled job (after the daily harvest), twice for the same day: one each."""
     from sqlalchemy import func, select
 
+    from paperwire.core.digests import WEEKDAYS
     from paperwire.db.tables import outbox
-    from paperwire.digest.service import WEEKDAYS
     from paperwire.harvest.scheduler import Scheduler
 
     now = core.clock()

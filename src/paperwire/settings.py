@@ -509,3 +509,9 @@ class Settings(BaseSettings):
                 shown = make_url(value).render_as_string(hide_password=True)
             rows.append((f"PAPERWIRE_{name.upper()}", shown, field.description or ""))
         return rows
+
+
+def load_settings() -> Settings:
+    """The one place settings are read from the environment (and ``.env``): every command
+    and every ``serve`` worker process calls this once and shares the answer."""
+    return Settings()

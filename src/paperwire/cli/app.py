@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.core import Paperwire, make_paperwire
 from paperwire.errors import PaperwireError
-from paperwire.settings import Settings
+from paperwire.settings import Settings, load_settings
 
 app = typer.Typer(
     name="paperwire",
@@ -101,7 +101,7 @@ def current_settings() -> Settings:
     """The run's one ``Settings``, read from the environment on first use (so ``--help``
     needs no valid settings) and shared by everything the command then does."""
     if _run.settings is None:
-        _run.settings = Settings()
+        _run.settings = load_settings()
     return _run.settings
 
 

@@ -7,10 +7,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError as StoreError
 
 # The core holds an engine and passes transactions (connections) to storage functions;
 # it names their types from here, so nothing above the storage layer imports SQLAlchemy.
-__all__ = ["Connection", "Engine", "as_utc", "read_transaction", "snapshot_transaction", "write_transaction"]
+__all__ = [
+    "Connection", "Engine", "StoreError", "as_utc", "read_transaction", "snapshot_transaction",
+    "write_transaction",
+]
 
 
 @contextmanager

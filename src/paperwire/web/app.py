@@ -18,7 +18,7 @@ from paperwire.api import papers as api_papers
 from paperwire.api import writes as api_writes
 from paperwire.background import BackgroundJobs
 from paperwire.core import Paperwire, make_paperwire
-from paperwire.settings import Settings
+from paperwire.settings import Settings, load_settings
 from paperwire.web import (
     auth,
     digests,
@@ -114,7 +114,7 @@ def create_app_from_env() -> FastAPI:
     ``factory=True``): the settings come from the environment ``serve`` was started with
     and had already checked (``serve`` takes no option that changes a setting), and every
     worker offers to run the background jobs; one of them does."""
-    return create_app(Settings(), background_jobs=True)
+    return create_app(load_settings(), background_jobs=True)
 
 
 def docs(request: Request) -> HTMLResponse:

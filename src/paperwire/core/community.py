@@ -1,10 +1,8 @@
-"""The community half of the core object. ``Paperwire`` inherits these methods;
-each one is one transaction, and surfaces call nothing else."""
+"""Community: accounts, upvotes, comments, collections, submissions and the outbox.
+Each method is one transaction (a submission of an unknown paper, two)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -21,28 +19,17 @@ from paperwire.community.models import (
     User,
     VoteState,
 )
+from paperwire.core.ingest import IngestCore
 from paperwire.db import outbox_reads
 from paperwire.db import votes as vote_store
-from paperwire.db.session import Engine, read_transaction, write_transaction
+from paperwire.db.session import read_transaction, write_transaction
 from paperwire.errors import NotFound, PermissionDenied, SubmissionRefused
-from paperwire.harvest.jobs import HarvestReport
 from paperwire.ids import normalize_arxiv_id
-from paperwire.mail.mailer import Mailer
 from paperwire.mail.message import OutgoingMail
-from paperwire.settings import Settings
 
 
-class CommunityCore:
-    """Mixed into ``Paperwire``; ``add_papers`` (the arXiv API) comes from the harvest half."""
-
-    settings: Settings
-    engine: Engine
-    mailer: Mailer
-    add_papers: Callable[[Iterable[str]], HarvestReport]  # Paperwire's: the arXiv API
-    clock: Callable[[], float] = time.time
-
-    def now(self) -> int:
-        return int(self.clock())
+class CommunityCore(IngestCore):
+    """Builds on ingest: submitting an unknown paper fetches it from the arXiv API."""
 
     # -- accounts ------------------------------------------------------------------------
 

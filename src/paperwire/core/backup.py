@@ -1,4 +1,4 @@
-"""The export and restore half of the core object. ``Paperwire`` inherits these methods."""
+"""Export and restore: the whole store as one archive (docs/backup.md)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from paperwire.backup.archive import (
     check_archive,
     remove_stale_partials,
 )
+from paperwire.core.search import SearchCore
 from paperwire.db import dump, migrate
 from paperwire.db.session import (
     Connection,
-    Engine,
     read_transaction,
     snapshot_transaction,
     write_transaction,
@@ -72,11 +72,8 @@ class _Pacer:
                 time.sleep(ahead)
 
 
-class BackupCore:
-    """Mixed into ``Paperwire``."""
-
-    engine: Engine
-    text_index: Any  # the rest (ensure_ready, embed_pending ...) is Paperwire's own
+class BackupCore(SearchCore):
+    """Builds on search: a restore ends by rebuilding the search indexes."""
 
     def row_counts(self) -> dict[str, int]:
         """The row count of every table, e.g. ``{"papers": 32034, "votes": 10000, ...}``."""

@@ -1,18 +1,16 @@
-"""API tokens, feed tokens and the lists behind the community feeds. ``Paperwire``
-inherits these methods; each one is one transaction."""
+"""API tokens, feed tokens and the personal list a private feed shows; each method is
+one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from paperwire.community import tokens
-from paperwire.community.models import ApiToken, Collection, NewApiToken, Profile, User
+from paperwire.community.models import ApiToken, NewApiToken, User
 from paperwire.community.topics import user_topics
-from paperwire.db import queries
-from paperwire.db.session import Engine, read_transaction, write_transaction
-from paperwire.models import Paper, PaperFilter, PaperPage, Period
-from paperwire.settings import Settings
+from paperwire.core.community import CommunityCore
+from paperwire.db.session import read_transaction, write_transaction
+from paperwire.models import PaperFilter, PaperPage, Period
 
 
 @dataclass(slots=True)
@@ -24,13 +22,8 @@ class PersonalList:
     page: PaperPage
 
 
-class ApiCore:
-    settings: Settings
-    engine: Engine
-    now: Callable[[], int]
-    list_papers: Callable[[PaperFilter], PaperPage]
-    collection: Callable[..., Collection]
-    profile: Callable[..., Profile]
+class TokensCore(CommunityCore):
+    """Builds on community: tokens belong to accounts."""
 
     # -- API tokens ------------------------------------------------------------------------
 
@@ -80,8 +73,3 @@ class ApiCore:
         page = self.list_papers(PaperFilter(period=Period.WEEK, categories=tuple(topics),
                                             limit=limit, viewer_id=user.id))
         return PersonalList(user, topics, page)
-
-    def papers_by_arxiv_ids(self, arxiv_ids: list[str]) -> list[Paper]:
-        """Stored papers in the order given (unknown ids are left out)."""
-        with read_transaction(self.engine) as connection:
-            return queries.papers_by_arxiv_ids(connection, arxiv_ids)

@@ -1,17 +1,18 @@
-"""The digest half of the core object: ``Paperwire`` inherits these methods; web
-routes, the CLI and the scheduler call nothing else."""
+"""Email digests: double opt-in, unsubscribe and manage links, building each period's
+issue once and sending it."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import date, datetime
 from email.message import Message
 from zoneinfo import ZoneInfo
 
+from paperwire.core.search import SearchCore
 from paperwire.db import digest_sends, digests
 from paperwire.db.locks import DIGEST_LOCK, JobLock
-from paperwire.db.session import Engine, read_transaction, write_transaction
+from paperwire.db.queries import papers_by_ids
+from paperwire.db.session import read_transaction, write_transaction
 from paperwire.digest import build
 from paperwire.digest import subscriptions as subs
 from paperwire.digest.models import (
@@ -29,21 +30,14 @@ from paperwire.errors import NotFound
 from paperwire.mail.message import OutgoingMail, parse_address, sender_domain
 from paperwire.mail.session import MailSession, open_session
 from paperwire.mail.tokens import Signer, fingerprint
-from paperwire.models import Paper, PaperFilter, SearchResults, SortOrder
-from paperwire.settings import Settings
+from paperwire.models import Paper, PaperFilter, SortOrder
 
 CONFIRM_TOKEN = "digest-confirm"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-class DigestCore:
-    """Mixed into ``Paperwire``."""
-
-    settings: Settings
-    engine: Engine
-    clock: Callable[[], float]
-    list_papers: Callable[[PaperFilter], object]
-    search_papers: Callable[..., SearchResults]
+class DigestCore(SearchCore):
+    """Builds on search: a digest's topics are searches, its trending part a list."""
 
     @property
     def signer(self) -> Signer:
@@ -169,7 +163,7 @@ class DigestCore:
             limit=self.settings.digest_trending_papers,
             now=build.trending_now(period, self.clock(), ZoneInfo(self.settings.harvest_timezone)),
         ))
-        return [paper.id for paper in page.papers]  # type: ignore[attr-defined]
+        return [paper.id for paper in page.papers]
 
     def build_digest(self, kind: Frequency, day: date | None = None) -> tuple[int, bool]:
         """Freeze the period's issue and fill its send log, once: (issue id, built now)."""
@@ -244,8 +238,6 @@ class DigestCore:
         trending = self._trending(period)
         extras = self._matcher(period).extras(subscription.topics, set(trending))
         with read_transaction(self.engine) as connection:
-            from paperwire.db.queries import papers_by_ids
-
             found = papers_by_ids(connection, trending + extras)
         recipient = Recipient(subscription.id, subscription.email)
         return self.digest_renderer().message(

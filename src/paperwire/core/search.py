@@ -1,0 +1,215 @@
+"""Search: the keyword and vector indexes, keeping them in step, and the one search."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from functools import cached_property
+
+from paperwire.core.papers import PapersCore
+from paperwire.db import queries
+from paperwire.db.session import StoreError, read_transaction, write_transaction
+from paperwire.models import Paper, PaperExtras, SearchOptions, SearchResults, SimilarPaper
+from paperwire.search import engine as search_engine
+from paperwire.search import keyword as keyword_index
+from paperwire.search.embedder import EmbedderSetupError, make_embedder
+from paperwire.search.indexing import EmbedReport, embedding_facts
+from paperwire.search.query import apply_options, parse_query
+from paperwire.search.semantic import SemanticSearcher
+from paperwire.search.service import (
+    BackgroundEmbedder,
+    SearchIndexer,
+    exclude_duplicates,
+)
+from paperwire.search.service import (
+    ProgressCallback as EmbedProgress,
+)
+from paperwire.search.text_index import KeptTextIndex
+
+log = logging.getLogger(__name__)
+
+
+class SearchCore(PapersCore):
+    _background: BackgroundEmbedder | None = None
+    semantic_problem: str | None = None
+
+    def close(self) -> None:
+        self.stop_background_embedding()
+        super().close()
+
+    # -- search machinery (built on first use: loading a model takes a moment) -------
+
+    @cached_property
+    def semantic(self) -> SemanticSearcher | None:
+        """The embedder and vector index, or None when ``embedder`` is ``none`` or the
+        model cannot be loaded (then search is keyword-only and ``doctor`` says why)."""
+        try:
+            embedder = make_embedder(self.settings)
+        except EmbedderSetupError as error:
+            self.semantic_problem = str(error)
+            log.warning("semantic search is off: %s", error)
+            return None
+        if embedder is None:
+            return None
+        return SemanticSearcher(
+            embedder, self.settings.vector_dir, exact_max=self.settings.vector_exact_max
+        )
+
+    @cached_property
+    def text_index(self) -> KeptTextIndex | None:
+        """The tantivy keyword index, or None when ``keyword_engine`` is ``database``."""
+        if self.settings.keyword_engine != "tantivy":
+            return None
+        return KeptTextIndex(
+            lambda: read_transaction(self.engine), self.settings.text_index_dir,
+            on_behind=self._wake_background,
+        )
+
+    @cached_property
+    def search_services(self) -> search_engine.SearchServices:
+        return search_engine.SearchServices(
+            semantic=self.semantic, fusion=self.settings.search_fusion, text=self.text_index
+        )
+
+    @cached_property
+    def indexer(self) -> SearchIndexer | None:
+        if self.semantic is None:
+            return None
+        return SearchIndexer(
+            self.engine, self.semantic, batch_size=self.settings.embed_batch_size
+        )
+
+    # -- embeddings, concepts and the vector index -----------------------------------
+
+    def embed_pending(
+        self, *, on_progress: EmbedProgress | None = None, limit: int | None = None
+    ) -> EmbedReport:
+        """Embed new and changed papers (vectors + concepts), then update the vector index.
+
+        Resumable: each batch commits; run it again after a crash and it goes on.
+        """
+        if self.indexer is None:
+            return EmbedReport()
+        return self.indexer.embed_pending(on_progress=on_progress, limit=limit)
+
+    def rebuild_vector_index(self) -> int:
+        """Rebuild the vector index file from stored vectors (the model does not run)."""
+        return 0 if self.indexer is None else self.indexer.rebuild_index()
+
+    def pending_embeddings(self) -> int:
+        return 0 if self.indexer is None else self.indexer.pending()
+
+    def reindex_embeddings(
+        self, *, rerun_model: bool = False, on_progress: EmbedProgress | None = None
+    ) -> EmbedReport:
+        """Rebuild the vector index from stored vectors; with ``rerun_model``, embed every
+        paper again first (e.g. after changing the model)."""
+        if self.indexer is None:
+            return EmbedReport()
+        if rerun_model:
+            self.indexer.forget_embeddings()
+        report = self.indexer.embed_pending(on_progress=on_progress)
+        report.indexed = self.indexer.rebuild_index()
+        return report
+
+    def start_background_embedding(self) -> None:
+        """Keep the search indexes in step in a daemon thread: now, after every import,
+        whenever a search finds them behind, and whenever a look at the store every
+        ``embed_poll_seconds`` finds papers pending (added by another process)."""
+        if self._background is not None:
+            return
+        jobs = [self.sync_text_index]
+        if self.indexer is not None:
+            jobs.append(self.indexer.embed_pending)
+        indexer = self.indexer
+        self._background = BackgroundEmbedder(
+            jobs, lambda error: log.exception("search index job failed", exc_info=error),
+            poll_seconds=self.settings.embed_poll_seconds,
+            due=None if indexer is None else lambda: indexer.pending() > 0,
+        )
+        self._background.start()
+
+    def warm_search(self) -> None:
+        """Load the embedding model and open the indexes now rather than on first use."""
+        if self.semantic is not None:
+            self.semantic.embedder.embed_query("warm up")
+            len(self.semantic.index)
+        if self.text_index is not None:
+            try:
+                with read_transaction(self.engine) as connection:
+                    self.text_index.ready(connection)
+            except StoreError as error:  # e.g. not migrated yet: pages will say so
+                log.info("keyword index not opened at start: %s", error)
+
+    def _wake_background(self) -> None:
+        if self._background is not None:
+            self._background.wake()
+
+    def sync_text_index(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Index papers changed since the keyword index's last sync; returns how many."""
+        return 0 if self.text_index is None else self.text_index.sync(on_progress=on_progress)
+
+    def stop_background_embedding(self) -> None:
+        if self._background is not None:
+            self._background.stop()
+            self._background = None
+
+    def rebuild_keyword_index(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the keyword indexes (the database's full text, and tantivy's) from the
+        papers table; returns the papers indexed."""
+        with write_transaction(self.engine) as connection:
+            count = keyword_index.rebuild(connection)
+        if self.text_index is not None:
+            self.text_index.sync(fresh=True, on_progress=on_progress)
+        return count
+
+    # -- searching ----------------------------------------------------------------
+
+    def search_papers(
+        self, query: str, *, limit: int = 20, offset: int = 0,
+        options: SearchOptions | None = None,
+    ) -> SearchResults:
+        """The one search: keyword + semantic, fused; filters and sorts from ``options``
+        add to the query's own syntax."""
+        options = options or SearchOptions()
+        parsed = apply_options(
+            parse_query(query), date_from=options.date_from, date_to=options.date_to,
+            category=options.category, author=options.author,
+        )
+        services = self.search_services
+        if not (options.semantic and options.keyword):
+            services = dataclasses.replace(
+                services, semantic=services.semantic if options.semantic else None,
+                keyword=options.keyword,
+            )
+        with read_transaction(self.engine) as connection:
+            return search_engine.search(
+                connection, parsed, limit=limit, offset=offset, sort=options.sort,
+                services=services,
+            )
+
+    def similar_papers(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
+        """Nearest papers by embedding, without the paper itself and exact duplicates."""
+        return self.paper_extras(self.get_paper(arxiv_id), similar=limit).similar
+
+    def paper_concepts(self, arxiv_id: str) -> list[str]:
+        """A paper's stored key concepts (empty until it has been embedded)."""
+        return self.paper_extras(self.get_paper(arxiv_id), similar=0).concepts
+
+    def paper_extras(self, paper: Paper, *, similar: int = 8) -> PaperExtras:
+        """A paper's concepts and its ``similar`` nearest papers, in two statements."""
+        if self.semantic is None:
+            return PaperExtras([], [])
+        ranked = self.semantic.like_paper(paper.id, similar + 6) if similar else []
+        with read_transaction(self.engine) as connection:
+            ids = [paper.id, *(pid for pid, _ in ranked)]
+            stored = embedding_facts(connection, self.semantic.model, ids)
+            own = stored.get(paper.id)
+            kept = exclude_duplicates(paper.id, own.text_hash if own else None, ranked, stored)
+            kept = kept[:similar]
+            found = queries.papers_by_ids(connection, [pid for pid, _ in kept])
+        return PaperExtras(
+            concepts=own.concepts if own else [],
+            similar=[SimilarPaper(found[pid], sim) for pid, sim in kept if pid in found],
+        )

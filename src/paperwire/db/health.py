@@ -1,0 +1,41 @@
+"""What ``paperwire doctor`` asks of the store itself."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, inspect
+
+from paperwire.db.session import read_transaction
+
+
+def store_url(engine: Engine) -> str:
+    """The store's URL with any password hidden."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def can_connect(engine: Engine) -> str | None:
+    """None when the store answers, else why not (the error's type and message)."""
+    try:
+        with engine.connect():
+            return None
+    except Exception as error:  # any driver's failure is the answer here
+        return f"{type(error).__name__}: {error}"
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def fulltext_coverage(connection: Connection) -> tuple[int, int] | None:
+    """(papers, papers in SQLite's FTS5 index); None on PostgreSQL, whose tsvector is a
+    generated column and so always in step."""
+    if connection.dialect.name != "sqlite":
+        return None
+    papers, indexed = connection.exec_driver_sql(
+        "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM papers_fts_docsize)"
+    ).one()
+    return int(papers), int(indexed)
+
+
+def fulltext_coverage_of(engine: Engine) -> tuple[int, int] | None:
+    with read_transaction(engine) as connection:
+        return fulltext_coverage(connection)
