@@ -8,6 +8,7 @@ satisfy the filters, exclusions and quoted phrases). Their rankings are fused
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
@@ -20,6 +21,7 @@ from paperwire.db.queries import (
 from paperwire.db.tables import papers
 from paperwire.models import MatchKind, Paper, SearchHit, SearchResults, Sort
 from paperwire.search import suggest
+from paperwire.search.analysis import QueryAnalysis, analyse
 from paperwire.search.fusion import fuse
 from paperwire.search.highlight import highlight_pattern, matched_words
 from paperwire.search.indexing import stored_concepts
@@ -27,7 +29,7 @@ from paperwire.search.keyword import (
     KeywordMatches,
     constraint_conditions,
     filter_conditions,
-    has_every_word,
+    has_enough_words,
     keyword_search,
     sort_columns,
 )
@@ -35,8 +37,15 @@ from paperwire.search.query import ParsedQuery
 from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.text_index import KeptTextIndex, TextIndex
 
-POOL = 100  # semantic candidates fused into one query's ranking
-CONSTRAINED_POOL = 1_000  # fetched when filters thin out the nearest papers
+# Candidates each side hands to fusion: deep enough that a paper one side ranks 300th
+# and the other 20th can still come out on top (bench/relevance.py, docs/benchmarks.md).
+POOL = 400  # semantic candidates fused into one query's ranking
+KEYWORD_DEPTH = 400  # keyword matches fused (at least; more for deep pages)
+CONSTRAINED_POOL = 2_000  # fetched when filters thin out the nearest papers
+# Pseudo-relevance feedback: the semantic side searches again from the query's vector
+# moved towards the best fused results' (Rocchio); measured in docs/benchmarks.md.
+PRF_DOCS = 5
+PRF_BETA = 0.7
 
 
 @dataclass(slots=True)
@@ -85,14 +94,19 @@ def _search(
     text = services.text.ready(connection) if services.text is not None else None
     if not query.has_text:
         return _filter_only(connection, query, semantic=semantic, text=text, **base)
+    reading = analyse(query)
     nearest = _semantic_candidates(connection, query, semantic, text)
     if not services.keyword and semantic is not None:
-        ranking = _semantic_only(nearest, limit, offset, sort, connection)
+        ranking = _semantic_only(nearest.above_floor(), limit, offset, sort, connection)
     elif sort is Sort.RELEVANCE:
-        ranking = _by_relevance(connection, query, nearest, limit, offset, services.fusion, text)
+        ranking, nearest = _by_relevance(
+            connection, query, reading, nearest, limit, offset, services.fusion, text,
+            _feedback(connection, query, semantic, text),
+        )
     else:
+        nearest = nearest.above_floor()  # a date order shows only papers close in meaning
         ranking = _by_order(connection, query, nearest, limit, offset, sort, text)
-    hits = _hits(connection, query, ranking, dict(nearest.ranked), semantic)
+    hits = _hits(connection, reading, ranking, dict(nearest.ranked), semantic)
     results = SearchResults(
         query.raw, hits, ranking.total, semantic=semantic is not None, **base
     )
@@ -106,7 +120,22 @@ def _search(
 @dataclass(slots=True)
 class Nearest:
     ranked: list[tuple[int, float]]  # (paper id, cosine), best first
-    has_words: set[int]  # those whose text contains every query word (by stem)
+    has_words: set[int]  # those that are keyword matches too (enough query words, by stem)
+    floor: float = 0.0  # the embedder's noise level
+
+    def above_floor(self) -> Nearest:
+        """Only papers above the noise level: what a date order shows."""
+        ranked = [(pid, sim) for pid, sim in self.ranked if sim >= self.floor]
+        return Nearest(ranked, self.has_words & {pid for pid, _ in ranked}, self.floor)
+
+    def unless_noise(self) -> Nearest:
+        """Nothing when even the nearest paper is below the noise level (a nonsense query
+        whose words match nothing either finds nothing); else every candidate, since
+        relevance fusion ranks the far ones low anyway and a cut would drop some that
+        matter (a question's cosines run lower than a topic's)."""
+        if self.ranked and max(sim for _, sim in self.ranked) >= self.floor:
+            return self
+        return Nearest([], set(), self.floor)
 
 
 def _semantic_candidates(
@@ -117,11 +146,18 @@ def _semantic_candidates(
     if semantic is None:
         return Nearest([], set())
     k = CONSTRAINED_POOL if query.has_constraints else POOL
-    found = semantic.nearest(query.text, k)
+    found = semantic.nearest(query.text, k, floor=False)
+    return _checked(connection, query, found, semantic.embedder.min_similarity, text)
+
+
+def _checked(
+    connection: Connection, query: ParsedQuery, found: list[tuple[int, float]],
+    floor: float, text: TextIndex | None,
+) -> Nearest:
     if not found:
-        return Nearest([], set())
+        return Nearest([], set(), floor)
     if text is not None:
-        return _checked_by_index(text, query, found)
+        return _checked_by_index(text, query, found, floor)
     conditions = constraint_conditions(connection, query)
     rows = connection.execute(
         select(papers.c.id, papers.c.title_text, papers.c.abstract_text, papers.c.authors_text)
@@ -130,17 +166,18 @@ def _semantic_candidates(
     allowed = {row.id for row in rows}
     ranked = [(pid, sim) for pid, sim in found if pid in allowed][:POOL]
     kept = {pid for pid, _ in ranked}
+    reading = analyse(query)
     has_words = {
         row.id for row in rows
-        if row.id in kept and has_every_word(
-            query, f"{row.title_text} {row.authors_text} {row.abstract_text}"
+        if row.id in kept and has_enough_words(
+            reading, f"{row.title_text} {row.authors_text} {row.abstract_text}"
         )
     }
-    return Nearest(ranked, has_words)
+    return Nearest(ranked, has_words, floor)
 
 
 def _checked_by_index(
-    text: TextIndex, query: ParsedQuery, found: list[tuple[int, float]]
+    text: TextIndex, query: ParsedQuery, found: list[tuple[int, float]], floor: float
 ) -> Nearest:
     """As the database check, by two small lookups in the keyword index."""
     ids = [pid for pid, _ in found]
@@ -148,7 +185,7 @@ def _checked_by_index(
         allowed = text.matching(query, ids, words=False)
         found = [(pid, sim) for pid, sim in found if pid in allowed]
     ranked = found[:POOL]
-    return Nearest(ranked, text.matching(query, [pid for pid, _ in ranked], words=True))
+    return Nearest(ranked, text.matching(query, [pid for pid, _ in ranked], words=True), floor)
 
 
 def _keyword_ids(keyword: KeywordMatches, nearest: Nearest) -> set[int]:
@@ -161,18 +198,44 @@ def _keyword_ids(keyword: KeywordMatches, nearest: Nearest) -> set[int]:
     return listed | nearest.has_words
 
 
+Feedback = Callable[[list[int]], "Nearest | None"]
+
+
+def _feedback(
+    connection: Connection, query: ParsedQuery, semantic: SemanticSearcher | None,
+    text: TextIndex | None,
+) -> Feedback | None:
+    if semantic is None or PRF_DOCS <= 0:
+        return None
+
+    def search_again(best: list[int]) -> Nearest | None:
+        k = CONSTRAINED_POOL if query.has_constraints else POOL
+        found = semantic.feedback(query.text, best, k, beta=PRF_BETA)
+        return _checked(connection, query, found, semantic.embedder.min_similarity, text)
+
+    return search_again
+
+
 def _by_relevance(
-    connection: Connection, query: ParsedQuery, nearest: Nearest,
+    connection: Connection, query: ParsedQuery, reading: QueryAnalysis, nearest: Nearest,
     limit: int, offset: int, fusion: str, text: TextIndex | None,
-) -> Ranking:
-    keyword = keyword_search(connection, query, limit=offset + limit + POOL, text=text)
+    feedback: Feedback | None,
+) -> tuple[Ranking, Nearest]:
+    depth = max(offset + limit, KEYWORD_DEPTH)
+    keyword = keyword_search(connection, query, limit=depth, text=text)
+    if keyword.total == 0:
+        nearest = nearest.unless_noise()
+    fused = fuse(fusion, keyword.ranked, nearest.ranked, reading.weights)
+    if feedback is not None and fused:
+        again = feedback([pid for pid, _ in fused[:PRF_DOCS]])
+        if again is not None and again.ranked:
+            nearest = again.unless_noise() if keyword.total == 0 else again
+            fused = fuse(fusion, keyword.ranked, nearest.ranked, reading.weights)
     keyword_ids = _keyword_ids(keyword, nearest)
     near_ids = {pid for pid, _ in nearest.ranked}
-    fused = fuse(fusion, keyword.ranked, nearest.ranked)
     total = keyword.total + len(near_ids - keyword_ids)
-    return Ranking(
-        fused[offset : offset + limit], total, keyword.total, _kinds(keyword_ids, near_ids)
-    )
+    page = fused[offset : offset + limit]
+    return Ranking(page, total, keyword.total, _kinds(keyword_ids, near_ids)), nearest
 
 
 def _by_order(
@@ -217,12 +280,12 @@ def _kinds(keyword_ids: set[int], semantic_ids: set[int]) -> dict[int, MatchKind
 
 
 def _hits(
-    connection: Connection, query: ParsedQuery, ranking: Ranking,
+    connection: Connection, reading: QueryAnalysis, ranking: Ranking,
     similarity: dict[int, float], semantic: SemanticSearcher | None,
 ) -> list[SearchHit]:
     ids = [pid for pid, _ in ranking.ids]
     found, concepts = papers_and_concepts(connection, ids, semantic.model if semantic else None)
-    pattern = highlight_pattern(query.highlight_words)
+    pattern = highlight_pattern(reading.words)
     hits = []
     for paper_id, score in ranking.ids:
         paper = found.get(paper_id)

@@ -113,11 +113,12 @@ def write_rows(
             )
         )
         connection.execute(insert(paper_embeddings), new_rows)
+    now = datetime.now(UTC)  # restamped: the keyword index takes the concepts back in
     for paper_id, source_hash in reuse:
         connection.execute(
             update(paper_embeddings)
             .where(paper_embeddings.c.model == model, paper_embeddings.c.paper_id == paper_id)
-            .values(source_hash=source_hash)
+            .values(source_hash=source_hash, embedded_at=now)
         )
 
 

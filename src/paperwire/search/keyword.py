@@ -6,6 +6,8 @@ first, plus the total number of matches. Higher scores are better on both.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from paperwire.db.tables import paper_categories, papers
 from paperwire.models import Sort
+from paperwire.search.analysis import QueryAnalysis, analyse
 from paperwire.search.highlight import stem as _stem
 from paperwire.search.query import ParsedQuery
 from paperwire.search.text_index import TextIndex
@@ -91,11 +94,13 @@ def _text_match(connection: Connection, words: list[str]) -> Any:
     return vector.op("@@")(func.phraseto_tsquery("english", " ".join(words)))
 
 
-def has_every_word(query: ParsedQuery, text: str) -> bool:
-    """Whether ``text`` holds every word of the query (and of its phrases), by Porter
-    stem as the index matches; phrase word order is not checked."""
+def has_enough_words(reading: QueryAnalysis, text: str) -> bool:
+    """Whether ``text`` holds enough of the query's content words and phrases to be a
+    keyword match (every one of a short query's), by Porter stem as the index matches;
+    phrase word order is not checked."""
     stems = {_stem(word) for word in _WORDS.findall(text)}
-    return all(_stem(word) in stems for word in query.highlight_words)
+    found = sum(all(_stem(word) in stems for word in unit) for unit in reading.units)
+    return found >= reading.minimum_match
 
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
@@ -105,11 +110,29 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def unit_groups(reading: QueryAnalysis) -> list[list[list[str]]]:
+    """The content units a match must hold, as alternatives: every unit for a short
+    query; for a long one each way of choosing ``minimum_match`` of its first
+    ``GROUPED_UNITS`` units (the database engines have no "at least m of n")."""
+    units = reading.units[:GROUPED_UNITS]
+    if reading.all_words or len(units) <= reading.minimum_match:
+        return [units]
+    return [list(group) for group in itertools.combinations(units, reading.minimum_match)]
+
+
+GROUPED_UNITS = 7
+
+
 def fts5_expression(query: ParsedQuery) -> str:
     """An FTS5 MATCH string; every word is quoted, so no user text is FTS5 syntax."""
-    parts = [_fts5_quote(term) for term in query.terms]
-    parts += [_fts5_quote(" ".join(phrase)) for phrase in query.phrases]
-    expression = " AND ".join(parts)
+    groups = [
+        " AND ".join(_fts5_quote(" ".join(unit)) for unit in group)
+        for group in unit_groups(analyse(query))
+    ]
+    expression = groups[0] if len(groups) == 1 else " OR ".join(f"({g})" for g in groups)
+    quoted = [_fts5_quote(" ".join(phrase)) for phrase in query.quoted]
+    if quoted:
+        expression = " AND ".join([f"({expression})", *quoted])
     for word in query.excluded:
         expression += f" NOT {_fts5_quote(word)}"
     return expression
@@ -140,11 +163,13 @@ def _search_sqlite(
 
 
 def _tsquery(query: ParsedQuery) -> Any:
-    parts = [func.plainto_tsquery("english", term) for term in query.terms]
-    parts += [func.phraseto_tsquery("english", " ".join(p)) for p in query.phrases]
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.op("&&")(part)
+    alternatives = []
+    for group in unit_groups(analyse(query)):
+        parts = [func.phraseto_tsquery("english", " ".join(unit)) for unit in group]
+        alternatives.append(functools.reduce(lambda a, b: a.op("&&")(b), parts))
+    combined = functools.reduce(lambda a, b: a.op("||")(b), alternatives)
+    for phrase in query.quoted:
+        combined = combined.op("&&")(func.phraseto_tsquery("english", " ".join(phrase)))
     for word in query.excluded:  # words() made it \w+ only, so "!" + word is a valid tsquery
         combined = combined.op("&&")(func.to_tsquery("english", "!" + word))
     return combined

@@ -41,6 +41,24 @@ class SemanticSearcher:
             found = [(pid, sim) for pid, sim in found if sim >= self.embedder.min_similarity]
         return found
 
+    def feedback(
+        self, text: str, ids: list[int], k: int, *, beta: float
+    ) -> list[tuple[int, float]]:
+        """Pseudo-relevance feedback (Rocchio): the papers nearest the query's vector moved
+        towards the mean of ``ids`` (the best results so far), each with its cosine to the
+        query itself, best first by the moved vector."""
+        query = self.query_vector(text)
+        stored = self.index.vectors(ids)
+        if not stored:
+            return []
+        centre = np.mean(list(stored.values()), axis=0)
+        moved = query + beta * centre / max(float(np.linalg.norm(centre)), 1e-9)
+        found = self.index.search(moved / np.linalg.norm(moved), k)
+        vectors = self.index.vectors([pid for pid, _ in found])
+        return [
+            (pid, float(vectors[pid] @ query)) for pid, _ in found if pid in vectors
+        ]
+
     def like_paper(self, paper_id: int, k: int) -> list[tuple[int, float]]:
         """Papers nearest to a stored paper's vector (itself included, first)."""
         vector = self.index.vectors([paper_id]).get(paper_id)
