@@ -50,13 +50,14 @@ class Weights:
     semantic: float
 
 
-# Fusion weights per class: fit on half the judged queries of bench/relevance.py and
-# reported on the other half (docs/benchmarks.md); "fit" overwrites these at run time.
+# Fusion weights per class (keyword list, semantic list), fit on half the dev queries
+# and checked on the other half (docs/benchmarks.md): a question's or a description's
+# words are a weak guide, its meaning a strong one. Too few acronym queries to fit.
 CLASS_WEIGHTS: dict[QueryClass, Weights] = {
     QueryClass.KEYWORD: Weights(1.0, 1.0),
-    QueryClass.ACRONYM: Weights(1.2, 0.8),
-    QueryClass.QUESTION: Weights(0.6, 1.4),
-    QueryClass.DESCRIPTION: Weights(0.7, 1.3),
+    QueryClass.ACRONYM: Weights(1.0, 1.0),
+    QueryClass.QUESTION: Weights(0.3, 1.7),
+    QueryClass.DESCRIPTION: Weights(0.3, 1.7),
 }
 
 
