@@ -347,7 +347,7 @@ def build_query(query: ParsedQuery) -> tantivy.Query:
 
 
 Clause = tuple[tantivy.Occur, tantivy.Query]
-PROXIMITY_SLOP = 2  # words allowed between two query words that count as "together"
+PROXIMITY_SLOP = 1  # in order, at most one word between: "task-specific prediction heads"
 PROXIMITY_BOOST = 16.0  # times a field's weight: two adjacent query words found together
 CONCEPT_PHRASE_BOOST = 12.0  # the whole query as one of a paper's key concepts
 CONCEPT_QUERY_MAX = 4  # content words up to which a query may name a concept
