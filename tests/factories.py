@@ -39,14 +39,16 @@ def make_user(core: Paperwire, email: str, role: Role = Role.USER,
     return core.set_role(email, role) if role is not Role.USER else user
 
 
-def fill_day(core: Paperwire, tmp_path: Path, count: int, day: str = "2026-01-05") -> list[str]:
-    """``count`` papers announced on ``day``, imported from a snapshot file."""
-    ids = [f"2601.{index:05d}" for index in range(count)]
+def fill_day(core: Paperwire, tmp_path: Path, count: int, day: str = "2026-01-05", *,
+             start: int = 0) -> list[str]:
+    """``count`` papers announced on ``day``, imported from a snapshot file; ``start``
+    numbers them after papers an earlier call made."""
+    ids = [f"2601.{index:05d}" for index in range(start, start + count)]
     records = [{
         "id": arxiv_id, "title": f"Paper {index}", "authors": "A. One, B. Two",
         "abstract": "An abstract.", "categories": "cs.LG", "versions": None, "update_date": day,
-    } for index, arxiv_id in enumerate(ids)]
-    core.import_snapshot([write_jsonl(tmp_path / f"fill-{day}-{count}.jsonl", records)])
+    } for index, arxiv_id in enumerate(ids, start)]
+    core.import_snapshot([write_jsonl(tmp_path / f"fill-{day}-{start}-{count}.jsonl", records)])
     return ids
 
 
@@ -70,21 +72,21 @@ def add_subscribers(core: Paperwire, count: int, *, status: str = "confirmed",
 
 
 def trending_papers(core: Paperwire, count: int = 3, *, title: str | None = None,
-                    day: date | None = None) -> list[str]:
+                    day: date | None = None, start: int = 0) -> list[str]:
     """Papers announced on ``day`` (a test's digest day, taken once from the core's clock
     at its start; by default the digest day now) with upvotes cast that day, so they
     trend in its digest: now, or its last second if the day is over by now (a test
-    that runs across midnight)."""
+    that runs across midnight). ``start`` numbers them after an earlier call's."""
     day = day or core.digest_day()
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(),
                            tzinfo=ZoneInfo(core.settings.harvest_timezone)).timestamp()
     voted_at = min(core.clock(), end - 1)
-    voter = make_user(core, f"voter{count}@example.org")
+    voter = make_user(core, f"voter{start}-{count}@example.org")
     ids = []
     clock, core.clock = core.clock, lambda: voted_at
     try:
-        for n in range(count):
-            arxiv_id = make_paper(core, f"2611.{n + 1:05d}", title=title if n == 0 and title else None,
+        for n in range(start, start + count):
+            arxiv_id = make_paper(core, f"2611.{n + 1:05d}", title=title if n == start and title else None,
                                   announced_on=day)
             core.upvote(voter, arxiv_id)
             ids.append(arxiv_id)
