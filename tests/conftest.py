@@ -20,8 +20,10 @@ from pathlib import Path
 import psycopg
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select, text
 
+from clients import open_client
 from paperwire.core import Paperwire
 from paperwire.db.tables import metadata, papers
 from paperwire.settings import Settings
@@ -346,13 +348,35 @@ def live_server(core: Paperwire) -> Iterator[LiveServer]:
         yield server
 
 
-# == community (issue 5) ================================================================
+# -- the web app, in process ------------------------------------------------------------
 
 
 @pytest.fixture
 def app(core: Paperwire):  # type: ignore[no-untyped-def]
     """The web app over a fresh store (rate limits as configured)."""
     return create_app(core=core)
+
+
+@pytest.fixture
+def web_client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """``app`` answering in process, started as a server starts it (its lifespan runs);
+    redirects are not followed."""
+    with open_client(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def read_app_client(read_core: Paperwire) -> Iterator[TestClient]:
+    with open_client(create_app(core=read_core)) as client:
+        yield client
+
+
+@pytest.fixture
+def read_client(read_app_client: TestClient) -> TestClient:
+    """The web app over the shared read-only store, in process: one app for the session,
+    no cookies from an earlier test; redirects are not followed."""
+    read_app_client.cookies.clear()
+    return read_app_client
 
 
 def screenshot_on_failure(page: object, name: str) -> None:
