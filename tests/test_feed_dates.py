@@ -4,8 +4,8 @@ and never ``published``; the feed's own updated date (Atom ``<updated>``, RSS
 ``<lastBuildDate>``, the ``Last-Modified`` header) is the newest entry's.
 
 RSS 2.0 items have one date, ``<pubDate>``: the first version. JSON Feed items carry
-``date_published`` and ``date_modified``. Read over real HTTP; Atom and RSS with
-feedparser, JSON Feed with the JSON parser (feedparser does not read JSON Feed).
+``date_published`` and ``date_modified``. Read from the web app (in process); Atom and
+RSS with feedparser, JSON Feed with the JSON parser (feedparser does not read JSON Feed).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 import feedparser
-import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from paperwire.core import Paperwire
 from paperwire.ingest import store_items
@@ -51,7 +51,7 @@ def _utc(parsed) -> datetime:  # type: ignore[no-untyped-def]
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
 
 
-def entry_dates(client: httpx.Client, path: str, fmt: str) -> tuple[dict, datetime | None]:
+def entry_dates(client: TestClient, path: str, fmt: str) -> tuple[dict, datetime | None]:
     """{entry id: (published, updated)} and the feed's own updated date."""
     response = client.get(path.format(fmt=fmt))
     assert response.status_code == 200, response.text
@@ -74,10 +74,9 @@ def entry_dates(client: httpx.Client, path: str, fmt: str) -> tuple[dict, dateti
 
 
 @pytest.fixture
-def client(core: Paperwire, live_server):  # type: ignore[no-untyped-def]
+def client(core: Paperwire, web_client: TestClient) -> TestClient:
     core.settings.base_url = "https://papers.example.org"
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
-        yield http
+    return web_client
 
 
 @pytest.mark.parametrize("path", FEEDS)
