@@ -1,4 +1,5 @@
-"""Shared fixtures: a real store on SQLite and on PostgreSQL, the sample data, servers.
+"""Shared fixtures: a real store on SQLite and on PostgreSQL, the sample data, the web
+app in process (and a real HTTP server, for what needs a socket).
 
 Every test that takes ``core`` (or a fixture built on it) runs twice: once on
 a fresh SQLite file, once on the PostgreSQL at 127.0.0.1:5432. Set
@@ -263,7 +264,7 @@ def count_statements() -> Iterator[callable]:
     return counting
 
 
-# -- a real HTTP server -------------------------------------------------------------
+# -- a real HTTP server (only for what needs a socket: a browser, an outside client) ------
 
 
 class ReservedPort:
@@ -332,20 +333,6 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.socket.close()
-
-
-@pytest.fixture(scope="session")
-def read_server(read_core: Paperwire) -> Iterator[LiveServer]:
-    """A real HTTP server over the shared read-only store."""
-    with LiveServer(create_app(core=read_core)) as server:
-        yield server
-
-
-@pytest.fixture
-def live_server(core: Paperwire) -> Iterator[LiveServer]:
-    """A real HTTP server over a fresh store."""
-    with LiveServer(create_app(core=core)) as server:
-        yield server
 
 
 # -- the web app, in process ------------------------------------------------------------
