@@ -18,9 +18,9 @@ import feedparser
 import pytest
 from fastapi.testclient import TestClient
 
+from factories import make_paper
 from paperwire.core import Paperwire
-from paperwire.ingest import store_items
-from paperwire.records import PaperRecord, Version
+from paperwire.records import Version
 
 DAY = date(2024, 1, 11)
 FIRST_A = datetime(2024, 1, 10, 17, 0, tzinfo=UTC)
@@ -30,16 +30,11 @@ A, B = "2401.05001", "2401.05002"
 FEEDS = [f"/daily.{{fmt}}?date={DAY.isoformat()}", "/search.{fmt}?q=zebrafish"]
 
 
-def record(arxiv_id: str, versions: list[Version], *, title: str) -> PaperRecord:
-    return PaperRecord(
-        arxiv_id=arxiv_id, title=title, abstract="Zebrafish fins regrow; we ask why.",
-        authors=["Ada Lovelace"], categories=["q-bio.TO"], versions=versions,
-        announced_on=DAY,
-    )
-
-
-def add(core: Paperwire, *records: PaperRecord) -> None:
-    store_items(core.engine, list(records), batch_size=100)
+def add(core: Paperwire, arxiv_id: str, versions: list[Version], *, title: str) -> None:
+    """A zebrafish paper announced on DAY, as a record naming ``versions`` brings it in."""
+    make_paper(core, arxiv_id, title=title, abstract="Zebrafish fins regrow; we ask why.",
+               authors=["Ada Lovelace"], categories=["q-bio.TO"], versions=versions,
+               announced_on=DAY)
     core.sync_text_index()
 
 
@@ -82,8 +77,8 @@ def client(core: Paperwire, web_client: TestClient) -> TestClient:
 @pytest.mark.parametrize("path", FEEDS)
 @pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
 def test_published_is_the_first_version_and_updated_the_latest(core, client, path, fmt):
-    add(core, record(A, [Version(1, FIRST_A)], title="Zebrafish fins"),
-        record(B, [Version(1, FIRST_B)], title="Zebrafish hearts"))
+    add(core, A, [Version(1, FIRST_A)], title="Zebrafish fins")
+    add(core, B, [Version(1, FIRST_B)], title="Zebrafish hearts")
     before, feed_updated = entry_dates(client, path, fmt)
     updated_a, updated_b = (None, None) if fmt == "rss" else (FIRST_A, FIRST_B)
     assert before == {url_of(A): (FIRST_A, updated_a), url_of(B): (FIRST_B, updated_b)}
@@ -93,7 +88,7 @@ def test_published_is_the_first_version_and_updated_the_latest(core, client, pat
     assert parsedate_to_datetime(last_modified) == FIRST_B
 
     # arXiv announces version 2 of A; the new record names only v2 (as listings do).
-    add(core, record(A, [Version(2, SECOND_A)], title="Zebrafish fins, revised"))
+    add(core, A, [Version(2, SECOND_A)], title="Zebrafish fins, revised")
     after, feed_updated = entry_dates(client, path, fmt)
     updated_a = None if fmt == "rss" else SECOND_A
     assert after == {url_of(A): (FIRST_A, updated_a), url_of(B): (FIRST_B, updated_b)}
