@@ -13,6 +13,12 @@ from paperwire.web.viewer import SESSION_COOKIE
 BASE = "https://testserver"  # __Host- cookies are Secure: the test client must use https
 
 
+def open_client(app: object) -> TestClient:
+    """An in-process client of ``app`` on https (``__Host-`` cookies are Secure); it
+    follows no redirect, so a test sees each answer as a browser first gets it."""
+    return TestClient(app, base_url=BASE, follow_redirects=False)
+
+
 def token_from_mail(mail_text: str) -> str:
     match = re.search(r"token=([A-Za-z0-9_\-%]+)", mail_text)
     assert match, mail_text

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real store on SQLite and on PostgreSQL, the sample data, servers.
+"""Shared fixtures: a real store on SQLite and on PostgreSQL, the sample data, the web
+app in process (and a real HTTP server, for what needs a socket).
 
 Every test that takes ``core`` (or a fixture built on it) runs twice: once on
 a fresh SQLite file, once on the PostgreSQL at 127.0.0.1:5432. Set
@@ -20,8 +21,10 @@ from pathlib import Path
 import psycopg
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select, text
 
+from clients import open_client
 from paperwire.core import Paperwire
 from paperwire.db.tables import metadata, papers
 from paperwire.settings import Settings
@@ -261,7 +264,7 @@ def count_statements() -> Iterator[callable]:
     return counting
 
 
-# -- a real HTTP server -------------------------------------------------------------
+# -- a real HTTP server (only for what needs a socket: a browser, an outside client) ------
 
 
 class ReservedPort:
@@ -332,27 +335,35 @@ class LiveServer:
         self.socket.close()
 
 
-@pytest.fixture(scope="session")
-def read_server(read_core: Paperwire) -> Iterator[LiveServer]:
-    """A real HTTP server over the shared read-only store."""
-    with LiveServer(create_app(core=read_core)) as server:
-        yield server
-
-
-@pytest.fixture
-def live_server(core: Paperwire) -> Iterator[LiveServer]:
-    """A real HTTP server over a fresh store."""
-    with LiveServer(create_app(core=core)) as server:
-        yield server
-
-
-# == community (issue 5) ================================================================
+# -- the web app, in process ------------------------------------------------------------
 
 
 @pytest.fixture
 def app(core: Paperwire):  # type: ignore[no-untyped-def]
     """The web app over a fresh store (rate limits as configured)."""
     return create_app(core=core)
+
+
+@pytest.fixture
+def web_client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """``app`` answering in process, started as a server starts it (its lifespan runs);
+    redirects are not followed."""
+    with open_client(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def read_app_client(read_core: Paperwire) -> Iterator[TestClient]:
+    with open_client(create_app(core=read_core)) as client:
+        yield client
+
+
+@pytest.fixture
+def read_client(read_app_client: TestClient) -> TestClient:
+    """The web app over the shared read-only store, in process: one app for the session,
+    no cookies from an earlier test; redirects are not followed."""
+    read_app_client.cookies.clear()
+    return read_app_client
 
 
 def screenshot_on_failure(page: object, name: str) -> None:

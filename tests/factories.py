@@ -4,16 +4,17 @@ votes, subscribers and trending papers for digests, small search corpora."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from paperwire.community.accounts import email_key
 from paperwire.community.models import Role, User
 from paperwire.core import Paperwire
-from paperwire.db.tables import digest_subscriptions
+from paperwire.db.tables import digest_subscriptions, users
 from paperwire.ingest import store_items
 from paperwire.records import PaperRecord, Version
 
@@ -22,12 +23,16 @@ from paperwire.records import PaperRecord, Version
 
 def make_paper(core: Paperwire, arxiv_id: str, *, title: str | None = None,
                abstract: str = "An abstract.", authors: list[str] | None = None,
-               published: datetime | None = None, announced_on: date | None = None) -> str:
+               categories: list[str] | None = None, published: datetime | None = None,
+               versions: list[Version] | None = None, announced_on: date | None = None) -> str:
+    """One paper stored as a source hands it over: first version ``published`` (yesterday
+    by default) unless ``versions`` are given (a later record may name only its new one)."""
     published = published or datetime.now(UTC) - timedelta(days=1)
+    versions = versions or [Version(1, published)]
     record = PaperRecord(
         arxiv_id=arxiv_id, title=title or f"Paper {arxiv_id}", abstract=abstract,
-        authors=authors or ["Ada Lovelace", "Alan Turing"], categories=["cs.LG"],
-        versions=[Version(1, published)], announced_on=announced_on or published.date(),
+        authors=authors or ["Ada Lovelace", "Alan Turing"], categories=categories or ["cs.LG"],
+        versions=versions, announced_on=announced_on or versions[0].created.date(),
     )
     store_items(core.engine, [record], batch_size=100)
     return arxiv_id
@@ -39,14 +44,40 @@ def make_user(core: Paperwire, email: str, role: Role = Role.USER,
     return core.set_role(email, role) if role is not Role.USER else user
 
 
-def fill_day(core: Paperwire, tmp_path: Path, count: int, day: str = "2026-01-05") -> list[str]:
-    """``count`` papers announced on ``day``, imported from a snapshot file."""
-    ids = [f"2601.{index:05d}" for index in range(count)]
+def add_users(core: Paperwire, count: int) -> list[User]:
+    """Users in bulk (a factory: straight into the table), oldest first."""
+    now = int(time.time())
+    rows = [
+        {"email": f"v{n}@example.org", "email_key": f"v{n}@example.org",
+         "username": f"voter-{n}", "display_name": f"Voter {n}", "role": "user",
+         "banned": False, "created_at": now}
+        for n in range(count)
+    ]
+    with core.engine.begin() as connection:
+        connection.execute(insert(users), rows)
+        ids = connection.execute(select(users.c.id).order_by(users.c.id)).scalars().all()
+    return [User(i, row["email"], row["username"], row["display_name"], Role.USER, False, now)
+            for i, row in zip(ids, rows, strict=True)]
+
+
+def upvote_papers(core: Paperwire, counts: dict[str, int]) -> None:
+    """``counts[arxiv_id]`` upvotes on each paper, from distinct readers."""
+    voters = [make_user(core, f"voter{n}@example.org") for n in range(max(counts.values()))]
+    for arxiv_id, count in counts.items():
+        for voter in voters[:count]:
+            core.upvote(voter, arxiv_id, up=True)
+
+
+def fill_day(core: Paperwire, tmp_path: Path, count: int, day: str = "2026-01-05", *,
+             start: int = 0) -> list[str]:
+    """``count`` papers announced on ``day``, imported from a snapshot file; ``start``
+    numbers them after papers an earlier call made."""
+    ids = [f"2601.{index:05d}" for index in range(start, start + count)]
     records = [{
         "id": arxiv_id, "title": f"Paper {index}", "authors": "A. One, B. Two",
         "abstract": "An abstract.", "categories": "cs.LG", "versions": None, "update_date": day,
-    } for index, arxiv_id in enumerate(ids)]
-    core.import_snapshot([write_jsonl(tmp_path / f"fill-{day}-{count}.jsonl", records)])
+    } for index, arxiv_id in enumerate(ids, start)]
+    core.import_snapshot([write_jsonl(tmp_path / f"fill-{day}-{start}-{count}.jsonl", records)])
     return ids
 
 
@@ -70,21 +101,21 @@ def add_subscribers(core: Paperwire, count: int, *, status: str = "confirmed",
 
 
 def trending_papers(core: Paperwire, count: int = 3, *, title: str | None = None,
-                    day: date | None = None) -> list[str]:
+                    day: date | None = None, start: int = 0) -> list[str]:
     """Papers announced on ``day`` (a test's digest day, taken once from the core's clock
     at its start; by default the digest day now) with upvotes cast that day, so they
     trend in its digest: now, or its last second if the day is over by now (a test
-    that runs across midnight)."""
+    that runs across midnight). ``start`` numbers them after an earlier call's."""
     day = day or core.digest_day()
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(),
                            tzinfo=ZoneInfo(core.settings.harvest_timezone)).timestamp()
     voted_at = min(core.clock(), end - 1)
-    voter = make_user(core, f"voter{count}@example.org")
+    voter = make_user(core, f"voter{start}-{count}@example.org")
     ids = []
     clock, core.clock = core.clock, lambda: voted_at
     try:
-        for n in range(count):
-            arxiv_id = make_paper(core, f"2611.{n + 1:05d}", title=title if n == 0 and title else None,
+        for n in range(start, start + count):
+            arxiv_id = make_paper(core, f"2611.{n + 1:05d}", title=title if n == start and title else None,
                                   announced_on=day)
             core.upvote(voter, arxiv_id)
             ids.append(arxiv_id)
@@ -136,8 +167,10 @@ CORPUS = [
 ]
 
 
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+def write_jsonl(path: Path, records: list[dict | str]) -> Path:
+    """A snapshot file: one JSON record a line (a string is written as it is: a broken line)."""
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records),
+                    encoding="utf-8")
     return path
 
 

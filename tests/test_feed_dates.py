@@ -4,8 +4,8 @@ and never ``published``; the feed's own updated date (Atom ``<updated>``, RSS
 ``<lastBuildDate>``, the ``Last-Modified`` header) is the newest entry's.
 
 RSS 2.0 items have one date, ``<pubDate>``: the first version. JSON Feed items carry
-``date_published`` and ``date_modified``. Read over real HTTP; Atom and RSS with
-feedparser, JSON Feed with the JSON parser (feedparser does not read JSON Feed).
+``date_published`` and ``date_modified``. Read from the web app (in process); Atom and
+RSS with feedparser, JSON Feed with the JSON parser (feedparser does not read JSON Feed).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 import feedparser
-import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from factories import make_paper
 from paperwire.core import Paperwire
-from paperwire.ingest import store_items
-from paperwire.records import PaperRecord, Version
+from paperwire.records import Version
 
 DAY = date(2024, 1, 11)
 FIRST_A = datetime(2024, 1, 10, 17, 0, tzinfo=UTC)
@@ -30,16 +30,11 @@ A, B = "2401.05001", "2401.05002"
 FEEDS = [f"/daily.{{fmt}}?date={DAY.isoformat()}", "/search.{fmt}?q=zebrafish"]
 
 
-def record(arxiv_id: str, versions: list[Version], *, title: str) -> PaperRecord:
-    return PaperRecord(
-        arxiv_id=arxiv_id, title=title, abstract="Zebrafish fins regrow; we ask why.",
-        authors=["Ada Lovelace"], categories=["q-bio.TO"], versions=versions,
-        announced_on=DAY,
-    )
-
-
-def add(core: Paperwire, *records: PaperRecord) -> None:
-    store_items(core.engine, list(records), batch_size=100)
+def add(core: Paperwire, arxiv_id: str, versions: list[Version], *, title: str) -> None:
+    """A zebrafish paper announced on DAY, as a record naming ``versions`` brings it in."""
+    make_paper(core, arxiv_id, title=title, abstract="Zebrafish fins regrow; we ask why.",
+               authors=["Ada Lovelace"], categories=["q-bio.TO"], versions=versions,
+               announced_on=DAY)
     core.sync_text_index()
 
 
@@ -51,7 +46,7 @@ def _utc(parsed) -> datetime:  # type: ignore[no-untyped-def]
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
 
 
-def entry_dates(client: httpx.Client, path: str, fmt: str) -> tuple[dict, datetime | None]:
+def entry_dates(client: TestClient, path: str, fmt: str) -> tuple[dict, datetime | None]:
     """{entry id: (published, updated)} and the feed's own updated date."""
     response = client.get(path.format(fmt=fmt))
     assert response.status_code == 200, response.text
@@ -74,17 +69,16 @@ def entry_dates(client: httpx.Client, path: str, fmt: str) -> tuple[dict, dateti
 
 
 @pytest.fixture
-def client(core: Paperwire, live_server):  # type: ignore[no-untyped-def]
+def client(core: Paperwire, web_client: TestClient) -> TestClient:
     core.settings.base_url = "https://papers.example.org"
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
-        yield http
+    return web_client
 
 
 @pytest.mark.parametrize("path", FEEDS)
 @pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
 def test_published_is_the_first_version_and_updated_the_latest(core, client, path, fmt):
-    add(core, record(A, [Version(1, FIRST_A)], title="Zebrafish fins"),
-        record(B, [Version(1, FIRST_B)], title="Zebrafish hearts"))
+    add(core, A, [Version(1, FIRST_A)], title="Zebrafish fins")
+    add(core, B, [Version(1, FIRST_B)], title="Zebrafish hearts")
     before, feed_updated = entry_dates(client, path, fmt)
     updated_a, updated_b = (None, None) if fmt == "rss" else (FIRST_A, FIRST_B)
     assert before == {url_of(A): (FIRST_A, updated_a), url_of(B): (FIRST_B, updated_b)}
@@ -94,7 +88,7 @@ def test_published_is_the_first_version_and_updated_the_latest(core, client, pat
     assert parsedate_to_datetime(last_modified) == FIRST_B
 
     # arXiv announces version 2 of A; the new record names only v2 (as listings do).
-    add(core, record(A, [Version(2, SECOND_A)], title="Zebrafish fins, revised"))
+    add(core, A, [Version(2, SECOND_A)], title="Zebrafish fins, revised")
     after, feed_updated = entry_dates(client, path, fmt)
     updated_a = None if fmt == "rss" else SECOND_A
     assert after == {url_of(A): (FIRST_A, updated_a), url_of(B): (FIRST_B, updated_b)}

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from factories import CORPUS, load, make_user, paper, write_jsonl
+from factories import CORPUS, load, paper, upvote_papers, write_jsonl
 from paperwire.models import MatchKind, SearchOptions, Sort
 
 
@@ -64,16 +64,9 @@ def test_sorts(corpus):
     assert "2401.00002" in ids(newest)  # semantic-only hits are sorted in too
 
 
-def vote(core, counts: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
-    voters = [make_user(core, f"voter{n}@example.org") for n in range(max(counts.values()))]
-    for arxiv_id, count in counts.items():
-        for voter in voters[:count]:
-            core.upvote(voter, arxiv_id, up=True)
-
-
 def test_upvote_sort(corpus):
     # Relevance puts 2401.00001 first; upvotes must reorder the hits.
-    vote(corpus, {"2401.00001": 1, "2401.00002": 3, "2401.00005": 2})
+    upvote_papers(corpus, {"2401.00001": 1, "2401.00002": 3, "2401.00005": 2})
     results = corpus.search_papers("heads", options=SearchOptions(sort=Sort.UPVOTES))
     assert ids(results)[:3] == ["2401.00002", "2401.00005", "2401.00001"]
     assert [hit.paper.upvotes for hit in results.hits[:3]] == [3, 2, 1]
@@ -83,7 +76,7 @@ def test_upvote_sort(corpus):
 
 def test_upvote_sort_of_a_filter_only_query(corpus):
     assert ids(corpus.search_papers("cat:hep-th")) == ["2401.00006", "2401.00003"]  # newest
-    vote(corpus, {"2401.00003": 1})
+    upvote_papers(corpus, {"2401.00003": 1})
     ranked = corpus.search_papers("cat:hep-th", options=SearchOptions(sort=Sort.UPVOTES))
     assert ids(ranked) == ["2401.00003", "2401.00006"]
 

@@ -2,10 +2,10 @@
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
 
+from factories import write_jsonl
 from paperwire.models import PaperFilter
 
 GOOD = {
@@ -26,19 +26,12 @@ GOOD = {
 }
 
 
-def write_jsonl(path: Path, *items: object) -> Path:
-    with path.open("w", encoding="utf-8") as handle:
-        for item in items:
-            handle.write((item if isinstance(item, str) else json.dumps(item)) + "\n")
-    return path
-
-
 def record(**changes: object) -> dict:
     return {**GOOD, **changes}
 
 
 def test_import_stores_every_field(core, tmp_path):
-    report = core.import_snapshot([write_jsonl(tmp_path / "a.jsonl", GOOD)])
+    report = core.import_snapshot([write_jsonl(tmp_path / "a.jsonl", [GOOD])])
     assert (report.added, report.updated, report.unchanged, report.rejected) == (1, 0, 0, 0)
     paper = core.get_paper("2401.01234")
     assert paper.title == "Engines of Analysis"
@@ -55,20 +48,20 @@ def test_import_stores_every_field(core, tmp_path):
 
 
 def test_reimport_changes_nothing(core, tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", GOOD, record(id="2401.01235", title="Other"))
+    path = write_jsonl(tmp_path / "a.jsonl", [GOOD, record(id="2401.01235", title="Other")])
     core.import_snapshot([path])
     again = core.import_snapshot([path])
     assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
 
 
 def test_newer_version_updates_and_older_changes_nothing(core, tmp_path):
-    core.import_snapshot([write_jsonl(tmp_path / "v1.jsonl", GOOD)])
+    core.import_snapshot([write_jsonl(tmp_path / "v1.jsonl", [GOOD])])
     v2 = record(
         title="Engines of Analysis, revised",
         versions=[*GOOD["versions"], {"version": "v2", "created": "Tue, 6 Feb 2024 09:00:00 GMT"}],
         update_date="2024-02-06",
     )
-    report = core.import_snapshot([write_jsonl(tmp_path / "v2.jsonl", v2)])
+    report = core.import_snapshot([write_jsonl(tmp_path / "v2.jsonl", [v2])])
     assert report.updated == 1
     paper = core.get_paper("2401.01234")
     assert paper.title == "Engines of Analysis, revised"
@@ -77,13 +70,13 @@ def test_newer_version_updates_and_older_changes_nothing(core, tmp_path):
     assert paper.announced_on.isoformat() == "2024-01-01"  # still listed on its first day
 
     stale = record(title="Stale copy")
-    report = core.import_snapshot([write_jsonl(tmp_path / "old.jsonl", stale)])
+    report = core.import_snapshot([write_jsonl(tmp_path / "old.jsonl", [stale])])
     assert (report.updated, report.unchanged) == (0, 1)
     assert core.get_paper("2401.01234").title == "Engines of Analysis, revised"
 
 
 def test_record_without_versions_is_dated_by_update_date(core, tmp_path):
-    core.import_snapshot([write_jsonl(tmp_path / "a.jsonl", record(versions=None, update_date="2026-03-04"))])
+    core.import_snapshot([write_jsonl(tmp_path / "a.jsonl", [record(versions=None, update_date="2026-03-04")])])
     paper = core.get_paper("2401.01234")
     assert paper.published is None
     assert paper.announced_on.isoformat() == "2026-03-04"
@@ -106,8 +99,8 @@ BAD_LINES = [
 
 @pytest.mark.parametrize(("line", "reason"), BAD_LINES)
 def test_bad_line_is_rejected_with_file_line_and_reason(core, tmp_path, line, reason):
-    core.import_snapshot([write_jsonl(tmp_path / "good.jsonl", record(id="2401.00001", title="Kept"))])
-    path = write_jsonl(tmp_path / "mixed.jsonl", record(id="2401.00002"), line, record(id="2401.00003"))
+    core.import_snapshot([write_jsonl(tmp_path / "good.jsonl", [record(id="2401.00001", title="Kept")])])
+    path = write_jsonl(tmp_path / "mixed.jsonl", [record(id="2401.00002"), line, record(id="2401.00003")])
     report = core.import_snapshot([path])
     assert (report.added, report.rejected) == (2, 1)
     [rejection] = report.rejections
@@ -128,7 +121,7 @@ def test_duplicate_ids_in_one_file_keep_the_newest(core, tmp_path):
         title="Newest",
         versions=[*GOOD["versions"], {"version": "v2", "created": "Tue, 6 Feb 2024 09:00:00 GMT"}],
     )
-    path = write_jsonl(tmp_path / "dup.jsonl", newer, GOOD)
+    path = write_jsonl(tmp_path / "dup.jsonl", [newer, GOOD])
     report = core.import_snapshot([path])
     assert report.added == 1
     assert core.get_paper("2401.01234").title == "Newest"
@@ -136,12 +129,12 @@ def test_duplicate_ids_in_one_file_keep_the_newest(core, tmp_path):
 
 def test_withdrawn_papers_are_flagged(core, tmp_path):
     withdrawn = record(comments="This paper has been withdrawn by the author")
-    core.import_snapshot([write_jsonl(tmp_path / "w.jsonl", withdrawn)])
+    core.import_snapshot([write_jsonl(tmp_path / "w.jsonl", [withdrawn])])
     assert core.get_paper("2401.01234").withdrawn
 
 
 def test_old_style_ids_import(core, tmp_path):
-    core.import_snapshot([write_jsonl(tmp_path / "o.jsonl", record(id="hep-th/9901001"))])
+    core.import_snapshot([write_jsonl(tmp_path / "o.jsonl", [record(id="hep-th/9901001")])])
     assert core.get_paper("hep-th/9901001v2").arxiv_id == "hep-th/9901001"
 
 

@@ -8,10 +8,14 @@ operations that take an API token again, over a fresh store, with a real
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from conftest import LiveServer
 from factories import make_paper, make_user
+from paperwire.core import Paperwire
 from paperwire.web.app import create_app
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -28,6 +32,15 @@ def schemathesis(url: str, *extra: str) -> subprocess.CompletedProcess:
          "--checks", "all", "--seed", "20261128", "--no-color", *extra],
         capture_output=True, text=True, timeout=600,
     )
+
+
+# Schemathesis runs as its own process (the command line, as a user runs it), so it
+# needs the app on a real socket.
+@pytest.fixture(scope="session")
+def read_server(read_core: Paperwire) -> Iterator[LiveServer]:
+    """A real HTTP server over the shared read-only store."""
+    with LiveServer(create_app(core=read_core)) as server:
+        yield server
 
 
 def test_openapi_holds_under_fuzzing(read_server):

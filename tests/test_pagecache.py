@@ -5,12 +5,13 @@ miss; what a page shows (who is signed in, a vote count) tells whose page it is.
 """
 
 import re
+from http.cookiejar import DefaultCookiePolicy
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
-from clients import session_for
-from conftest import LiveServer
+from clients import open_client, session_for
 from factories import fill_day as fill
 from factories import make_user
 from paperwire.web.app import create_app
@@ -30,12 +31,16 @@ class SteppedClock:
         return self.now
 
 
-def serve(core, ttl: float = 60) -> tuple[LiveServer, SteppedClock]:  # type: ignore[no-untyped-def]
+def serve(core, ttl: float = 60) -> tuple[TestClient, SteppedClock]:  # type: ignore[no-untyped-def]
+    """The app with its page cache on, and a client of it that keeps no cookies: each
+    request is a new reader's (signed in only by the cookie a test sends)."""
     core.settings.page_cache_seconds = ttl
     app = create_app(core=core)
     clock = SteppedClock()
     app.state.page_cache.clock = clock
-    return LiveServer(app), clock
+    client = open_client(app)
+    client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return client, clock
 
 
 def votes_on(page: httpx.Response, arxiv_id: str) -> int:
@@ -61,12 +66,12 @@ def assert_signed_in(page: httpx.Response, reader_name: str) -> None:
 
 def test_cached_pages_keep_per_request_nonce_and_token(core, tmp_path, count_statements):
     fill(core, tmp_path, 5)
-    server, _clock = serve(core)
-    with server, count_statements(core) as counter:
-        first = httpx.get(server.url + "/")
+    site, _clock = serve(core)
+    with site, count_statements(core) as counter:
+        first = site.get("/")
         statements = counter.count
         assert statements > 0  # rendered
-        second = httpx.get(server.url + "/")
+        second = site.get("/")
         assert counter.count == statements  # served from the cache: no SQL
         nonces = [re.search(r'nonce="([^"]+)"', r.text).group(1) for r in (first, second)]
         assert nonces[0] != nonces[1]
@@ -84,36 +89,36 @@ def test_cached_pages_keep_per_request_nonce_and_token(core, tmp_path, count_sta
 @pytest.mark.parametrize("url", ["/", "/?period=week", "/trending", "/papers?q=paper"])
 def test_each_list_page_is_reused_for_anonymous_readers(core, tmp_path, count_statements, url):
     fill(core, tmp_path, 5)
-    server, _clock = serve(core)
-    with server, count_statements(core) as counter:
-        first = httpx.get(server.url + url)
+    site, _clock = serve(core)
+    with site, count_statements(core) as counter:
+        first = site.get(url)
         assert first.status_code == 200
         rendered = counter.count
         assert rendered > 0
-        second = httpx.get(server.url + url)
+        second = site.get(url)
         assert second.status_code == 200
         assert counter.count == rendered  # a hit
 
 
 def test_other_urls_and_expiry(core, tmp_path, count_statements):
     fill(core, tmp_path, 5)
-    server, clock = serve(core, ttl=5)
-    with server, count_statements(core) as counter:
-        httpx.get(server.url + "/")
+    site, clock = serve(core, ttl=5)
+    with site, count_statements(core) as counter:
+        site.get("/")
         before = counter.count
-        httpx.get(server.url + "/")
+        site.get("/")
         assert counter.count == before  # within its lifetime: a hit
-        httpx.get(server.url + "/?period=week")
+        site.get("/?period=week")
         assert counter.count > before  # another URL is another page
         before = counter.count
         clock.now += 5
-        httpx.get(server.url + "/")
+        site.get("/")
         assert counter.count == before  # still fresh at exactly its lifetime
         clock.now += 0.01
-        httpx.get(server.url + "/")
+        site.get("/")
         assert counter.count > before  # expired: rendered again
         before = counter.count
-        httpx.get(server.url + "/")
+        site.get("/")
         assert counter.count == before  # and cached again
 
 
@@ -122,16 +127,16 @@ def test_a_signed_in_page_is_never_served_to_an_anonymous_reader(core, tmp_path,
     reader = make_user(core, READER)
     core.upvote(reader, PAPER, up=True)
     cookie = {"Cookie": f"{SESSION_COOKIE}={session_for(core, READER)}"}
-    server, _clock = serve(core)
-    with server, count_statements(core) as counter:
-        mine = httpx.get(server.url + "/", headers=cookie)  # the first render of "/"
+    site, _clock = serve(core)
+    with site, count_statements(core) as counter:
+        mine = site.get("/", headers=cookie)  # the first render of "/"
         assert_signed_in(mine, reader.display_name)
         assert "votes voted" in mine.text
-        theirs = httpx.get(server.url + "/")
+        theirs = site.get("/")
         assert_anonymous(theirs, reader.display_name)
         assert votes_on(theirs, PAPER) == 1
         before = counter.count
-        again = httpx.get(server.url + "/")  # the anonymous page, not the reader's, is cached
+        again = site.get("/")  # the anonymous page, not the reader's, is cached
         assert counter.count == before
         assert_anonymous(again, reader.display_name)
 
@@ -140,22 +145,22 @@ def test_a_cached_anonymous_page_is_never_served_to_a_signed_in_reader(core, tmp
     fill(core, tmp_path, 5)
     reader = make_user(core, READER)
     cookie = {"Cookie": f"{SESSION_COOKIE}={session_for(core, READER)}"}
-    server, _clock = serve(core)
-    with server, count_statements(core) as counter:
-        cached = httpx.get(server.url + "/")
+    site, _clock = serve(core)
+    with site, count_statements(core) as counter:
+        cached = site.get("/")
         assert_anonymous(cached, reader.display_name)
         assert votes_on(cached, PAPER) == 0
         core.upvote(reader, PAPER, up=True)  # the cached page is now out of date
         for _ in range(2):  # each signed-in request renders afresh
             before = counter.count
-            mine = httpx.get(server.url + "/", headers=cookie)
+            mine = site.get("/", headers=cookie)
             assert counter.count > before
             assert_signed_in(mine, reader.display_name)
             assert votes_on(mine, PAPER) == 1
             assert "votes voted" in mine.text
         core.upvote(reader, PAPER, up=False)
-        assert votes_on(httpx.get(server.url + "/", headers=cookie), PAPER) == 0  # fresh again
-        stale = httpx.get(server.url + "/")  # anonymous readers still get the cached page
+        assert votes_on(site.get("/", headers=cookie), PAPER) == 0  # fresh again
+        stale = site.get("/")  # anonymous readers still get the cached page
         assert_anonymous(stale, reader.display_name)
         assert votes_on(stale, PAPER) == 0
 
@@ -164,39 +169,39 @@ def test_htmx_requests_bypass_the_cache_and_do_not_fill_it(core, tmp_path, count
     fill(core, tmp_path, 5)
     voter = make_user(core, "voter@example.org")
     htmx = {"HX-Request": "true"}
-    server, _clock = serve(core)
-    with server, count_statements(core) as counter:
-        assert votes_on(httpx.get(server.url + "/"), PAPER) == 0  # cached
+    site, _clock = serve(core)
+    with site, count_statements(core) as counter:
+        assert votes_on(site.get("/"), PAPER) == 0  # cached
         core.upvote(voter, PAPER, up=True)
         before = counter.count
-        fragment = httpx.get(server.url + "/", headers=htmx)
+        fragment = site.get("/", headers=htmx)
         assert counter.count > before  # rendered, not served from the cache
         assert votes_on(fragment, PAPER) == 1
-        assert votes_on(httpx.get(server.url + "/", headers=htmx), PAPER) == 1
+        assert votes_on(site.get("/", headers=htmx), PAPER) == 1
         # The fresh htmx render did not replace the anonymous page in the cache.
         before = counter.count
-        assert votes_on(httpx.get(server.url + "/"), PAPER) == 0
+        assert votes_on(site.get("/"), PAPER) == 0
         assert counter.count == before
     # And an htmx request first leaves nothing cached behind it.
     core.upvote(voter, PAPER, up=False)
-    server, _clock = serve(core)
-    with server, count_statements(core) as counter:
-        httpx.get(server.url + "/", headers=htmx)
+    site, _clock = serve(core)
+    with site, count_statements(core) as counter:
+        site.get("/", headers=htmx)
         before = counter.count
-        httpx.get(server.url + "/")
+        site.get("/")
         assert counter.count > before
 
 
 def test_errors_and_redirects_are_passed_on_whole_and_never_cached(core, tmp_path):
     fill(core, tmp_path, 5)
-    server, _clock = serve(core)
-    with server:
+    site, _clock = serve(core)
+    with site:
         for _ in range(2):  # a cached error would come back as a 200
-            response = httpx.get(server.url + "/?date=2026-02-30")
+            response = site.get("/?date=2026-02-30")
             assert response.status_code == 400
             assert "no such date" in response.text
-            assert httpx.get(server.url + "/?date=nope").status_code == 400
+            assert site.get("/?date=nope").status_code == 400
         for _ in range(2):  # a search for an arXiv id jumps to the paper
-            jump = httpx.get(server.url + f"/papers?q={PAPER}")
+            jump = site.get(f"/papers?q={PAPER}")
             assert (jump.status_code, jump.headers.get("location")) == (303, f"/papers/{PAPER}")
-        assert httpx.get(server.url + "/").status_code == 200
+        assert site.get("/").status_code == 200

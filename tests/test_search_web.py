@@ -1,8 +1,7 @@
-"""Search, concepts and similar papers through the real HTTP server and the CLI."""
+"""Search, concepts and similar papers through the web app (in process) and the CLI."""
 
 import json
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -11,13 +10,13 @@ from paperwire.cli import app
 
 
 @pytest.fixture
-def site(core, tmp_path, live_server):
+def site(core, tmp_path, web_client):
     load(core, tmp_path)
-    return live_server
+    return web_client
 
 
 def test_search_page_shows_why_results_matched(site):
-    page = httpx.get(f"{site.url}/papers", params={"q": "task heads encoder"})
+    page = site.get("/papers", params={"q": "task heads encoder"})
     assert page.status_code == 200
     assert "/papers/2401.00001" in page.text
     assert "<mark>heads</mark>" in page.text
@@ -27,7 +26,7 @@ def test_search_page_shows_why_results_matched(site):
 
 
 def test_search_page_filters_and_sort(site):
-    page = httpx.get(f"{site.url}/papers", params={
+    page = site.get("/papers", params={
         "q": "task heads encoder", "cat": "cs.CV", "from": "2024-01-01", "sort": "newest"})
     assert "/papers/2401.00002" in page.text
     assert "/papers/2401.00001" not in page.text
@@ -36,7 +35,7 @@ def test_search_page_filters_and_sort(site):
 
 
 def test_zero_result_page_helps(site):
-    page = httpx.get(f"{site.url}/papers", params={"q": "qubitz surfase"})
+    page = site.get("/papers", params={"q": "qubitz surfase"})
     assert page.status_code == 200
     assert "Nothing found" in page.text
     assert "Did you mean" in page.text
@@ -44,19 +43,19 @@ def test_zero_result_page_helps(site):
 
 
 def test_empty_query_explains_syntax(site):
-    page = httpx.get(f"{site.url}/papers")
+    page = site.get("/papers")
     assert page.status_code == 200
     assert "after:2020" in page.text
 
 
 def test_id_and_url_jump(site):
-    page = httpx.get(f"{site.url}/papers", params={"q": "https://arxiv.org/abs/2401.00003v1"})
+    page = site.get("/papers", params={"q": "https://arxiv.org/abs/2401.00003v1"})
     assert page.status_code == 303
     assert page.headers["location"] == "/papers/2401.00003"
 
 
 def test_paper_page_has_concepts_and_similar(site):
-    page = httpx.get(f"{site.url}/papers/2401.00003")
+    page = site.get("/papers/2401.00003")
     assert "<h2>Concepts</h2>" in page.text
     assert "<h2>Similar papers</h2>" in page.text
     assert "A duplicate of the black hole paper" in page.text
@@ -64,7 +63,7 @@ def test_paper_page_has_concepts_and_similar(site):
 
 
 def test_api_search_shape_filters_and_total(site):
-    response = httpx.get(f"{site.url}/api/papers/search",
+    response = site.get("/api/papers/search",
                          params={"q": "task heads encoder", "cat": "cs.LG", "limit": 5})
     assert response.status_code == 200
     items = response.json()
@@ -72,27 +71,27 @@ def test_api_search_shape_filters_and_total(site):
     assert items[0]["matchKind"] in ("keyword", "both")
     assert isinstance(items[0]["concepts"], list)
     assert response.headers["x-total-count"] == str(len(items))
-    bad = httpx.get(f"{site.url}/api/papers/search", params={"q": "x", "from": "soon"})
+    bad = site.get("/api/papers/search", params={"q": "x", "from": "soon"})
     assert bad.status_code == 400
     assert bad.json()["error"] == "from must look like 2026-01-02, got 'soon'"
 
 
 def test_api_similar(site):
-    response = httpx.get(f"{site.url}/api/papers/2401.00003/similar", params={"limit": 2})
+    response = site.get("/api/papers/2401.00003/similar", params={"limit": 2})
     assert response.status_code == 200
     items = response.json()
     assert items[0]["paper"]["id"] == "2401.00006"
     assert len(items) == 2
     assert 0 < items[0]["similarity"] <= 1
-    assert httpx.get(f"{site.url}/api/papers/2401.09999/similar").status_code == 404
-    assert httpx.get(f"{site.url}/api/papers/2401.00003").json()["id"] == "2401.00003"
+    assert site.get("/api/papers/2401.09999/similar").status_code == 404
+    assert site.get("/api/papers/2401.00003").json()["id"] == "2401.00003"
 
 
-def test_api_similar_for_old_style_ids(core, tmp_path, live_server):
+def test_api_similar_for_old_style_ids(core, tmp_path, web_client):
     old = paper("hep-th/9901001", "Black hole microstates",
                 "Counting microstates of black holes in string theory.", cats="hep-th")
     load(core, tmp_path, [*CORPUS, old])
-    response = httpx.get(f"{live_server.url}/api/papers/hep-th/9901001/similar")
+    response = web_client.get("/api/papers/hep-th/9901001/similar")
     assert response.status_code == 200
     assert "2401.00003" in [item["paper"]["id"] for item in response.json()]
 

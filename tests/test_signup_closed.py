@@ -1,5 +1,5 @@
-"""Closed sign-up (``PAPERWIRE_OPEN_SIGNUP=false``) over real HTTP, as a browser does it:
-GET the form (CSRF cookie and token), POST the address, read the mail at a real SMTP
+"""Closed sign-up (``PAPERWIRE_OPEN_SIGNUP=false``) through the web app, as a browser does
+it: GET the form (CSRF cookie and token), POST the address, read the mail at a real SMTP
 server, open the link, press the button.
 
 - an unknown address: the same friendly "check your email" page, no account, no mail;
@@ -15,14 +15,15 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from clients import token_from_mail
-from conftest import LiveServer
+from clients import open_client, token_from_mail
 from paperwire.core import Paperwire
 from paperwire.db.tables import outbox, users
 from paperwire.web.app import create_app
@@ -30,28 +31,18 @@ from servers import Sink, worker_env
 
 
 class Visitor:
-    """A browser's part over plain HTTP on 127.0.0.1: it keeps its cookies (``__Host-``
-    ones are Secure, which browsers honour on 127.0.0.1) and sends the form's CSRF token."""
+    """A browser's part: its own cookies (``__Host-`` ones are Secure; the client is on
+    https) and the form's CSRF token sent back with the form."""
 
-    def __init__(self, url: str) -> None:
-        self.http = httpx.Client(base_url=url, timeout=30)
-        self.cookies: dict[str, str] = {}
+    def __init__(self, app: FastAPI) -> None:
+        self.http = open_client(app)
 
-    def _keep(self, response: httpx.Response) -> httpx.Response:
-        for header in response.headers.get_list("set-cookie"):
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if value in ("", '""') or "max-age=0" in header.lower():
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        return response
-
-    def _headers(self) -> dict[str, str]:
-        return {"cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+    @property
+    def cookies(self) -> set[str]:
+        return {cookie.name for cookie in self.http.cookies.jar}
 
     def get(self, path: str, **params: str) -> httpx.Response:
-        return self._keep(self.http.get(path, params=params, headers=self._headers()))
+        return self.http.get(path, params=params)
 
     def submit(self, form_page: str, action: str, **fields: str) -> httpx.Response:
         """Load the page holding the form, then post it with its CSRF token."""
@@ -59,8 +50,7 @@ class Visitor:
         assert page.status_code == 200, page.text[:300]
         match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
         assert match, page.text[:500]
-        return self._keep(self.http.post(action, data={**fields, "csrf_token": match[1]},
-                                         headers=self._headers()))
+        return self.http.post(action, data={**fields, "csrf_token": match[1]})
 
     def close(self) -> None:
         self.http.close()
@@ -73,13 +63,17 @@ def sink() -> Iterator[Sink]:
     server.close()
 
 
-def site(core: Paperwire, sink: Sink, *, open_signup: bool) -> LiveServer:
-    """The site as served with the given setting (as after a restart with it)."""
+@contextmanager
+def site(core: Paperwire, sink: Sink, *, open_signup: bool) -> Iterator[FastAPI]:
+    """The site with the given setting (as after a restart with it), started and stopped
+    as a server does it (its lifespan runs)."""
     settings = core.settings.model_copy(update={
         "open_signup": open_signup, "smtp_host": "127.0.0.1", "smtp_port": sink.port,
         "smtp_security": "none", "base_url": "https://papers.example.org",
     })
-    return LiveServer(create_app(core=Paperwire(settings, engine=core.engine)))
+    app = create_app(core=Paperwire(settings, engine=core.engine))
+    with open_client(app):
+        yield app
 
 
 def mails_to(sink: Sink, address: str) -> list[str]:
@@ -118,10 +112,10 @@ def test_closed_signup_over_http(core: Paperwire, sink: Sink) -> None:
     # While sign-up is open, a reader makes an account, and a link goes to someone who
     # never uses it in time.
     with site(core, sink, open_signup=True) as opened:
-        reader = Visitor(opened.url)
+        reader = Visitor(opened)
         assert sign_in_with(reader, sink, "member@example.org").status_code == 303
         reader.close()
-        late = Visitor(opened.url)
+        late = Visitor(opened)
         ask_for_link(late, "late@example.org")
         sink.wait_for(2)
         late_token = token_from_mail(mails_to(sink, "late@example.org")[0])
@@ -136,7 +130,7 @@ def test_closed_signup_over_http(core: Paperwire, sink: Sink) -> None:
     )
 
     with site(core, sink, open_signup=False) as closed:
-        stranger = Visitor(closed.url)
+        stranger = Visitor(closed)
         form = stranger.get("/signin")
         assert "New accounts are by invitation" in " ".join(form.text.split())
         answer = ask_for_link(stranger, "Stranger@Example.org")
@@ -153,7 +147,7 @@ def test_closed_signup_over_http(core: Paperwire, sink: Sink) -> None:
         # the stranger's request, so a mail to the stranger would already have arrived.
         for address, username in (("member@example.org", None), ("invited@example.org",
                                                                   "invited")):
-            visitor = Visitor(closed.url)
+            visitor = Visitor(closed)
             done = sign_in_with(visitor, sink, address)
             assert done.status_code == 303
             assert "__Host-session" in visitor.cookies

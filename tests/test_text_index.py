@@ -206,9 +206,13 @@ def ranked(core, tmp_path):
     return load(core, tmp_path, RANKING)
 
 
-def test_a_long_query_needs_most_of_its_words_not_all(ranked):
+@pytest.mark.parametrize("engine", ["tantivy", "database"])
+def test_a_long_query_needs_most_of_its_words_not_all(ranked, engine):
     # Five content words: a paper with three of them is a keyword match, one with a
-    # single word is not, and the total counts what matched.
+    # single word is not, and the total counts what matched (both engines alike).
+    if engine == "database":
+        ranked = Paperwire(ranked.settings.model_copy(update={"keyword_engine": "database"}),
+                           engine=ranked.engine)
     results = ranked.search_papers(
         "retrieval of papers for questions in plain spoken words",
         options=SearchOptions(semantic=False),

@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from conftest import BACKENDS, make_settings
-from factories import make_paper
+from factories import add_users, make_paper
 from paperwire.community.models import Role, User
 from paperwire.core import Paperwire
-from paperwire.db.tables import users
 
 PAPERS = ["2401.30001", "2401.30002", "2401.30003"]
-
-
-def add_users(core: Paperwire, count: int) -> list[User]:
-    now = int(time.time())
-    rows = [
-        {"email": f"v{n}@example.org", "email_key": f"v{n}@example.org",
-         "username": f"voter-{n}", "display_name": f"Voter {n}", "role": "user",
-         "banned": False, "created_at": now}
-        for n in range(count)
-    ]
-    with core.engine.begin() as connection:
-        connection.execute(insert(users), rows)
-        ids = connection.execute(text("SELECT id FROM users ORDER BY id")).scalars().all()
-    return [User(i, f"v{n}@x", f"voter-{n}", "", Role.USER, False, now)
-            for n, i in enumerate(ids)]
 
 
 def toggle_many(data_dir: str, user_ids: list[int], seed: int, count: int) -> None:

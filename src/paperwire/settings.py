@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
+from paperwire.db.engine import redacted_url
 from paperwire.errors import InsecureSettings
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "stat.ML"]
@@ -506,7 +506,7 @@ class Settings(BaseSettings):
                     "(the default or too short: allowed only in dev mode)"
                 )
             if name == "database_url" and value:
-                shown = make_url(value).render_as_string(hide_password=True)
+                shown = redacted_url(value)
             rows.append((f"PAPERWIRE_{name.upper()}", shown, field.description or ""))
         return rows
 

@@ -16,7 +16,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from conftest import REPO, ReservedPort
+from conftest import REPO, LiveServer, ReservedPort
+from paperwire.core import Paperwire
+from paperwire.web.app import create_app
 
 CHROMIUM = os.environ.get("PAPERWIRE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -70,6 +72,13 @@ def served_site(sample_slice: Path, tmp_path_factory: pytest.TempPathFactory) ->
         yield ServedSite(url, env)
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def live_server(core: Paperwire) -> Iterator[LiveServer]:
+    """A real HTTP server (uvicorn in a thread) over a fresh store, for Chromium to visit."""
+    with LiveServer(create_app(core=core)) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import REPO
+from factories import write_jsonl
 
 pytestmark = pytest.mark.browser
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -86,31 +87,23 @@ def test_math_is_rendered_safely(page, served_site):
     expect(page.locator(".paper-title .katex").first).to_be_attached()
 
 
-def test_hostile_tex_cannot_run_script(browser, tmp_path, core):
-    import json
-
-    from conftest import LiveServer
-    from paperwire.web.app import create_app
-
+def test_hostile_tex_cannot_run_script(browser, tmp_path, core, live_server):
     dialogs: list[str] = []
     hostile = {
         "id": "2401.00077", "title": r"Links $\href{javascript:alert(1)}{click}$ and $\url{javascript:alert(2)}$",
         "authors": "Eve", "abstract": r"$\htmlClass{x}{y}$ $\includegraphics{javascript:alert(3)}$ and $x$",
         "categories": "cs.LG", "versions": None, "update_date": "2024-01-02",
     }
-    path = tmp_path / "tex.jsonl"
-    path.write_text(json.dumps(hostile) + "\n")
-    core.import_snapshot([path])
-    with LiveServer(create_app(core=core)) as server:
-        context = browser.new_context()
-        page = context.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(server.url + "/papers/2401.00077")
-        expect(page.locator(".katex").first).to_be_attached()
-        for link in page.locator("a").all():
-            assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
-        page.locator("h1").click()
-        context.close()
+    core.import_snapshot([write_jsonl(tmp_path / "tex.jsonl", [hostile])])
+    context = browser.new_context()
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(live_server.url + "/papers/2401.00077")
+    expect(page.locator(".katex").first).to_be_attached()
+    for link in page.locator("a").all():
+        assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+    page.locator("h1").click()
+    context.close()
     assert dialogs == []
 
 

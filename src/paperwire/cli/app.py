@@ -26,9 +26,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.core import Paperwire, make_paperwire
+from paperwire.db.session import StoreError, store_error_line
 from paperwire.errors import PaperwireError
 from paperwire.settings import Settings, load_settings
 
@@ -61,9 +61,8 @@ def one_line_errors(command: F) -> F:
             raise fail(str(error)) from None
         except ValidationError as error:  # a setting's value, from Settings()
             raise fail(settings_error(error)) from None
-        except SQLAlchemyError as error:
-            first = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
-            raise fail(f"store error: {first}") from None
+        except StoreError as error:
+            raise fail(f"store error: {store_error_line(error)}") from None
         except OSError as error:
             raise fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from None
 

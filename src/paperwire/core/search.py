@@ -8,13 +8,13 @@ from collections.abc import Callable
 from functools import cached_property
 
 from paperwire.core.papers import PapersCore
-from paperwire.db import queries
+from paperwire.db import fulltext, queries
+from paperwire.db.embeddings import embedding_facts
 from paperwire.db.session import StoreError, read_transaction, write_transaction
 from paperwire.models import Paper, PaperExtras, SearchOptions, SearchResults, SimilarPaper
 from paperwire.search import engine as search_engine
-from paperwire.search import keyword as keyword_index
 from paperwire.search.embedder import EmbedderSetupError, make_embedder
-from paperwire.search.indexing import EmbedReport, embedding_facts
+from paperwire.search.indexing import EmbedReport
 from paperwire.search.query import apply_options, parse_query
 from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.service import (
@@ -168,7 +168,7 @@ class SearchCore(PapersCore):
         """Rebuild the keyword indexes (the database's full text, and tantivy's) from the
         papers table; returns the papers indexed."""
         with write_transaction(self.engine) as connection:
-            count = keyword_index.rebuild(connection)
+            count = fulltext.rebuild(connection)
         if self.text_index is not None:
             self.text_index.sync(fresh=True, on_progress=on_progress)
         return count

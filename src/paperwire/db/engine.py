@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 
-from paperwire.settings import Settings
+if TYPE_CHECKING:  # settings.py imports this module (redacted_url)
+    from paperwire.settings import Settings
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -17,6 +19,11 @@ def make_engine(settings: Settings) -> Engine:
         _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
     return create_engine(url, echo=settings.log_sql, pool_pre_ping=True, pool_size=10)
+
+
+def redacted_url(url: str) -> str:
+    """A database URL as it may be shown: its password, if any, replaced by ``***``."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -11,9 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError as StoreError
 
 # The core holds an engine and passes transactions (connections) to storage functions;
 # it names their types from here, so nothing above the storage layer imports SQLAlchemy.
+# StoreError is what any statement may raise (the store unreachable, a constraint...).
 __all__ = [
     "Connection", "Engine", "StoreError", "as_utc", "read_transaction", "snapshot_transaction",
-    "write_transaction",
+    "store_error_line", "write_transaction",
 ]
 
 
@@ -50,3 +51,8 @@ def snapshot_transaction(engine: Engine) -> Iterator[Connection]:
 def as_utc(value: datetime | None) -> datetime | None:
     """A stored moment as an aware UTC datetime: SQLite hands back naive ones."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def store_error_line(error: StoreError) -> str:
+    """The first line of what the database said (not SQLAlchemy's wrapping of it)."""
+    return str(error.orig if hasattr(error, "orig") else error).splitlines()[0]

@@ -11,28 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select
-
-from paperwire.db.queries import (
-    SUMMARY_COLUMNS,
-    paper_from_row,
-    papers_and_concepts,
-)
-from paperwire.db.tables import papers
-from paperwire.models import MatchKind, Paper, SearchHit, SearchResults, Sort
+from paperwire.db import search as search_store
+from paperwire.db.embeddings import stored_concepts
+from paperwire.db.queries import papers_and_concepts
+from paperwire.db.session import Connection
+from paperwire.models import MatchKind, SearchHit, SearchResults, Sort
 from paperwire.search import suggest
 from paperwire.search.analysis import QueryAnalysis, analyse
 from paperwire.search.fusion import fuse
 from paperwire.search.highlight import highlight_pattern, matched_words
-from paperwire.search.indexing import stored_concepts
-from paperwire.search.keyword import (
-    KeywordMatches,
-    constraint_conditions,
-    filter_conditions,
-    has_enough_words,
-    keyword_search,
-    sort_columns,
-)
+from paperwire.search.keyword import KeywordMatches, has_enough_words, keyword_search
 from paperwire.search.query import ParsedQuery
 from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.text_index import KeptTextIndex, TextIndex
@@ -158,21 +146,10 @@ def _checked(
         return Nearest([], set(), floor)
     if text is not None:
         return _checked_by_index(text, query, found, floor)
-    conditions = constraint_conditions(connection, query)
-    rows = connection.execute(
-        select(papers.c.id, papers.c.title_text, papers.c.abstract_text, papers.c.authors_text)
-        .where(papers.c.id.in_([pid for pid, _ in found]), *conditions)
-    ).all()
-    allowed = {row.id for row in rows}
-    ranked = [(pid, sim) for pid, sim in found if pid in allowed][:POOL]
-    kept = {pid for pid, _ in ranked}
+    texts = search_store.candidate_texts(connection, query, [pid for pid, _ in found])
+    ranked = [(pid, sim) for pid, sim in found if pid in texts][:POOL]
     reading = analyse(query)
-    has_words = {
-        row.id for row in rows
-        if row.id in kept and has_enough_words(
-            reading, f"{row.title_text} {row.authors_text} {row.abstract_text}"
-        )
-    }
+    has_words = {pid for pid, _ in ranked if has_enough_words(reading, texts[pid])}
     return Nearest(ranked, has_words, floor)
 
 
@@ -248,10 +225,8 @@ def _by_order(
     matching = _keyword_ids(keyword, nearest)
     semantic_only = [pid for pid in near_ids if pid not in matching]
     candidates = [pid for pid, _ in keyword.ranked] + semantic_only
-    rows = connection.execute(
-        select(papers.c.id).where(papers.c.id.in_(candidates)).order_by(*sort_columns(sort))
-    ).all()
-    page = [(row.id, 0.0) for row in rows][offset : offset + limit]
+    ordered = search_store.ordered_ids(connection, candidates, sort)
+    page = [(pid, 0.0) for pid in ordered][offset : offset + limit]
     kinds = _kinds({pid for pid, _ in keyword.ranked} | matching, set(near_ids))
     total = keyword.total + len(semantic_only)
     return Ranking(page, total, keyword.total, kinds)
@@ -262,12 +237,8 @@ def _semantic_only(
 ) -> Ranking:
     ranked = nearest.ranked
     if sort is not Sort.RELEVANCE and ranked:
-        order = connection.execute(
-            select(papers.c.id)
-            .where(papers.c.id.in_([pid for pid, _ in ranked]))
-            .order_by(*sort_columns(sort))
-        )
-        ranked = [(row.id, 0.0) for row in order]
+        ordered = search_store.ordered_ids(connection, [pid for pid, _ in ranked], sort)
+        ranked = [(pid, 0.0) for pid in ordered]
     kinds = {pid: MatchKind.SEMANTIC for pid, _ in ranked}
     return Ranking(ranked[offset : offset + limit], len(ranked), 0, kinds)
 
@@ -314,7 +285,9 @@ def _filter_only(
         found = [by_id[pid] for pid, _ in matches.ranked if pid in by_id]
         total = matches.total
     else:
-        found, total = _filtered_from_database(connection, query, limit, offset, sort)
+        found, total = search_store.filtered_papers(
+            connection, query, limit=limit, offset=offset, sort=sort
+        )
         concepts = (
             stored_concepts(connection, semantic.model, [p.id for p in found]) if semantic else {}
         )
@@ -324,14 +297,3 @@ def _filter_only(
     ]
     return SearchResults(query.raw, hits, total, limit, offset, sort=sort, problems=problems)
 
-
-def _filtered_from_database(
-    connection: Connection, query: ParsedQuery, limit: int, offset: int, sort: Sort
-) -> tuple[list[Paper], int]:
-    conditions = filter_conditions(query)
-    order = sort_columns(Sort.UPVOTES if sort is Sort.UPVOTES else Sort.NEWEST)
-    rows = connection.execute(
-        select(*SUMMARY_COLUMNS).where(*conditions).order_by(*order).limit(limit).offset(offset)
-    )
-    total = connection.execute(select(func.count()).select_from(papers).where(*conditions))
-    return [paper_from_row(row) for row in rows], total.scalar_one()

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
-from paperwire.db.tables import paper_embeddings, papers
+from paperwire.db import embeddings
+from paperwire.db.session import as_utc
 from paperwire.search.concepts import ConceptExtractor
 from paperwire.search.embedder import Embedder, paper_text, text_hash
 from paperwire.search.vectors import VectorIndexWriter
@@ -41,37 +41,6 @@ def encode_vector(vector: np.ndarray) -> bytes:
 
 def decode_vector(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f2").astype(np.float32)
-
-
-def _pending_condition(model: str) -> Any:
-    joined = papers.outerjoin(
-        paper_embeddings,
-        and_(paper_embeddings.c.paper_id == papers.c.id, paper_embeddings.c.model == model),
-    )
-    stale = or_(
-        paper_embeddings.c.paper_id.is_(None),
-        paper_embeddings.c.source_hash != papers.c.content_hash,
-    )
-    return joined, stale
-
-
-def count_pending(connection: Connection, model: str) -> int:
-    joined, stale = _pending_condition(model)
-    return connection.execute(select(func.count()).select_from(joined).where(stale)).scalar_one()
-
-
-def pending_batch(connection: Connection, model: str, *, after_id: int, limit: int) -> list[Any]:
-    joined, stale = _pending_condition(model)
-    return connection.execute(
-        select(
-            papers.c.id, papers.c.title_text, papers.c.abstract_text, papers.c.content_hash,
-            paper_embeddings.c.text_hash.label("old_text_hash"),
-        )
-        .select_from(joined)
-        .where(stale, papers.c.id > after_id)
-        .order_by(papers.c.id)
-        .limit(limit)
-    ).all()
 
 
 def compute_rows(
@@ -101,27 +70,6 @@ def compute_rows(
     return new_rows, reuse
 
 
-def write_rows(
-    connection: Connection, model: str, new_rows: list[dict[str, Any]],
-    reuse: list[tuple[int, str]],
-) -> None:
-    if new_rows:
-        ids = [row["paper_id"] for row in new_rows]
-        connection.execute(
-            delete(paper_embeddings).where(
-                paper_embeddings.c.model == model, paper_embeddings.c.paper_id.in_(ids)
-            )
-        )
-        connection.execute(insert(paper_embeddings), new_rows)
-    now = datetime.now(UTC)  # restamped: the keyword index takes the concepts back in
-    for paper_id, source_hash in reuse:
-        connection.execute(
-            update(paper_embeddings)
-            .where(paper_embeddings.c.model == model, paper_embeddings.c.paper_id == paper_id)
-            .values(source_hash=source_hash, embedded_at=now)
-        )
-
-
 @contextmanager
 def index_lock(directory: Path, model: str) -> Iterator[None]:
     """One index writer at a time across processes."""
@@ -142,50 +90,13 @@ def sync_index(
     since = datetime.fromisoformat(writer.synced_at) if writer.synced_at else None
     newest, done = writer.synced_at, 0
     with connection_factory() as connection:
-        condition = [paper_embeddings.c.model == model]
-        if since is not None:
-            condition.append(paper_embeddings.c.embedded_at >= since)
-        result = connection.execution_options(yield_per=SYNC_CHUNK).execute(
-            select(
-                paper_embeddings.c.paper_id, paper_embeddings.c.vector,
-                paper_embeddings.c.embedded_at,
-            ).where(*condition)
-        )
-        for chunk in result.partitions(SYNC_CHUNK):
+        for chunk in embeddings.vectors_since(connection, model, since, chunk=SYNC_CHUNK):
             keys = [row.paper_id for row in chunk]
             writer.upsert(keys, np.stack([decode_vector(row.vector) for row in chunk]))
-            stamp = max(_aware(row.embedded_at) for row in chunk).isoformat()
+            stamp = max(as_utc(row.embedded_at) for row in chunk).isoformat()
             newest = max(newest, stamp) if newest else stamp
             done += len(chunk)
             if on_progress:
                 on_progress(done)
     writer.save(newest)
     return done
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def stored_concepts(connection: Connection, model: str, ids: list[int]) -> dict[int, list[str]]:
-    if not ids:
-        return {}
-    rows = connection.execute(
-        select(paper_embeddings.c.paper_id, paper_embeddings.c.concepts).where(
-            paper_embeddings.c.model == model, paper_embeddings.c.paper_id.in_(ids)
-        )
-    )
-    return {row.paper_id: list(row.concepts) for row in rows}
-
-
-def embedding_facts(connection: Connection, model: str, ids: list[int]) -> dict[int, Any]:
-    """(text_hash, concepts) rows of the papers that have been embedded."""
-    if not ids:
-        return {}
-    rows = connection.execute(
-        select(
-            paper_embeddings.c.paper_id, paper_embeddings.c.text_hash,
-            paper_embeddings.c.concepts,
-        ).where(paper_embeddings.c.model == model, paper_embeddings.c.paper_id.in_(ids))
-    )
-    return {row.paper_id: row for row in rows}

@@ -8,22 +8,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, select
-
+from paperwire.db import embeddings
 from paperwire.db.locks import EMBED_LOCK, JobLock
-from paperwire.db.session import read_transaction, write_transaction
-from paperwire.db.tables import paper_embeddings
+from paperwire.db.session import Engine, read_transaction, write_transaction
 from paperwire.errors import JobBusy
 from paperwire.search.concepts import ConceptExtractor
-from paperwire.search.indexing import (
-    EmbedReport,
-    compute_rows,
-    count_pending,
-    index_lock,
-    pending_batch,
-    sync_index,
-    write_rows,
-)
+from paperwire.search.indexing import EmbedReport, compute_rows, index_lock, sync_index
 from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.vectors import VectorIndexWriter
 
@@ -47,7 +37,7 @@ class SearchIndexer:
 
     def pending(self) -> int:
         with read_transaction(self.engine) as connection:
-            return count_pending(connection, self.model)
+            return embeddings.count_pending(connection, self.model)
 
     def embed_pending(
         self, *, on_progress: ProgressCallback | None = None, limit: int | None = None
@@ -60,12 +50,14 @@ class SearchIndexer:
             while limit is None or done < limit:
                 size = self.batch_size if limit is None else min(self.batch_size, limit - done)
                 with read_transaction(self.engine) as connection:
-                    rows = pending_batch(connection, self.model, after_id=after_id, limit=size)
+                    rows = embeddings.pending_batch(
+                        connection, self.model, after_id=after_id, limit=size
+                    )
                 if not rows:
                     break
                 new_rows, reuse = compute_rows(rows, self.semantic.embedder, self.extractor, report)
                 with write_transaction(self.engine) as connection:
-                    write_rows(connection, self.model, new_rows, reuse)
+                    embeddings.write_embeddings(connection, self.model, new_rows, reuse)
                 after_id, done = rows[-1].id, done + len(rows)
                 if on_progress:
                     on_progress(done, total)
@@ -80,9 +72,7 @@ class SearchIndexer:
     def forget_embeddings(self) -> None:
         """Drop this model's stored vectors so the next job embeds every paper again."""
         with self._job, write_transaction(self.engine) as connection:
-            connection.execute(
-                paper_embeddings.delete().where(paper_embeddings.c.model == self.model)
-            )
+            embeddings.delete_embeddings(connection, self.model)
 
     def _sync(self, *, fresh: bool, on_progress: Callable[[int], None] | None = None) -> int:
         directory = self.semantic.index.path.parent
@@ -164,7 +154,4 @@ class BackgroundEmbedder:
 
 def has_embeddings(engine: Engine, model: str) -> bool:
     with read_transaction(engine) as connection:
-        row = connection.execute(
-            select(paper_embeddings.c.paper_id).where(paper_embeddings.c.model == model).limit(1)
-        ).first()
-    return row is not None
+        return embeddings.has_embeddings(connection, model)

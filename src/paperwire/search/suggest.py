@@ -9,10 +9,9 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
-
-from paperwire.db.tables import papers
-from paperwire.search.indexing import stored_concepts
+from paperwire.db.embeddings import stored_concepts
+from paperwire.db.search import newest_texts
+from paperwire.db.session import Connection
 from paperwire.search.query import ParsedQuery
 
 if TYPE_CHECKING:
@@ -40,14 +39,9 @@ class Vocabulary:
 
 
 def _count_words(connection: Connection) -> Counter[str]:
-    rows = connection.execute(
-        select(papers.c.title_text, papers.c.abstract_text)
-        .order_by(papers.c.id.desc())
-        .limit(VOCABULARY_SAMPLE)
-    )
     counts: Counter[str] = Counter()
-    for row in rows:
-        counts.update(_WORD.findall(f"{row.title_text} {row.abstract_text}".lower()))
+    for title, abstract in newest_texts(connection, VOCABULARY_SAMPLE):
+        counts.update(_WORD.findall(f"{title} {abstract}".lower()))
     return counts
 
 

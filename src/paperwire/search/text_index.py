@@ -27,14 +27,14 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import tantivy
-from sqlalchemy import Connection, func, or_, select
 
-from paperwire.db.tables import paper_categories, paper_embeddings, papers
+from paperwire.db import text_sync
+from paperwire.db.session import Connection
 from paperwire.models import Sort
 from paperwire.search.analysis import analyse
 from paperwire.search.query import ParsedQuery
@@ -118,16 +118,6 @@ def _write_meta(path: Path, meta: TextIndexMeta) -> None:
     temporary.replace(path / "paperwire.json")
 
 
-def store_high_water(connection: Connection) -> datetime | None:
-    """The store's newest modification (an indexed ``max``: cheap on every query)."""
-    value = connection.execute(select(func.max(papers.c.modified_at))).scalar_one()
-    return _aware(value) if value is not None else None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 # -- writing ---------------------------------------------------------------------------
 
 @contextmanager
@@ -168,9 +158,12 @@ def sync(
     concepts_since = _since(meta.concepts_to if meta else None)
     done = 0
     with connect() as connection:
-        high = store_high_water(connection)
-        concepts_high = concepts_high_water(connection, model)
-        for chunk in _changed_papers(connection, since, concepts_since, model):
+        high = text_sync.high_water(connection)
+        concepts_high = text_sync.concepts_high_water(connection, model)
+        changed = text_sync.changed_papers(
+            connection, since, chunk=SYNC_CHUNK, model=model, concepts_since=concepts_since
+        )
+        for chunk in changed:
             if not fresh:  # (by query: tantivy-py's delete by term misreads u64 ids)
                 ids = [row.id for row in chunk]
                 writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
@@ -194,65 +187,19 @@ def _since(stamp: str | None) -> datetime | None:
     return None if stamp is None else datetime.fromisoformat(stamp) - SYNC_OVERLAP
 
 
-def concepts_high_water(connection: Connection, model: str | None) -> datetime | None:
-    """The newest ``embedded_at`` of ``model`` (indexed by model, embedded_at)."""
-    if model is None:
-        return None
-    value = connection.execute(
-        select(func.max(paper_embeddings.c.embedded_at)).where(paper_embeddings.c.model == model)
-    ).scalar_one()
-    return _aware(value) if value is not None else None
-
-
 def _unchanged_since(
     connect: ConnectionFactory, meta: TextIndexMeta, model: str | None
 ) -> bool:
     if meta.synced_to is None:
         return False
     with connect() as connection:
-        changed = connection.execute(
-            select(papers.c.id)
-            .where(papers.c.modified_at > datetime.fromisoformat(meta.synced_to))
-            .limit(1)
-        ).first()
-        count = connection.execute(select(func.count()).select_from(papers)).scalar_one()
-        concepts = concepts_high_water(connection, model)
+        changed = text_sync.changed_after(connection, datetime.fromisoformat(meta.synced_to))
+        count = text_sync.count_changed_after(connection, None)
+        concepts = text_sync.concepts_high_water(connection, model)
     concepts_done = concepts is None or (
         meta.concepts_to is not None and concepts <= datetime.fromisoformat(meta.concepts_to)
     )
-    return changed is None and count == meta.count and concepts_done
-
-
-def _changed_papers(
-    connection: Connection, since: datetime | None, concepts_since: datetime | None,
-    model: str | None,
-) -> Iterator[list[Any]]:
-    categories = (
-        select(func.group_concat(paper_categories.c.category, " "))
-        if connection.dialect.name == "sqlite"
-        else select(func.string_agg(paper_categories.c.category, " "))
-    ).where(paper_categories.c.paper_id == papers.c.id).scalar_subquery()
-    # Concepts of the paper's current text only: a changed paper's old ones would match
-    # words it no longer has until it is embedded again.
-    concepts = select(paper_embeddings.c.concepts).where(
-        paper_embeddings.c.paper_id == papers.c.id, paper_embeddings.c.model == (model or ""),
-        paper_embeddings.c.source_hash == papers.c.content_hash,
-    ).scalar_subquery()
-    statement = select(
-        papers.c.id, papers.c.title_text, papers.c.authors_text, papers.c.abstract_text,
-        papers.c.announced_on, categories.label("categories"), concepts.label("concepts"),
-    )
-    if since is not None:
-        changed = papers.c.modified_at >= since
-        if model is not None:
-            embedded = select(paper_embeddings.c.paper_id).where(
-                paper_embeddings.c.model == model,
-                *([paper_embeddings.c.embedded_at >= concepts_since] if concepts_since else []),
-            )
-            changed = or_(changed, papers.c.id.in_(embedded.scalar_subquery()))
-        statement = statement.where(changed)
-    result = connection.execution_options(yield_per=SYNC_CHUNK).execute(statement)
-    yield from result.partitions(SYNC_CHUNK)
+    return not changed and count == meta.count and concepts_done
 
 
 def _document(row: Any) -> tantivy.Document:
@@ -305,7 +252,7 @@ class TextIndex:
             if meta != self._meta or self._index is None:
                 # Opened afresh: a rebuild may have replaced every file of the index.
                 self._index, self._meta = _open(self.path), meta
-        high = store_high_water(connection)
+        high = text_sync.high_water(connection)
         return high is None or (
             meta.synced_to is not None and high <= datetime.fromisoformat(meta.synced_to)
         )
@@ -489,12 +436,10 @@ class KeptTextIndex:
     def behind(self, connection: Connection) -> int:
         """Papers changed since the last sync (all of them when there was none)."""
         meta = _read_meta(self.path)
-        statement = select(func.count()).select_from(papers)
-        if meta is not None and meta.synced_to is not None:
-            statement = statement.where(
-                papers.c.modified_at > datetime.fromisoformat(meta.synced_to)
-            )
-        return connection.execute(statement).scalar_one()
+        since = None if meta is None or meta.synced_to is None else (
+            datetime.fromisoformat(meta.synced_to)
+        )
+        return text_sync.count_changed_after(connection, since)
 
     def sync(self, *, fresh: bool = False, on_progress: Callable[[int], None] | None = None) -> int:
         with writer_lock(self.path):

@@ -1,0 +1,130 @@
+"""Storage of embeddings: one ``paper_embeddings`` row per (paper, model) holding the
+vector, the concepts, and the hashes that say whether it is still current.
+
+A paper is pending while it has no row for the model, or its row's ``source_hash``
+differs from the paper's ``content_hash``; what to do about it is
+``paperwire.search.indexing``'s rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from paperwire.db.tables import paper_embeddings, papers
+
+
+def _pending(model: str) -> tuple[Any, Any]:
+    joined = papers.outerjoin(
+        paper_embeddings,
+        and_(paper_embeddings.c.paper_id == papers.c.id, paper_embeddings.c.model == model),
+    )
+    stale = or_(
+        paper_embeddings.c.paper_id.is_(None),
+        paper_embeddings.c.source_hash != papers.c.content_hash,
+    )
+    return joined, stale
+
+
+def count_pending(connection: Connection, model: str) -> int:
+    """Papers with no current embedding for the model."""
+    joined, stale = _pending(model)
+    return connection.execute(select(func.count()).select_from(joined).where(stale)).scalar_one()
+
+
+def pending_batch(connection: Connection, model: str, *, after_id: int, limit: int) -> list[Any]:
+    """The next pending papers by id: ``id``, ``title_text``, ``abstract_text``,
+    ``content_hash`` and the stored row's ``old_text_hash`` (None: never embedded)."""
+    joined, stale = _pending(model)
+    return connection.execute(
+        select(
+            papers.c.id, papers.c.title_text, papers.c.abstract_text, papers.c.content_hash,
+            paper_embeddings.c.text_hash.label("old_text_hash"),
+        )
+        .select_from(joined)
+        .where(stale, papers.c.id > after_id)
+        .order_by(papers.c.id)
+        .limit(limit)
+    ).all()
+
+
+def write_embeddings(
+    connection: Connection, model: str, new_rows: list[dict[str, Any]],
+    reuse: Sequence[tuple[int, str]],
+) -> None:
+    """Replace the rows of ``new_rows``' papers with them, and mark the rows of ``reuse``
+    (paper id, source hash) current without touching their vectors (restamped, so the
+    keyword index takes their concepts back in)."""
+    if new_rows:
+        ids = [row["paper_id"] for row in new_rows]
+        connection.execute(
+            delete(paper_embeddings).where(
+                paper_embeddings.c.model == model, paper_embeddings.c.paper_id.in_(ids)
+            )
+        )
+        connection.execute(insert(paper_embeddings), new_rows)
+    now = datetime.now(UTC)
+    for paper_id, source_hash in reuse:
+        connection.execute(
+            update(paper_embeddings)
+            .where(paper_embeddings.c.model == model, paper_embeddings.c.paper_id == paper_id)
+            .values(source_hash=source_hash, embedded_at=now)
+        )
+
+
+def vectors_since(
+    connection: Connection, model: str, since: datetime | None, *, chunk: int
+) -> Iterator[list[Any]]:
+    """The model's vectors embedded at or after ``since`` (all with None), streamed in
+    chunks of rows with ``paper_id``, ``vector`` and ``embedded_at``."""
+    condition = [paper_embeddings.c.model == model]
+    if since is not None:
+        condition.append(paper_embeddings.c.embedded_at >= since)
+    result = connection.execution_options(yield_per=chunk).execute(
+        select(
+            paper_embeddings.c.paper_id, paper_embeddings.c.vector,
+            paper_embeddings.c.embedded_at,
+        ).where(*condition)
+    )
+    yield from result.partitions(chunk)
+
+
+def stored_concepts(connection: Connection, model: str, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The concepts of those of ``ids`` embedded by the model."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(paper_embeddings.c.paper_id, paper_embeddings.c.concepts).where(
+            paper_embeddings.c.model == model, paper_embeddings.c.paper_id.in_(ids)
+        )
+    )
+    return {row.paper_id: list(row.concepts) for row in rows}
+
+
+def embedding_facts(connection: Connection, model: str, ids: Sequence[int]) -> dict[int, Any]:
+    """(text_hash, concepts) rows of the papers that have been embedded."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(
+            paper_embeddings.c.paper_id, paper_embeddings.c.text_hash,
+            paper_embeddings.c.concepts,
+        ).where(paper_embeddings.c.model == model, paper_embeddings.c.paper_id.in_(ids))
+    )
+    return {row.paper_id: row for row in rows}
+
+
+def delete_embeddings(connection: Connection, model: str) -> None:
+    """Drop every stored row of the model."""
+    connection.execute(paper_embeddings.delete().where(paper_embeddings.c.model == model))
+
+
+def has_embeddings(connection: Connection, model: str) -> bool:
+    """Whether any paper has been embedded by the model."""
+    row = connection.execute(
+        select(paper_embeddings.c.paper_id).where(paper_embeddings.c.model == model).limit(1)
+    ).first()
+    return row is not None
