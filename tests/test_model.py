@@ -56,7 +56,8 @@ def model_core(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     directory = tmp_path_factory.mktemp(f"model-store-{request.param}")
     core = Paperwire(make_settings(directory / "data", embedder="onnx", model_cache_dir=model_cache,
                                    embed_threads=request.param))
-    assert core.semantic.embedder._session.get_session_options().intra_op_num_threads == request.param
+    lanes = core.semantic.embedder._lanes
+    assert sum(lane.get_session_options().intra_op_num_threads for lane in lanes) == request.param
     core.migrate()
     core.import_snapshot([model_slice])
     report = core.embed_pending()
@@ -126,3 +127,20 @@ def test_vectors_do_not_depend_on_the_thread_count(model_slice, model_cache):
 
 def test_text_is_the_title_and_abstract():
     assert paper_text("A  title.", " An\nabstract ") == "A title. An abstract"
+
+
+def test_batches_run_on_cuda_when_offered_else_on_the_cpu(model_slice, model_cache):
+    import onnxruntime
+
+    from paperwire.search.onnx_embedder import OnnxEmbedder, batch_providers
+
+    cpu_only = ["CPUExecutionProvider"]
+    assert batch_providers(["CUDAExecutionProvider", *cpu_only]) == [
+        "CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert batch_providers(["AzureExecutionProvider", *cpu_only]) == cpu_only
+    embedder = OnnxEmbedder(cache_dir=model_cache, threads=2)
+    expected = batch_providers(onnxruntime.get_available_providers())
+    assert embedder.providers == expected
+    assert [lane.get_providers()[0] for lane in embedder._lanes] == [expected[0]] * len(embedder._lanes)
+    assert embedder._query_session.get_providers() == cpu_only
+
