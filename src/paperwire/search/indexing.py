@@ -13,7 +13,7 @@ import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,16 +60,27 @@ def count_pending(connection: Connection, model: str) -> int:
     return connection.execute(select(func.count()).select_from(joined).where(stale)).scalar_one()
 
 
-def pending_batch(connection: Connection, model: str, *, after_id: int, limit: int) -> list[Any]:
+def pending_batch(
+    connection: Connection, model: str, *, after: tuple[date, int] | None, limit: int
+) -> list[Any]:
+    """The next pending papers, newest announcement first (so recent papers are found
+    by meaning soonest); ``after`` is the last batch's (announced_on, id)."""
     joined, stale = _pending_condition(model)
+    condition = [stale]
+    if after is not None:
+        day, paper_id = after
+        condition.append(or_(
+            papers.c.announced_on < day,
+            and_(papers.c.announced_on == day, papers.c.id < paper_id),
+        ))
     return connection.execute(
         select(
-            papers.c.id, papers.c.title_text, papers.c.abstract_text, papers.c.content_hash,
-            paper_embeddings.c.text_hash.label("old_text_hash"),
+            papers.c.id, papers.c.announced_on, papers.c.title_text, papers.c.abstract_text,
+            papers.c.content_hash, paper_embeddings.c.text_hash.label("old_text_hash"),
         )
         .select_from(joined)
-        .where(stale, papers.c.id > after_id)
-        .order_by(papers.c.id)
+        .where(*condition)
+        .order_by(papers.c.announced_on.desc(), papers.c.id.desc())
         .limit(limit)
     ).all()
 
