@@ -125,6 +125,17 @@ def test_embedding_is_incremental_and_resumable(core, tmp_path):
     assert core.pending_embeddings() == 0
 
 
+def test_newest_papers_are_embedded_first(core, tmp_path):
+    core.import_snapshot([write_jsonl(tmp_path / "a.jsonl", CORPUS)])
+    assert core.embed_pending(limit=2).embedded == 2  # as if it crashed after two papers
+    by_day = sorted(CORPUS, key=lambda record: record["update_date"], reverse=True)
+    embedded = [r["id"] for r in by_day if core.paper_concepts(r["id"])]
+    assert embedded == [r["id"] for r in by_day[:2]] == ["2401.00004", "2401.00005"]
+    core.indexer.batch_size = 2  # the rest in batches of two, each after the last
+    assert core.embed_pending().embedded == len(CORPUS) - 2
+    assert all(core.paper_concepts(r["id"]) for r in CORPUS)
+
+
 def test_changed_metadata_reuses_vectors_and_changed_text_reembeds(core, tmp_path):
     load(core, tmp_path)
     v2 = {"version": "v2", "created": "Wed, 6 Mar 2024 10:00:00 GMT"}

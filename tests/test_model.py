@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import SAMPLE, make_settings
+from conftest import REPO, SAMPLE, TEST_SECRET, make_settings
 from paperwire.core import Paperwire
 from paperwire.search.embedder import paper_text
 
@@ -56,7 +61,8 @@ def model_core(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     directory = tmp_path_factory.mktemp(f"model-store-{request.param}")
     core = Paperwire(make_settings(directory / "data", embedder="onnx", model_cache_dir=model_cache,
                                    embed_threads=request.param))
-    assert core.semantic.embedder._session.get_session_options().intra_op_num_threads == request.param
+    lanes = core.semantic.embedder._lanes
+    assert sum(lane.get_session_options().intra_op_num_threads for lane in lanes) == request.param
     core.migrate()
     core.import_snapshot([model_slice])
     report = core.embed_pending()
@@ -126,3 +132,61 @@ def test_vectors_do_not_depend_on_the_thread_count(model_slice, model_cache):
 
 def test_text_is_the_title_and_abstract():
     assert paper_text("A  title.", " An\nabstract ") == "A title. An abstract"
+
+
+def test_batches_run_on_cuda_when_offered_else_on_the_cpu(model_slice, model_cache):
+    import onnxruntime
+
+    from paperwire.search.onnx_embedder import OnnxEmbedder, batch_providers
+
+    cpu_only = ["CPUExecutionProvider"]
+    assert batch_providers(["CUDAExecutionProvider", *cpu_only]) == [
+        "CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert batch_providers(["AzureExecutionProvider", *cpu_only]) == cpu_only
+    embedder = OnnxEmbedder(cache_dir=model_cache, threads=2)
+    expected = batch_providers(onnxruntime.get_available_providers())
+    assert embedder.providers == expected
+    assert [lane.get_providers()[0] for lane in embedder._lanes] == [expected[0]] * len(embedder._lanes)
+    assert embedder._query_session.get_providers() == cpu_only
+
+
+def test_kill_9_mid_embedding_then_rerun_embeds_each_paper_once(tmp_path, model_slice, model_cache):
+    """A real `paperwire embed` on 192 papers in batches of 16, killed with SIGKILL after
+    a few batches committed; the rerun embeds exactly the papers the first did not."""
+    lines = model_slice.read_text().splitlines(keepends=True)[:192]
+    snapshot = tmp_path / "slice.jsonl"
+    snapshot.write_text("".join(lines))
+    data = tmp_path / "data"
+    core = Paperwire(make_settings(data, embedder="onnx", model_cache_dir=model_cache))
+    core.migrate()
+    core.import_snapshot([snapshot])
+    total = core.pending_embeddings()
+    assert total == len(lines)
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data), "PAPERWIRE_EMBEDDER": "onnx",
+           "PAPERWIRE_MODEL_CACHE_DIR": str(model_cache), "PAPERWIRE_EMBED_BATCH_SIZE": "16",
+           "PAPERWIRE_SECRET_KEY": TEST_SECRET}
+    env.pop("PAPERWIRE_DATABASE_URL", None)
+    command = [sys.executable, "-m", "paperwire", "embed"]
+    process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while core.pending_embeddings() > total - 48:  # three batches committed
+        assert process.poll() is None, "embed ended before it could be killed"
+        assert time.monotonic() < deadline, "embed never committed three batches"
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    committed = total - core.pending_embeddings()
+    assert committed % 16 == 0  # whole batches only
+    assert 48 <= committed < total
+
+    rerun = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True,
+                           timeout=900)
+    assert rerun.returncode == 0, rerun.stderr
+    counts = re.search(r"embedded ([\d,]+) .* vector index updated with ([\d,]+)", rerun.stdout)
+    assert counts, rerun.stdout
+    assert int(counts[1].replace(",", "")) == total - committed  # nothing embedded twice
+    assert int(counts[2].replace(",", "")) == total  # the killed run's batches too
+    assert core.pending_embeddings() == 0
+    assert len(core.semantic.index) == total
+    core.close()

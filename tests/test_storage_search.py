@@ -191,9 +191,12 @@ def test_pending_papers_are_written_and_then_current(engine, ids):
     with read_transaction(engine) as connection:
         assert embeddings.count_pending(connection, MODEL) == len(CORPUS)
         assert not embeddings.has_embeddings(connection, MODEL)
-        first = embeddings.pending_batch(connection, MODEL, after_id=0, limit=4)
-        rest = embeddings.pending_batch(connection, MODEL, after_id=first[-1].id, limit=4)
-    assert [row.id for row in first + rest] == sorted(ids.values())
+        first = embeddings.pending_batch(connection, MODEL, after=None, limit=4)
+        last = first[-1]
+        rest = embeddings.pending_batch(connection, MODEL, after=(last.announced_on, last.id), limit=4)
+    assert sorted(row.id for row in first + rest) == sorted(ids.values())
+    order = [(row.announced_on, row.id) for row in first + rest]
+    assert order == sorted(order, reverse=True)  # the newest papers first
     assert all(row.old_text_hash is None and row.content_hash for row in first)
     now = datetime.now(UTC)
     with write_transaction(engine) as connection:
@@ -202,20 +205,20 @@ def test_pending_papers_are_written_and_then_current(engine, ids):
         assert embeddings.count_pending(connection, MODEL) == len(CORPUS) - 4
         assert embeddings.count_pending(connection, "other/model") == len(CORPUS)
         assert embeddings.has_embeddings(connection, MODEL)
-        assert [row.id for row in embeddings.pending_batch(connection, MODEL, after_id=0, limit=9)] \
+        assert [row.id for row in embeddings.pending_batch(connection, MODEL, after=None, limit=9)] \
             == [row.id for row in rest]
 
 
 def test_a_changed_paper_is_pending_with_its_old_text_hash_until_reused(engine, ids):
     with read_transaction(engine) as connection:
-        batch = embeddings.pending_batch(connection, MODEL, after_id=0, limit=10)
+        batch = embeddings.pending_batch(connection, MODEL, after=None, limit=10)
     with write_transaction(engine) as connection:
         rows = embed_rows(batch, concepts=["old"], at=datetime.now(UTC))
         embeddings.write_embeddings(connection, MODEL, rows, [])
         changed = ids["2401.00002"]
         connection.execute(update(papers).where(papers.c.id == changed).values(content_hash="new"))
     with read_transaction(engine) as connection:
-        [stale] = embeddings.pending_batch(connection, MODEL, after_id=0, limit=10)
+        [stale] = embeddings.pending_batch(connection, MODEL, after=None, limit=10)
     assert (stale.id, stale.old_text_hash, stale.content_hash) == (changed, f"text-{changed}", "new")
     with write_transaction(engine) as connection:
         embeddings.write_embeddings(connection, MODEL, [], [(changed, "new")])
@@ -227,7 +230,7 @@ def test_a_changed_paper_is_pending_with_its_old_text_hash_until_reused(engine, 
 
 def test_rewriting_a_paper_replaces_its_row(engine, ids):
     with read_transaction(engine) as connection:
-        batch = embeddings.pending_batch(connection, MODEL, after_id=0, limit=10)
+        batch = embeddings.pending_batch(connection, MODEL, after=None, limit=10)
     at = datetime.now(UTC)
     with write_transaction(engine) as connection:
         embeddings.write_embeddings(connection, MODEL, embed_rows(batch, concepts=["old"], at=at), [])
@@ -242,7 +245,7 @@ def test_rewriting_a_paper_replaces_its_row(engine, ids):
 
 def test_vectors_since_stream_in_chunks_and_forgetting_drops_the_model(engine, ids):
     with read_transaction(engine) as connection:
-        batch = embeddings.pending_batch(connection, MODEL, after_id=0, limit=10)
+        batch = embeddings.pending_batch(connection, MODEL, after=None, limit=10)
     early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
     with write_transaction(engine) as connection:
         embeddings.write_embeddings(connection, MODEL, embed_rows(batch[:2], concepts=[], at=early), [])

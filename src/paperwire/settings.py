@@ -143,7 +143,8 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         default=0, ge=0, le=256,
         description=(
-            "CPU threads ONNX Runtime uses to embed papers in batches (0: one per core)."
+            "CPU threads ONNX Runtime uses to embed papers in batches (0: one per core"
+            " this process may use), in up to 4 single-session lanes."
             " Queries always embed on one thread of their own."
         ),
     )

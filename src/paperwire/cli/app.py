@@ -144,23 +144,30 @@ def bytes_progress() -> Progress:
 
 
 def count_progress() -> Progress:
-    """Progress through items (papers embedded or indexed)."""
+    """Progress through papers (embedded or indexed), with their rate and the time left."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
+        RateColumn("papers"),
         TimeRemainingColumn(),
         console=err,
     )
 
 
 class RateColumn(ProgressColumn):
-    """Rows a second."""
+    """Items a second."""
+
+    def __init__(self, unit: str = "rows") -> None:
+        super().__init__()
+        self.unit = unit
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} rows/s")
+        if speed is None:
+            return Text("")
+        return Text(f"{speed:,.0f} {self.unit}/s" if speed >= 100 else f"{speed:.1f} {self.unit}/s")
 
 
 def rows_progress() -> Progress:

@@ -9,7 +9,7 @@ differs from the paper's ``content_hash``; what to do about it is
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
@@ -35,18 +35,29 @@ def count_pending(connection: Connection, model: str) -> int:
     return connection.execute(select(func.count()).select_from(joined).where(stale)).scalar_one()
 
 
-def pending_batch(connection: Connection, model: str, *, after_id: int, limit: int) -> list[Any]:
-    """The next pending papers by id: ``id``, ``title_text``, ``abstract_text``,
-    ``content_hash`` and the stored row's ``old_text_hash`` (None: never embedded)."""
+def pending_batch(
+    connection: Connection, model: str, *, after: tuple[date, int] | None, limit: int
+) -> list[Any]:
+    """The next pending papers, newest announcement first (so recent papers are found by
+    meaning soonest): ``id``, ``announced_on``, ``title_text``, ``abstract_text``,
+    ``content_hash`` and the stored row's ``old_text_hash`` (None: never embedded);
+    ``after`` is the last batch's (announced_on, id)."""
     joined, stale = _pending(model)
+    condition = [stale]
+    if after is not None:
+        day, paper_id = after
+        condition.append(or_(
+            papers.c.announced_on < day,
+            and_(papers.c.announced_on == day, papers.c.id < paper_id),
+        ))
     return connection.execute(
         select(
-            papers.c.id, papers.c.title_text, papers.c.abstract_text, papers.c.content_hash,
-            paper_embeddings.c.text_hash.label("old_text_hash"),
+            papers.c.id, papers.c.announced_on, papers.c.title_text, papers.c.abstract_text,
+            papers.c.content_hash, paper_embeddings.c.text_hash.label("old_text_hash"),
         )
         .select_from(joined)
-        .where(stale, papers.c.id > after_id)
-        .order_by(papers.c.id)
+        .where(*condition)
+        .order_by(papers.c.announced_on.desc(), papers.c.id.desc())
         .limit(limit)
     ).all()
 

@@ -18,6 +18,7 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ MODEL_PACKAGES: tuple[tuple[str, str, str], ...] = (
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 _REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 _RUNTIME_PIP = "pip install onnxruntime tokenizers numpy onnx"
+#: At most this many batch sessions side by side (each holds its own copy of the weights).
+MAX_LANES = 4
 
 
 def _require(module: str, pip_cmd: str) -> Any:
@@ -87,8 +90,30 @@ def _fingerprint(model_dir: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _shares(threads: int, lanes: int) -> list[int]:
+    """``threads`` split over ``lanes`` as evenly as they go."""
+    return [threads // lanes + (1 if i < threads % lanes else 0) for i in range(lanes)]
+
+
+def usable_cores() -> int:
+    """CPUs this process may run on (a container's or taskset's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def batch_providers(available: Sequence[str]) -> list[str]:
+    """Execution providers for batches: CUDA first when onnxruntime-gpu offers it (the
+    nodes it lacks fall back to the CPU, so the graph and its vectors stay the same),
+    else the CPU alone."""
+    if "CUDAExecutionProvider" in available:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
 class OnnxEmbedder:
-    """Mean-pooled, L2-normalised BERT sentence embeddings on onnxruntime (CPU)."""
+    """Mean-pooled, L2-normalised BERT sentence embeddings on onnxruntime."""
 
     #: Cosine to a query below which a paper is unrelated. On bench/relevance's judged
     #: queries 0.25 and 0.20 score alike and above 0.30 and 0.35 (docs/benchmarks.md);
@@ -136,23 +161,33 @@ class OnnxEmbedder:
         tok.enable_truncation(max_length=self.max_tokens)
         self._tokenizer = tok
 
-        # Batches use every core; queries get a session of their own with one thread that
-        # does not spin, so concurrent searches run side by side instead of fighting over
-        # one pool (a 4-word query takes a few milliseconds on one core).
-        self._session = self._new_session(ort, int(threads) if threads else 0)
-        self._query_session = self._new_session(ort, 1)
+        # Batches use one thread per core this process may run on. On the CPU they run
+        # in lanes, sessions of their own side by side, each batch on one lane: a batch
+        # split over threads waits at every node for its slowest thread, and the short
+        # batches of concept phrases hardly split at all. On the GPU (onnxruntime-gpu's
+        # CUDA) one session takes every batch. Queries get a CPU session of their own
+        # with one thread, so concurrent searches run side by side instead of fighting
+        # over one pool (a 4-word query takes a few milliseconds on one core).
+        self.threads = int(threads) if threads else usable_cores()
+        self.providers = batch_providers(ort.get_available_providers())
+        lanes = 1 if self.providers[0] != "CPUExecutionProvider" else min(self.threads, MAX_LANES)
+        self._lanes = [
+            self._new_session(ort, share, self.providers) for share in _shares(self.threads, lanes)
+        ]
+        self._pool = ThreadPoolExecutor(lanes, "paperwire-onnx") if lanes > 1 else None
+        self._query_session = self._new_session(ort, 1, ["CPUExecutionProvider"])
 
-    def _new_session(self, ort: Any, threads: int) -> Any:
+    def _new_session(self, ort: Any, threads: int, providers: list[str]) -> Any:
         so = ort.SessionOptions()
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.intra_op_num_threads = threads  # 0 = ORT default (all cores)
+        so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         so.log_severity_level = 3
-        if threads == 1:
-            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(
-            str(self.onnx_path), sess_options=so, providers=["CPUExecutionProvider"]
-        )
+        # Spinning threads wait for work by burning CPU. Between the many small runs of a
+        # batch (and against any other process on the cores) that cost about a sixth of
+        # the CPU, much of it system time, for no speed (docs/benchmarks.md).
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(self.onnx_path), sess_options=so, providers=providers)
 
     # -- identity ------------------------------------------------------------
     @property
@@ -192,7 +227,7 @@ class OnnxEmbedder:
         for i, row in enumerate(ids):
             input_ids[i, : len(row)] = row
             mask[i, : len(row)] = 1
-        (out,) = (session or self._session).run(
+        (out,) = (session or self._lanes[0]).run(
             ["sentence_embedding"], {"input_ids": input_ids, "attention_mask": mask}
         )
         return out
@@ -209,9 +244,18 @@ class OnnxEmbedder:
         ids = [e.ids for e in encs]
         # Length-sorted batches keep padding (wasted compute) small.
         order = sorted(range(n), key=lambda i: len(ids[i]))
-        for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            out[idx] = self._run([ids[i] for i in idx])
+        batches = [order[start : start + batch_size] for start in range(0, n, batch_size)]
+        if self._pool is None or len(batches) == 1:
+            for idx in batches:
+                out[idx] = self._run([ids[i] for i in idx])
+            return out
+
+        def lane(number: int) -> None:  # every len(lanes)-th batch: similar lengths each
+            for idx in batches[number :: len(self._lanes)]:
+                out[idx] = self._run([ids[i] for i in idx], self._lanes[number])
+
+        for done in [self._pool.submit(lane, number) for number in range(len(self._lanes))]:
+            done.result()
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -222,6 +266,8 @@ class OnnxEmbedder:
 __all__ = [
     "EmbedderSetupError",
     "OnnxEmbedder",
+    "batch_providers",
     "default_cache_dir",
     "find_model_dir",
+    "usable_cores",
 ]

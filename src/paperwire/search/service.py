@@ -46,19 +46,21 @@ class SearchIndexer:
         report = EmbedReport()
         with self._job, JobLock(self.engine, EMBED_LOCK):
             total = self.pending() if limit is None else min(limit, self.pending())
-            after_id, done = 0, 0
+            after, done = None, 0
+            if on_progress:
+                on_progress(0, total)
             while limit is None or done < limit:
                 size = self.batch_size if limit is None else min(self.batch_size, limit - done)
                 with read_transaction(self.engine) as connection:
                     rows = embeddings.pending_batch(
-                        connection, self.model, after_id=after_id, limit=size
+                        connection, self.model, after=after, limit=size
                     )
                 if not rows:
                     break
                 new_rows, reuse = compute_rows(rows, self.semantic.embedder, self.extractor, report)
                 with write_transaction(self.engine) as connection:
                     embeddings.write_embeddings(connection, self.model, new_rows, reuse)
-                after_id, done = rows[-1].id, done + len(rows)
+                after, done = (rows[-1].announced_on, rows[-1].id), done + len(rows)
                 if on_progress:
                     on_progress(done, total)
             report.indexed = self._sync(fresh=False)
