@@ -27,13 +27,14 @@ from paperwire.search.text_index import KeptTextIndex, TextIndex
 
 # Candidates each side hands to fusion: deep enough that a paper one side ranks 300th
 # and the other 20th can still come out on top (bench/relevance.py, docs/benchmarks.md).
-POOL = 400  # semantic candidates fused into one query's ranking
-KEYWORD_DEPTH = 400  # keyword matches fused (at least; more for deep pages)
+POOL = 300  # semantic candidates fused into one query's ranking
+KEYWORD_DEPTH = 300  # keyword matches fused (at least; more for deep pages)
 CONSTRAINED_POOL = 2_000  # fetched when filters thin out the nearest papers
 # Pseudo-relevance feedback: the semantic side searches again from the query's vector
 # moved towards the best fused results' (Rocchio); measured in docs/benchmarks.md.
 PRF_DOCS = 5
 PRF_BETA = 0.7
+PRF_FIRST = 100  # depth of each list in the first fusion, which picks those papers
 
 
 @dataclass(slots=True)
@@ -83,18 +84,25 @@ def _search(
     if not query.has_text:
         return _filter_only(connection, query, semantic=semantic, text=text, **base)
     reading = analyse(query)
-    nearest = _semantic_candidates(connection, query, semantic, text)
+    feedback = _feedback(query, semantic, text) if sort is Sort.RELEVANCE else None
+    # With feedback the first list only picks the papers to move towards: a short one.
+    depth = PRF_FIRST if feedback is not None and services.keyword else None
+    nearest = _semantic_candidates(connection, query, semantic, text, depth)
+    similarity: dict[int, float] | None = None
     if not services.keyword and semantic is not None:
         ranking = _semantic_only(nearest.above_floor(), limit, offset, sort, connection)
     elif sort is Sort.RELEVANCE:
-        ranking, nearest = _by_relevance(
+        ranking, final = _by_relevance(
             connection, query, reading, nearest, limit, offset, services.fusion, text,
-            _feedback(connection, query, semantic, text),
+            feedback,
         )
+        similarity = _cosines(query, semantic, ranking, nearest, final)
     else:
         nearest = nearest.above_floor()  # a date order shows only papers close in meaning
         ranking = _by_order(connection, query, nearest, limit, offset, sort, text)
-    hits = _hits(connection, reading, ranking, dict(nearest.ranked), semantic)
+    if similarity is None:
+        similarity = dict(nearest.ranked)
+    hits = _hits(connection, reading, ranking, similarity, semantic)
     results = SearchResults(
         query.raw, hits, ranking.total, semantic=semantic is not None, **base
     )
@@ -108,13 +116,16 @@ def _search(
 @dataclass(slots=True)
 class Nearest:
     ranked: list[tuple[int, float]]  # (paper id, cosine), best first
-    has_words: set[int]  # those that are keyword matches too (enough query words, by stem)
+    # Those that are keyword matches too (enough query words, by stem); None: not checked
+    # yet (the keyword index checks only the candidates fusion needs it for).
+    has_words: set[int] | None
     floor: float = 0.0  # the embedder's noise level
 
     def above_floor(self) -> Nearest:
         """Only papers above the noise level: what a date order shows."""
         ranked = [(pid, sim) for pid, sim in self.ranked if sim >= self.floor]
-        return Nearest(ranked, self.has_words & {pid for pid, _ in ranked}, self.floor)
+        kept = self.has_words & {pid for pid, _ in ranked} if self.has_words is not None else None
+        return Nearest(ranked, kept, self.floor)
 
     def unless_noise(self) -> Nearest:
         """Nothing when even the nearest paper is below the noise level (a nonsense query
@@ -128,12 +139,12 @@ class Nearest:
 
 def _semantic_candidates(
     connection: Connection, query: ParsedQuery, semantic: SemanticSearcher | None,
-    text: TextIndex | None,
+    text: TextIndex | None, depth: int | None = None,
 ) -> Nearest:
     """Nearest papers that exist and satisfy the query's filters, best first."""
     if semantic is None:
         return Nearest([], set())
-    k = CONSTRAINED_POOL if query.has_constraints else POOL
+    k = depth or (CONSTRAINED_POOL if query.has_constraints else POOL)
     found = semantic.nearest(query.text, k, floor=False)
     return _checked(connection, query, found, semantic.embedder.min_similarity, text)
 
@@ -161,36 +172,52 @@ def _checked_by_index(
     if query.has_constraints:
         allowed = text.matching(query, ids, words=False)
         found = [(pid, sim) for pid, sim in found if pid in allowed]
-    ranked = found[:POOL]
-    return Nearest(ranked, text.matching(query, [pid for pid, _ in ranked], words=True), floor)
+    return Nearest(found[:POOL], None, floor)
 
 
-def _keyword_ids(keyword: KeywordMatches, nearest: Nearest) -> set[int]:
+def _keyword_ids(
+    keyword: KeywordMatches, nearest: Nearest, query: ParsedQuery, text: TextIndex | None
+) -> set[int]:
     """Keyword matches among the keyword list and the semantic candidates. When the list
     holds every match it is exact; otherwise candidates beyond it are judged by their
     text (every word present, by stem), which saves scoring every match again."""
     listed = {pid for pid, _ in keyword.ranked}
     if keyword.total <= len(keyword.ranked):
         return listed
-    return listed | nearest.has_words
+    if nearest.has_words is not None:
+        return listed | nearest.has_words
+    rest = [pid for pid, _ in nearest.ranked if pid not in listed]
+    return listed | (text.matching(query, rest, words=True) if text is not None else set())
 
 
-Feedback = Callable[[list[int]], "Nearest | None"]
+Feedback = Callable[[list[int], "Nearest"], "Nearest | None"]
 
 
 def _feedback(
-    connection: Connection, query: ParsedQuery, semantic: SemanticSearcher | None,
-    text: TextIndex | None,
+    query: ParsedQuery, semantic: SemanticSearcher | None, text: TextIndex | None
 ) -> Feedback | None:
-    if semantic is None or PRF_DOCS <= 0:
+    """Rocchio on the tantivy path without constraints (the common case: a query's
+    filters would need every new candidate checked again; there it is skipped)."""
+    if semantic is None or text is None or query.has_constraints or PRF_DOCS <= 0:
         return None
 
-    def search_again(best: list[int]) -> Nearest | None:
-        k = CONSTRAINED_POOL if query.has_constraints else POOL
-        found = semantic.feedback(query.text, best, k, beta=PRF_BETA)
-        return _checked(connection, query, found, semantic.embedder.min_similarity, text)
+    def search_again(best: list[int], first: Nearest) -> Nearest | None:
+        return Nearest(semantic.feedback(query.text, best, POOL, beta=PRF_BETA), None, first.floor)
 
     return search_again
+
+
+def _cosines(
+    query: ParsedQuery, semantic: SemanticSearcher | None, ranking: Ranking,
+    first: Nearest, final: Nearest,
+) -> dict[int, float]:
+    """Each page hit's cosine to the query (feedback ranked some by a moved vector)."""
+    similarity = dict(first.ranked)
+    final_ids = {pid for pid, _ in final.ranked}
+    missing = [pid for pid, _ in ranking.ids if pid in final_ids and pid not in similarity]
+    if missing and semantic is not None:
+        similarity.update(semantic.cosines(query.text, missing))
+    return similarity
 
 
 def _by_relevance(
@@ -202,13 +229,13 @@ def _by_relevance(
     keyword = keyword_search(connection, query, limit=depth, text=text)
     if keyword.total == 0:
         nearest = nearest.unless_noise()
-    fused = fuse(fusion, keyword.ranked, nearest.ranked, reading.weights)
-    if feedback is not None and fused:
-        again = feedback([pid for pid, _ in fused[:PRF_DOCS]])
+    if feedback is not None and nearest.ranked:
+        first = fuse(fusion, keyword.ranked[:PRF_FIRST], nearest.ranked, reading.weights)
+        again = feedback([pid for pid, _ in first[:PRF_DOCS]], nearest)
         if again is not None and again.ranked:
-            nearest = again.unless_noise() if keyword.total == 0 else again
-            fused = fuse(fusion, keyword.ranked, nearest.ranked, reading.weights)
-    keyword_ids = _keyword_ids(keyword, nearest)
+            nearest = again
+    fused = fuse(fusion, keyword.ranked, nearest.ranked, reading.weights)
+    keyword_ids = _keyword_ids(keyword, nearest, query, text)
     near_ids = {pid for pid, _ in nearest.ranked}
     total = keyword.total + len(near_ids - keyword_ids)
     page = fused[offset : offset + limit]
@@ -222,7 +249,7 @@ def _by_order(
     """Newest or most upvoted first over keyword matches plus semantic-only hits."""
     keyword = keyword_search(connection, query, limit=offset + limit, sort=sort, text=text)
     near_ids = [pid for pid, _ in nearest.ranked]
-    matching = _keyword_ids(keyword, nearest)
+    matching = _keyword_ids(keyword, nearest, query, text)
     semantic_only = [pid for pid in near_ids if pid not in matching]
     candidates = [pid for pid, _ in keyword.ranked] + semantic_only
     ordered = search_store.ordered_ids(connection, candidates, sort)

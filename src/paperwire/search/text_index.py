@@ -281,11 +281,12 @@ class TextIndex:
         phrases, and with ``words`` also every word."""
         if not ids:
             return set()
-        clauses = _word_clauses(query) if words else _quoted_clauses(query)
+        clauses = _word_clauses(query, evidence=False) if words else _quoted_clauses(query)
         clauses += _filter_clauses(query)
         clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "id", list(ids))))
         searcher = self._searcher()
-        hits = searcher.search(tantivy.Query.boolean_query(clauses), len(ids), count=False).hits
+        unscored = tantivy.Query.const_score_query(tantivy.Query.boolean_query(clauses), 1.0)
+        hits = searcher.search(unscored, len(ids), count=False).hits
         return set(searcher.fast_field_values("id", [address for _, address in hits]))
 
 
@@ -300,10 +301,11 @@ CONCEPT_PHRASE_BOOST = 12.0  # the whole query as one of a paper's key concepts
 CONCEPT_QUERY_MAX = 4  # content words up to which a query may name a concept
 
 
-def _word_clauses(query: ParsedQuery) -> list[Clause]:
+def _word_clauses(query: ParsedQuery, *, evidence: bool = True) -> list[Clause]:
     """What decides a keyword match: every content word of a short query, most of a
-    long one's (``analysis``); quoted phrases always. Should clauses add evidence:
-    query words found close together, and the query as one of a paper's concepts."""
+    long one's (``analysis``); quoted phrases always. With ``evidence``, Should clauses
+    add to the score: query words found close together, and the query as one of a
+    paper's concepts."""
     must, should = tantivy.Occur.Must, tantivy.Occur.Should
     reading = analyse(query)
     units = [_any_field(unit) for unit in reading.units]
@@ -314,8 +316,9 @@ def _word_clauses(query: ParsedQuery) -> list[Clause]:
             [(should, unit) for unit in units], reading.minimum_match
         ))]
     clauses += [(must, _any_field(phrase)) for phrase in query.quoted]
-    clauses += [(should, q) for q in _proximity(reading.units)]
-    if len(reading.words) <= CONCEPT_QUERY_MAX:
+    if evidence:
+        clauses += [(should, q) for q in _proximity(reading.units)]
+    if evidence and len(reading.words) <= CONCEPT_QUERY_MAX:
         clauses += [(should, q) for q in _concept_phrase(reading.words)]
     return clauses + _excluded_clauses(query)
 
