@@ -24,6 +24,7 @@ import json
 import math
 import os
 import random
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -250,19 +251,49 @@ def evaluate(args: argparse.Namespace) -> None:
             row["systems"][name] = {**scores(ranked, grades), "top10": marks(ranked, grades)}
         per_query.append(row)
     summary = summarize(per_query, list(found))
+    overlap = paraphrase_overlap(core, judged)
     if args.json:
         print(json.dumps({"papers": core.stats().papers, "minilm": minilm_description(core),
                           "queries": len(items), "judged": len(judged),
                           "no_relevant": empty, "summary": summary,
+                          "paraphrase_word_overlap": overlap,
                           "per_query": per_query}, indent=1))
         return
     print_summary(core, items, judged, empty, summary)
+    if overlap:
+        print(f"\nparaphrases: {mean(list(overlap.values())):.2f} of a query's content words"
+              " occur in its grade-2 papers, on average (per query: --json)")
     if args.per_query:
         for row in per_query:
             print(f"\n[{row['class']}] {row['query']}")
             for name, value in row["systems"].items():
                 print(f"  {name:26s} nDCG@10 {value['ndcg10']:.3f}  R@100 "
                       f"{value['recall100']:.3f}  top 10: {value['top10']}")
+
+
+def paraphrase_overlap(core, judged: list[dict]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Per paraphrase query, the mean share of its content words (stemmed, stop words
+    left out) that occur in the title + abstract of each paper graded 2: the class
+    should be low."""
+    from paperwire.db.queries import papers_by_arxiv_ids
+    from paperwire.db.session import read_transaction
+    from paperwire.search.concepts import STOP_WORDS
+    from paperwire.search.highlight import stem
+
+    def stems(text: str) -> set[str]:
+        return {stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP_WORDS}
+
+    found = {}
+    for item in judged:
+        best = [i for i, g in item["grades"].items() if g == 2]
+        if item["class"] != "paraphrase" or not best:
+            continue
+        words = stems(item["query"])
+        with read_transaction(core.engine) as connection:
+            papers = papers_by_arxiv_ids(connection, best)
+        shares = [len(words & stems(f"{p.title} {p.abstract}")) / len(words) for p in papers]
+        found[item["query"]] = round(mean(shares), 3)
+    return found
 
 
 def summarize(per_query: list[dict], names: list[str]) -> dict[str, dict[str, dict]]:
