@@ -187,8 +187,23 @@ def pool(args: argparse.Namespace) -> None:
         print(index[-1], flush=True)
     (args.pool_dir / "index.tsv").write_text(
         "file\tclass\tto_judge\tquery\n" + "\n".join(index) + "\n")
+    (args.pool_dir / "README.md").write_text(JUDGING)
     print(f"{total:,} candidates to judge in {args.pool_dir} "
           f"(top {POOL_DEPTH} of {', '.join(found)}; already graded left out)")
+
+
+JUDGING = """# Pools to judge (bench/relevance.py pool)
+
+One file per query; each line is a candidate: query, class, rule, arxiv_id, title,
+abstract. The order is shuffled and says nothing about which system found it.
+Judge by the query's rule, from title and abstract: 2 = what the query asks for,
+1 = related, 0 = not relevant. Grade every line, zeros too.
+
+Write your graded lines to a file of your own (keep the pool files as they are),
+each line the pool's line plus "grade": 0|1|2, then fold them in:
+
+    python bench/relevance.py merge MY-GRADES.jsonl
+"""
 
 
 def merge(args: argparse.Namespace) -> None:
