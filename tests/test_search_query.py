@@ -79,7 +79,7 @@ def test_analysis_keeps_content_words_and_reads_the_kind_of_query():
     assert not question.all_words
     assert question.minimum_match < len(question.units)
     short = analyse(parse_query("task-specific heads"))
-    assert short.words == ["task", "specific", "heads"]  # a compound counts as its words
+    assert short.units == [["task", "specific"], ["heads"]]  # a compound is one unit
     assert analyse(parse_query("graph neural")).all_words
     assert analyse(parse_query("BERT probing")).kind is QueryClass.ACRONYM
     assert analyse(parse_query("mixture of experts")).words == ["mixture", "experts"]
