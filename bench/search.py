@@ -29,7 +29,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO.parent / "shared" / "data" / "arxiv-sample.jsonl"
+SAMPLE = Path(  # as bench/common.py: a worktree outside /work finds it by PAPERWIRE_SAMPLE
+    os.environ.get("PAPERWIRE_SAMPLE", REPO.parent / "shared" / "data" / "arxiv-sample.jsonl")
+)
 MODES = {"keyword": {"semantic": "false"}, "semantic": {"keyword": "false"}, "hybrid": {}}
 
 

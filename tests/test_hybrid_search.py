@@ -18,18 +18,18 @@ def ids(results):
 
 
 def test_keyword_hits_come_first_and_semantic_hits_follow_marked(corpus):
-    results = corpus.search_papers("task heads encoder")
+    results = corpus.search_papers("task heads calibration")
     assert results.semantic
     kinds = {hit.paper.arxiv_id: hit.match for hit in results.hits}
     assert kinds["2401.00001"] in (MatchKind.BOTH, MatchKind.KEYWORD)
-    # "shared encoder ... separate output heads" lacks "task": found by meaning only.
+    # Three words: a keyword match needs two. "separate output heads" has one of them.
     assert kinds["2401.00002"] is MatchKind.SEMANTIC
     assert ids(results)[0] in ("2401.00001", "2401.00005")
     assert results.total == len(results.hits)
 
 
 def test_semantic_off_is_keyword_only(corpus):
-    results = corpus.search_papers("task heads encoder", options=SearchOptions(semantic=False))
+    results = corpus.search_papers("task heads calibration", options=SearchOptions(semantic=False))
     assert {hit.match for hit in results.hits} == {MatchKind.KEYWORD}
     assert "2401.00002" not in ids(results)
 
@@ -164,3 +164,17 @@ def test_reindex_rebuilds_from_stored_vectors(core, tmp_path):
     assert core.rebuild_vector_index() == len(CORPUS)
     report = core.reindex_embeddings(rerun_model=True)
     assert report.embedded == len(CORPUS)
+
+
+def test_a_concept_chip_finds_papers_carrying_it_first(corpus):
+    # A chip links to a search for the concept: its carriers come first, whatever the
+    # embedder's numerics make of the neighbours.
+    checked = 0
+    for record in CORPUS:
+        for concept in corpus.paper_concepts(record["id"]):
+            if " " not in concept:
+                continue
+            top = corpus.search_papers(concept, limit=5).hits[0]
+            assert concept.lower() in {c.lower() for c in top.concepts}, concept
+            checked += 1
+    assert checked >= 3

@@ -68,3 +68,29 @@ def test_ids_and_urls_jump(raw, arxiv_id):
 
 def test_id_with_other_words_is_not_a_jump():
     assert parse_query("2401.00001 heads").arxiv_id is None
+
+
+def test_analysis_keeps_content_words_and_reads_the_kind_of_query():
+    from paperwire.search.analysis import QueryClass, analyse
+
+    question = analyse(parse_query("how can robots learn manipulation skills from videos?"))
+    assert question.kind is QueryClass.QUESTION
+    assert question.words == ["robots", "manipulation", "skills", "videos"]
+    assert not question.all_words
+    assert question.minimum_match < len(question.units)
+    short = analyse(parse_query("task-specific heads"))
+    assert short.units == [["task", "specific"], ["heads"]]  # a compound is one unit
+    assert analyse(parse_query("graph neural")).all_words
+    assert analyse(parse_query("BERT probing")).kind is QueryClass.ACRONYM
+    assert analyse(parse_query("mixture of experts")).words == ["mixture", "experts"]
+    quoted = analyse(parse_query('"mixture of experts" routing'))
+    assert ["mixture", "of", "experts"] in quoted.units
+    # A query of stop words only keeps them: something must be searched for.
+    assert analyse(parse_query("the who")).words == ["the", "who"]
+    weights = {kind: analyse(parse_query(q)).weights for kind, q in (
+        ("question", "why do large language models hallucinate?"),
+        ("topic", "federated learning"),
+    )}
+    assert weights["question"].semantic / weights["question"].keyword >= (
+        weights["topic"].semantic / weights["topic"].keyword
+    )

@@ -108,7 +108,7 @@ def test_cli_search_json_embed_and_reindex(core, tmp_path, monkeypatch):
     imported = runner.invoke(app, ["import", str(path)])
     assert imported.exit_code == 0, imported.output
     assert "embedded 6" in imported.output
-    found = runner.invoke(app, ["search", "task heads encoder", "--json", "--cat", "cs.CV"])
+    found = runner.invoke(app, ["search", "task heads", "--json", "--cat", "cs.CV"])
     lines = [json.loads(line) for line in found.stdout.splitlines()]
     assert [line["id"] for line in lines] == ["2401.00002"]
     assert lines[0]["match"] == "semantic"

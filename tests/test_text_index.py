@@ -184,3 +184,85 @@ def test_the_sample_slice_answers_alike(sample_slice, tmp_path):
             assert abs(mine.total - theirs.total) <= max(2, theirs.total // 50), query
             assert theirs.total == 0 or mine.total > 0
     core.close()
+
+
+RANKING = [
+    paper("2402.00001", "Long questions in plain words",
+          "Retrieval of scientific papers for questions asked in everyday language.",
+          day="2024-02-01"),
+    paper("2402.00002", "Multi-task vision",
+          "A shared backbone with task-specific heads for detection and segmentation.",
+          day="2024-02-02"),
+    paper("2402.00003", "Pruning heads for a task",
+          "We prune attention heads: the heads that matter depend on the task and on "
+          "specific layers.", day="2024-02-03"),
+    paper("2402.00004", "Segmentation without labels", "Unsupervised segmentation of scenes.",
+          day="2024-02-04"),
+]
+
+
+@pytest.fixture
+def ranked(core, tmp_path):
+    return load(core, tmp_path, RANKING)
+
+
+@pytest.mark.parametrize("engine", ["tantivy", "database"])
+def test_a_long_query_needs_most_of_its_words_not_all(ranked, engine):
+    # Five content words: a paper with three of them is a keyword match, one with a
+    # single word is not, and the total counts what matched (both engines alike).
+    if engine == "database":
+        ranked = Paperwire(ranked.settings.model_copy(update={"keyword_engine": "database"}),
+                           engine=ranked.engine)
+    results = ranked.search_papers(
+        "retrieval of papers for questions in plain spoken words",
+        options=SearchOptions(semantic=False),
+    )
+    assert [hit.paper.arxiv_id for hit in results.hits] == ["2402.00001"]
+    assert results.total == 1
+    two_words = ranked.search_papers("segmentation backbone", options=SearchOptions(semantic=False))
+    assert [hit.paper.arxiv_id for hit in two_words.hits] == ["2402.00002"]  # needs both
+
+
+@pytest.mark.parametrize("engine", ["tantivy", "database"])
+def test_words_together_outrank_the_same_words_apart(ranked, engine):
+    core = ranked if engine == "tantivy" else Paperwire(
+        ranked.settings.model_copy(update={"keyword_engine": "database"}), engine=ranked.engine
+    )
+    found = keyword_only(core, "task specific heads")  # three words: two must match
+    assert {"2402.00002", "2402.00003"} <= set(found)
+    if engine == "tantivy":  # proximity is the tantivy index's evidence
+        # Together in the abstract beats apart, even in the (more heavily weighted) title.
+        assert found[0] == "2402.00002"
+
+
+def test_concepts_written_after_indexing_reach_the_index(core, tmp_path):
+    core.import_snapshot([write_jsonl(tmp_path / "c.jsonl", RANKING)])  # indexed, not embedded
+    title_words = {word for record in RANKING for word in parse_query(record["title"]).terms}
+    assert all(_carriers(core, word) == set() for word in title_words)  # no concepts yet
+    core.embed_pending()  # writes concepts; the keyword index takes them in
+    for record in RANKING:
+        assert core.paper_concepts(record["id"])
+        for concept in core.paper_concepts(record["id"]):
+            assert _paper_id(core, record["id"]) in _carriers(core, concept)
+
+
+def _searcher(core: Paperwire):
+    with read_transaction(core.engine) as connection:
+        index = core.text_index.ready(connection)
+    assert index is not None
+    return index._searcher()
+
+
+def _carriers(core: Paperwire, concept: str) -> set[int]:
+    import tantivy
+
+    tokens = text_index.STEMMED.analyze(concept)
+    query = (tantivy.Query.term_query(text_index.SCHEMA, "concepts", tokens[0]) if len(tokens) == 1
+             else tantivy.Query.phrase_query(text_index.SCHEMA, "concepts", tokens))
+    searcher = _searcher(core)
+    hits = searcher.search(query, 100).hits
+    return set(searcher.fast_field_values("id", [address for _, address in hits]))
+
+
+def _paper_id(core: Paperwire, arxiv_id: str) -> int:
+    return core.get_paper(arxiv_id).id

@@ -63,8 +63,11 @@ class SearchCore(PapersCore):
             return None
         return KeptTextIndex(
             lambda: read_transaction(self.engine), self.settings.text_index_dir,
-            on_behind=self._wake_background,
+            on_behind=self._wake_background, model=self._concepts_model,
         )
+
+    def _concepts_model(self) -> str | None:
+        return self.semantic.model if self.semantic is not None else None
 
     @cached_property
     def search_services(self) -> search_engine.SearchServices:
@@ -87,11 +90,15 @@ class SearchCore(PapersCore):
     ) -> EmbedReport:
         """Embed new and changed papers (vectors + concepts), then update the vector index.
 
-        Resumable: each batch commits; run it again after a crash and it goes on.
+        Resumable: each batch commits; run it again after a crash and it goes on. The
+        keyword index then takes in the new concepts (its concepts field).
         """
         if self.indexer is None:
             return EmbedReport()
-        return self.indexer.embed_pending(on_progress=on_progress, limit=limit)
+        report = self.indexer.embed_pending(on_progress=on_progress, limit=limit)
+        if report.embedded or report.reused:
+            self.sync_text_index()
+        return report
 
     def rebuild_vector_index(self) -> int:
         """Rebuild the vector index file from stored vectors (the model does not run)."""
@@ -111,6 +118,8 @@ class SearchCore(PapersCore):
             self.indexer.forget_embeddings()
         report = self.indexer.embed_pending(on_progress=on_progress)
         report.indexed = self.indexer.rebuild_index()
+        if report.embedded or report.reused:
+            self.sync_text_index()
         return report
 
     def start_background_embedding(self) -> None:
@@ -121,7 +130,7 @@ class SearchCore(PapersCore):
             return
         jobs = [self.sync_text_index]
         if self.indexer is not None:
-            jobs.append(self.indexer.embed_pending)
+            jobs.append(self.embed_pending)
         indexer = self.indexer
         self._background = BackgroundEmbedder(
             jobs, lambda error: log.exception("search index job failed", exc_info=error),

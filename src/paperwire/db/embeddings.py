@@ -9,7 +9,7 @@ differs from the paper's ``content_hash``; what to do about it is
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
@@ -67,7 +67,8 @@ def write_embeddings(
     reuse: Sequence[tuple[int, str]],
 ) -> None:
     """Replace the rows of ``new_rows``' papers with them, and mark the rows of ``reuse``
-    (paper id, source hash) current without touching their vectors."""
+    (paper id, source hash) current without touching their vectors (restamped, so the
+    keyword index takes their concepts back in)."""
     if new_rows:
         ids = [row["paper_id"] for row in new_rows]
         connection.execute(
@@ -76,11 +77,12 @@ def write_embeddings(
             )
         )
         connection.execute(insert(paper_embeddings), new_rows)
+    now = datetime.now(UTC)
     for paper_id, source_hash in reuse:
         connection.execute(
             update(paper_embeddings)
             .where(paper_embeddings.c.model == model, paper_embeddings.c.paper_id == paper_id)
-            .values(source_hash=source_hash)
+            .values(source_hash=source_hash, embedded_at=now)
         )
 
 

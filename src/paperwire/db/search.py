@@ -64,13 +64,15 @@ def constraint_conditions(connection: Connection, query: ParsedQuery) -> list[An
 
 def keyword_matches(
     connection: Connection, query: ParsedQuery, *, limit: int, offset: int, sort: Sort,
+    groups: fulltext.Groups = None,
 ) -> fulltext.Ranked:
-    """Papers matching every word and filter of the query, best first (or newest / most
-    upvoted first), and how many match in all: two statements."""
+    """Papers matching the query's words (every one, or one of ``groups``) and every
+    filter, best first (or newest / most upvoted first), and how many match in all: two
+    statements."""
     order = None if sort is Sort.RELEVANCE else sort_columns(sort)
     return fulltext.matches(
         connection, query, filters=filter_conditions(query), order=order,
-        limit=limit, offset=offset,
+        limit=limit, offset=offset, groups=groups,
     )
 
 

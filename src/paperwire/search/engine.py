@@ -8,6 +8,7 @@ satisfy the filters, exclusions and quoted phrases). Their rankings are fused
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from paperwire.db import search as search_store
@@ -16,15 +17,24 @@ from paperwire.db.queries import papers_and_concepts
 from paperwire.db.session import Connection
 from paperwire.models import MatchKind, SearchHit, SearchResults, Sort
 from paperwire.search import suggest
+from paperwire.search.analysis import QueryAnalysis, analyse
 from paperwire.search.fusion import fuse
 from paperwire.search.highlight import highlight_pattern, matched_words
-from paperwire.search.keyword import KeywordMatches, has_every_word, keyword_search
+from paperwire.search.keyword import KeywordMatches, has_enough_words, keyword_search
 from paperwire.search.query import ParsedQuery
 from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.text_index import KeptTextIndex, TextIndex
 
-POOL = 100  # semantic candidates fused into one query's ranking
-CONSTRAINED_POOL = 1_000  # fetched when filters thin out the nearest papers
+# Candidates each side hands to fusion: deep enough that a paper one side ranks 300th
+# and the other 20th can still come out on top (bench/relevance.py, docs/benchmarks.md).
+POOL = 300  # semantic candidates fused into one query's ranking
+KEYWORD_DEPTH = 300  # keyword matches fused (at least; more for deep pages)
+CONSTRAINED_POOL = 2_000  # fetched when filters thin out the nearest papers
+# Pseudo-relevance feedback: the semantic side searches again from the query's vector
+# moved towards the best fused results' (Rocchio); measured in docs/benchmarks.md.
+PRF_DOCS = 5
+PRF_BETA = 0.7
+PRF_FIRST = 100  # depth of each list in the first fusion, which picks those papers
 
 
 @dataclass(slots=True)
@@ -73,14 +83,26 @@ def _search(
     text = services.text.ready(connection) if services.text is not None else None
     if not query.has_text:
         return _filter_only(connection, query, semantic=semantic, text=text, **base)
-    nearest = _semantic_candidates(connection, query, semantic, text)
+    reading = analyse(query)
+    feedback = _feedback(query, semantic, text) if sort is Sort.RELEVANCE else None
+    # With feedback the first list only picks the papers to move towards: a short one.
+    depth = PRF_FIRST if feedback is not None and services.keyword else None
+    nearest = _semantic_candidates(connection, query, semantic, text, depth)
+    similarity: dict[int, float] | None = None
     if not services.keyword and semantic is not None:
-        ranking = _semantic_only(nearest, limit, offset, sort, connection)
+        ranking = _semantic_only(nearest.above_floor(), limit, offset, sort, connection)
     elif sort is Sort.RELEVANCE:
-        ranking = _by_relevance(connection, query, nearest, limit, offset, services.fusion, text)
+        ranking, final = _by_relevance(
+            connection, query, reading, nearest, limit, offset, services.fusion, text,
+            feedback,
+        )
+        similarity = _cosines(query, semantic, ranking, nearest, final)
     else:
+        nearest = nearest.above_floor()  # a date order shows only papers close in meaning
         ranking = _by_order(connection, query, nearest, limit, offset, sort, text)
-    hits = _hits(connection, query, ranking, dict(nearest.ranked), semantic)
+    if similarity is None:
+        similarity = dict(nearest.ranked)
+    hits = _hits(connection, reading, ranking, similarity, semantic)
     results = SearchResults(
         query.raw, hits, ranking.total, semantic=semantic is not None, **base
     )
@@ -94,62 +116,130 @@ def _search(
 @dataclass(slots=True)
 class Nearest:
     ranked: list[tuple[int, float]]  # (paper id, cosine), best first
-    has_words: set[int]  # those whose text contains every query word (by stem)
+    # Those that are keyword matches too (enough query words, by stem); None: not checked
+    # yet (the keyword index checks only the candidates fusion needs it for).
+    has_words: set[int] | None
+    floor: float = 0.0  # the embedder's noise level
+
+    def above_floor(self) -> Nearest:
+        """Only papers above the noise level: what a date order shows."""
+        ranked = [(pid, sim) for pid, sim in self.ranked if sim >= self.floor]
+        kept = self.has_words & {pid for pid, _ in ranked} if self.has_words is not None else None
+        return Nearest(ranked, kept, self.floor)
+
+    def unless_noise(self) -> Nearest:
+        """Nothing when even the nearest paper is below the noise level (a nonsense query
+        whose words match nothing either finds nothing); else every candidate, since
+        relevance fusion ranks the far ones low anyway and a cut would drop some that
+        matter (a question's cosines run lower than a topic's)."""
+        if self.ranked and max(sim for _, sim in self.ranked) >= self.floor:
+            return self
+        return Nearest([], set(), self.floor)
 
 
 def _semantic_candidates(
     connection: Connection, query: ParsedQuery, semantic: SemanticSearcher | None,
-    text: TextIndex | None,
+    text: TextIndex | None, depth: int | None = None,
 ) -> Nearest:
     """Nearest papers that exist and satisfy the query's filters, best first."""
     if semantic is None:
         return Nearest([], set())
-    k = CONSTRAINED_POOL if query.has_constraints else POOL
-    found = semantic.nearest(query.text, k)
+    k = depth or (CONSTRAINED_POOL if query.has_constraints else POOL)
+    found = semantic.nearest(query.text, k, floor=False)
+    return _checked(connection, query, found, semantic.embedder.min_similarity, text)
+
+
+def _checked(
+    connection: Connection, query: ParsedQuery, found: list[tuple[int, float]],
+    floor: float, text: TextIndex | None,
+) -> Nearest:
     if not found:
-        return Nearest([], set())
+        return Nearest([], set(), floor)
     if text is not None:
-        return _checked_by_index(text, query, found)
+        return _checked_by_index(text, query, found, floor)
     texts = search_store.candidate_texts(connection, query, [pid for pid, _ in found])
     ranked = [(pid, sim) for pid, sim in found if pid in texts][:POOL]
-    has_words = {pid for pid, _ in ranked if has_every_word(query, texts[pid])}
-    return Nearest(ranked, has_words)
+    reading = analyse(query)
+    has_words = {pid for pid, _ in ranked if has_enough_words(reading, texts[pid])}
+    return Nearest(ranked, has_words, floor)
 
 
 def _checked_by_index(
-    text: TextIndex, query: ParsedQuery, found: list[tuple[int, float]]
+    text: TextIndex, query: ParsedQuery, found: list[tuple[int, float]], floor: float
 ) -> Nearest:
     """As the database check, by two small lookups in the keyword index."""
     ids = [pid for pid, _ in found]
     if query.has_constraints:
         allowed = text.matching(query, ids, words=False)
         found = [(pid, sim) for pid, sim in found if pid in allowed]
-    ranked = found[:POOL]
-    return Nearest(ranked, text.matching(query, [pid for pid, _ in ranked], words=True))
+    return Nearest(found[:POOL], None, floor)
 
 
-def _keyword_ids(keyword: KeywordMatches, nearest: Nearest) -> set[int]:
+def _keyword_ids(
+    keyword: KeywordMatches, nearest: Nearest, query: ParsedQuery, text: TextIndex | None
+) -> set[int]:
     """Keyword matches among the keyword list and the semantic candidates. When the list
     holds every match it is exact; otherwise candidates beyond it are judged by their
     text (every word present, by stem), which saves scoring every match again."""
     listed = {pid for pid, _ in keyword.ranked}
     if keyword.total <= len(keyword.ranked):
         return listed
-    return listed | nearest.has_words
+    if nearest.has_words is not None:
+        return listed | nearest.has_words
+    rest = [pid for pid, _ in nearest.ranked if pid not in listed]
+    return listed | (text.matching(query, rest, words=True) if text is not None else set())
+
+
+Feedback = Callable[[list[int], "Nearest"], "Nearest | None"]
+
+
+def _feedback(
+    query: ParsedQuery, semantic: SemanticSearcher | None, text: TextIndex | None
+) -> Feedback | None:
+    """Rocchio on the tantivy path without constraints (the common case: a query's
+    filters would need every new candidate checked again; there it is skipped)."""
+    if semantic is None or text is None or query.has_constraints or PRF_DOCS <= 0:
+        return None
+
+    def search_again(best: list[int], first: Nearest) -> Nearest | None:
+        return Nearest(semantic.feedback(query.text, best, POOL, beta=PRF_BETA), None, first.floor)
+
+    return search_again
+
+
+def _cosines(
+    query: ParsedQuery, semantic: SemanticSearcher | None, ranking: Ranking,
+    first: Nearest, final: Nearest,
+) -> dict[int, float]:
+    """Each page hit's cosine to the query (feedback ranked some by a moved vector)."""
+    similarity = dict(first.ranked)
+    final_ids = {pid for pid, _ in final.ranked}
+    missing = [pid for pid, _ in ranking.ids if pid in final_ids and pid not in similarity]
+    if missing and semantic is not None:
+        similarity.update(semantic.cosines(query.text, missing))
+    return similarity
 
 
 def _by_relevance(
-    connection: Connection, query: ParsedQuery, nearest: Nearest,
+    connection: Connection, query: ParsedQuery, reading: QueryAnalysis, nearest: Nearest,
     limit: int, offset: int, fusion: str, text: TextIndex | None,
-) -> Ranking:
-    keyword = keyword_search(connection, query, limit=offset + limit + POOL, text=text)
-    keyword_ids = _keyword_ids(keyword, nearest)
+    feedback: Feedback | None,
+) -> tuple[Ranking, Nearest]:
+    depth = max(offset + limit, KEYWORD_DEPTH)
+    keyword = keyword_search(connection, query, limit=depth, text=text)
+    if keyword.total == 0:
+        nearest = nearest.unless_noise()
+    if feedback is not None and nearest.ranked:
+        first = fuse(fusion, keyword.ranked[:PRF_FIRST], nearest.ranked, reading.weights)
+        again = feedback([pid for pid, _ in first[:PRF_DOCS]], nearest)
+        if again is not None and again.ranked:
+            nearest = again
+    fused = fuse(fusion, keyword.ranked, nearest.ranked, reading.weights)
+    keyword_ids = _keyword_ids(keyword, nearest, query, text)
     near_ids = {pid for pid, _ in nearest.ranked}
-    fused = fuse(fusion, keyword.ranked, nearest.ranked)
     total = keyword.total + len(near_ids - keyword_ids)
-    return Ranking(
-        fused[offset : offset + limit], total, keyword.total, _kinds(keyword_ids, near_ids)
-    )
+    page = fused[offset : offset + limit]
+    return Ranking(page, total, keyword.total, _kinds(keyword_ids, near_ids)), nearest
 
 
 def _by_order(
@@ -159,7 +249,7 @@ def _by_order(
     """Newest or most upvoted first over keyword matches plus semantic-only hits."""
     keyword = keyword_search(connection, query, limit=offset + limit, sort=sort, text=text)
     near_ids = [pid for pid, _ in nearest.ranked]
-    matching = _keyword_ids(keyword, nearest)
+    matching = _keyword_ids(keyword, nearest, query, text)
     semantic_only = [pid for pid in near_ids if pid not in matching]
     candidates = [pid for pid, _ in keyword.ranked] + semantic_only
     ordered = search_store.ordered_ids(connection, candidates, sort)
@@ -188,12 +278,12 @@ def _kinds(keyword_ids: set[int], semantic_ids: set[int]) -> dict[int, MatchKind
 
 
 def _hits(
-    connection: Connection, query: ParsedQuery, ranking: Ranking,
+    connection: Connection, reading: QueryAnalysis, ranking: Ranking,
     similarity: dict[int, float], semantic: SemanticSearcher | None,
 ) -> list[SearchHit]:
     ids = [pid for pid, _ in ranking.ids]
     found, concepts = papers_and_concepts(connection, ids, semantic.model if semantic else None)
-    pattern = highlight_pattern(query.highlight_words)
+    pattern = highlight_pattern(reading.words)
     hits = []
     for paper_id, score in ranking.ids:
         paper = found.get(paper_id)

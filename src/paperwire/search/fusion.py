@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from paperwire.search.analysis import Weights
+
 RRF_K = 60
 KEYWORD_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 1.0
@@ -19,9 +21,14 @@ BLEND = 0.5  # weighted: share of the semantic score
 Ranked = Sequence[tuple[int, float]]
 
 
-def rrf(keyword: Ranked, semantic: Ranked, *, k: int = RRF_K) -> list[tuple[int, float]]:
+def rrf(
+    keyword: Ranked, semantic: Ranked, *, k: int = RRF_K,
+    weights: Weights | None = None,
+) -> list[tuple[int, float]]:
+    """``sum(weight / (k + rank))``; ``weights`` per query (``analysis``), else equal."""
+    weights = weights or Weights(KEYWORD_WEIGHT, SEMANTIC_WEIGHT)
     scores: dict[int, float] = {}
-    for weight, ranked in ((KEYWORD_WEIGHT, keyword), (SEMANTIC_WEIGHT, semantic)):
+    for weight, ranked in ((weights.keyword, keyword), (weights.semantic, semantic)):
         for rank, (paper_id, _) in enumerate(ranked, start=1):
             scores[paper_id] = scores.get(paper_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
@@ -46,9 +53,13 @@ def weighted(keyword: Ranked, semantic: Ranked, *, blend: float = BLEND) -> list
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def fuse(method: str, keyword: Ranked, semantic: Ranked) -> list[tuple[int, float]]:
+def fuse(
+    method: str, keyword: Ranked, semantic: Ranked, weights: Weights | None = None
+) -> list[tuple[int, float]]:
     if not semantic:
         return list(keyword)
     if not keyword:
         return list(semantic)
-    return weighted(keyword, semantic) if method == "weighted" else rrf(keyword, semantic)
+    if method == "weighted":
+        return weighted(keyword, semantic)
+    return rrf(keyword, semantic, weights=weights)

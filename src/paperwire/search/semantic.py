@@ -41,6 +41,25 @@ class SemanticSearcher:
             found = [(pid, sim) for pid, sim in found if sim >= self.embedder.min_similarity]
         return found
 
+    def feedback(
+        self, text: str, ids: list[int], k: int, *, beta: float
+    ) -> list[tuple[int, float]]:
+        """Pseudo-relevance feedback (Rocchio): the papers nearest the query's vector moved
+        towards the mean of ``ids`` (the best results so far), best first, each with its
+        cosine to the moved vector (``cosines`` gives those to the query itself)."""
+        stored = self.index.vectors(ids)
+        if not stored:
+            return []
+        query = self.query_vector(text)
+        centre = np.mean(list(stored.values()), axis=0)
+        moved = query + beta * centre / max(float(np.linalg.norm(centre)), 1e-9)
+        return self.index.search(moved / np.linalg.norm(moved), k)
+
+    def cosines(self, text: str, ids: list[int]) -> dict[int, float]:
+        """The cosine of each stored paper of ``ids`` to the query."""
+        query = self.query_vector(text)
+        return {pid: float(vector @ query) for pid, vector in self.index.vectors(ids).items()}
+
     def like_paper(self, paper_id: int, k: int) -> list[tuple[int, float]]:
         """Papers nearest to a stored paper's vector (itself included, first)."""
         vector = self.index.vectors([paper_id]).get(paper_id)

@@ -19,6 +19,7 @@ last word may be a prefix ("ada l" finds "Ada Lovelace").
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import logging
 import shutil
@@ -35,12 +36,15 @@ import tantivy
 from paperwire.db import text_sync
 from paperwire.db.session import Connection
 from paperwire.models import Sort
+from paperwire.search.analysis import analyse
 from paperwire.search.query import ParsedQuery
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-FIELD_BOOSTS = {"title": 10.0, "authors": 4.0, "abstract": 1.0}  # as FTS5's bm25 weights
+SCHEMA_VERSION = 2  # 2: the concepts field
+# title, authors and abstract as FTS5's bm25 weights; concepts: each paper's key phrases
+# (written by the embedding job), a short field whose matches say what a paper is about.
+FIELD_BOOSTS = {"title": 10.0, "authors": 4.0, "abstract": 1.0, "concepts": 3.0}
 SYNC_CHUNK = 5_000
 # A writer stamps modified_at before it commits, so on PostgreSQL (concurrent writers) a
 # row can appear with a stamp just below a finished sync's high-water mark; each sync
@@ -56,6 +60,7 @@ class TextIndexMeta:
     version: int
     synced_to: str | None  # the newest papers.modified_at included
     count: int
+    concepts_to: str | None = None  # the newest paper_embeddings.embedded_at included
 
 
 def _analyzer(*, stem: bool) -> tantivy.TextAnalyzer:
@@ -71,7 +76,7 @@ def _analyzer(*, stem: bool) -> tantivy.TextAnalyzer:
 
 
 STEMMED, PLAIN = _analyzer(stem=True), _analyzer(stem=False)
-ANALYZERS = {"title": STEMMED, "abstract": STEMMED, "authors": PLAIN}
+ANALYZERS = {"title": STEMMED, "abstract": STEMMED, "authors": PLAIN, "concepts": STEMMED}
 
 
 def _schema() -> tantivy.Schema:
@@ -80,6 +85,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name="pw_stemmed")
     builder.add_text_field("authors", tokenizer_name="pw_plain")
     builder.add_text_field("abstract", tokenizer_name="pw_stemmed")
+    builder.add_text_field("concepts", tokenizer_name="pw_stemmed")
     builder.add_text_field("category", tokenizer_name="raw")
     builder.add_integer_field("day", indexed=True, fast=True)  # listing date, ordinal
     builder.add_integer_field("newest", fast=True)  # day and id in one sort key
@@ -132,28 +138,32 @@ def writer_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
 
 def sync(
     connect: ConnectionFactory, path: Path, *, fresh: bool = False,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None, model: str | None = None,
 ) -> int:
-    """Bring the index up to the store: papers changed since the last sync, or every
-    paper with ``fresh``. Call under ``writer_lock``. Returns how many were written."""
+    """Bring the index up to the store: papers changed since the last sync, and papers
+    whose concepts (``model``'s) were written since, or every paper with ``fresh``.
+    Call under ``writer_lock``. Returns how many were written."""
     trusted = _read_meta(path)
     if trusted is None:  # no sidecar, a damaged one, or an older layout: start over
         shutil.rmtree(path, ignore_errors=True)
         fresh = True
-    elif not fresh and _unchanged_since(connect, trusted):
+    elif not fresh and _unchanged_since(connect, trusted, model):
         return 0
     meta = None if fresh else trusted
     index = _open(path)
     writer = index.writer(WRITER_HEAP, 1)
     if fresh:
         writer.delete_all_documents()
-    since = None if fresh or meta is None or meta.synced_to is None else (
-        datetime.fromisoformat(meta.synced_to) - SYNC_OVERLAP
-    )
+    since = _since(meta.synced_to if meta else None)
+    concepts_since = _since(meta.concepts_to if meta else None)
     done = 0
     with connect() as connection:
         high = text_sync.high_water(connection)
-        for chunk in text_sync.changed_papers(connection, since, chunk=SYNC_CHUNK):
+        concepts_high = text_sync.concepts_high_water(connection, model)
+        changed = text_sync.changed_papers(
+            connection, since, chunk=SYNC_CHUNK, model=model, concepts_since=concepts_since
+        )
+        for chunk in changed:
             if not fresh:  # (by query: tantivy-py's delete by term misreads u64 ids)
                 ids = [row.id for row in chunk]
                 writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
@@ -166,18 +176,30 @@ def sync(
     writer.wait_merging_threads()
     index.reload()
     count = index.searcher().num_docs
-    synced_to = high.isoformat() if high else None
-    _write_meta(path, TextIndexMeta(SCHEMA_VERSION, synced_to, count))
+    _write_meta(path, TextIndexMeta(
+        SCHEMA_VERSION, high.isoformat() if high else None, count,
+        concepts_high.isoformat() if concepts_high else None,
+    ))
     return done
 
 
-def _unchanged_since(connect: ConnectionFactory, meta: TextIndexMeta) -> bool:
+def _since(stamp: str | None) -> datetime | None:
+    return None if stamp is None else datetime.fromisoformat(stamp) - SYNC_OVERLAP
+
+
+def _unchanged_since(
+    connect: ConnectionFactory, meta: TextIndexMeta, model: str | None
+) -> bool:
     if meta.synced_to is None:
         return False
     with connect() as connection:
         changed = text_sync.changed_after(connection, datetime.fromisoformat(meta.synced_to))
         count = text_sync.count_changed_after(connection, None)
-    return not changed and count == meta.count
+        concepts = text_sync.concepts_high_water(connection, model)
+    concepts_done = concepts is None or (
+        meta.concepts_to is not None and concepts <= datetime.fromisoformat(meta.concepts_to)
+    )
+    return not changed and count == meta.count and concepts_done
 
 
 def _document(row: Any) -> tantivy.Document:
@@ -186,12 +208,21 @@ def _document(row: Any) -> tantivy.Document:
     document.add_text("title", row.title_text or "")
     document.add_text("authors", row.authors_text or "")
     document.add_text("abstract", row.abstract_text or "")
+    for concept in _concept_list(row.concepts):
+        document.add_text("concepts", concept)
     for category in (row.categories or "").split():
         document.add_text("category", category.lower())
     day = row.announced_on.toordinal() if row.announced_on else 0
     document.add_integer("day", day)
     document.add_integer("newest", (day << 32) | row.id)
     return document
+
+
+def _concept_list(value: Any) -> list[str]:
+    """A JSON column read through a scalar subquery may come back as text."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [str(concept) for concept in value or []]
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -250,11 +281,12 @@ class TextIndex:
         phrases, and with ``words`` also every word."""
         if not ids:
             return set()
-        clauses = _word_clauses(query) if words else _quoted_clauses(query)
+        clauses = _word_clauses(query, evidence=False) if words else _quoted_clauses(query)
         clauses += _filter_clauses(query)
         clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "id", list(ids))))
         searcher = self._searcher()
-        hits = searcher.search(tantivy.Query.boolean_query(clauses), len(ids), count=False).hits
+        unscored = tantivy.Query.const_score_query(tantivy.Query.boolean_query(clauses), 1.0)
+        hits = searcher.search(unscored, len(ids), count=False).hits
         return set(searcher.fast_field_values("id", [address for _, address in hits]))
 
 
@@ -263,13 +295,55 @@ def build_query(query: ParsedQuery) -> tantivy.Query:
 
 
 Clause = tuple[tantivy.Occur, tantivy.Query]
+PROXIMITY_SLOP = 1  # in order, at most one word between: "task-specific prediction heads"
+PROXIMITY_BOOST = 16.0  # times a field's weight: two adjacent query words found together
+CONCEPT_PHRASE_BOOST = 12.0  # the whole query as one of a paper's key concepts
+CONCEPT_QUERY_MAX = 4  # content words up to which a query may name a concept
 
 
-def _word_clauses(query: ParsedQuery) -> list[Clause]:
-    must = tantivy.Occur.Must
-    clauses = [(must, _any_field([term])) for term in query.terms]
-    clauses += [(must, _any_field(phrase)) for phrase in query.phrases]
+def _word_clauses(query: ParsedQuery, *, evidence: bool = True) -> list[Clause]:
+    """What decides a keyword match: every content word of a short query, most of a
+    long one's (``analysis``); quoted phrases always. With ``evidence``, Should clauses
+    add to the score: query words found close together, and the query as one of a
+    paper's concepts."""
+    must, should = tantivy.Occur.Must, tantivy.Occur.Should
+    reading = analyse(query)
+    units = [_any_field(unit) for unit in reading.units]
+    if reading.all_words:
+        clauses = [(must, unit) for unit in units]
+    else:
+        clauses = [(must, tantivy.Query.boolean_query(
+            [(should, unit) for unit in units], reading.minimum_match
+        ))]
+    clauses += [(must, _any_field(phrase)) for phrase in query.quoted]
+    if evidence:
+        clauses += [(should, q) for q in _proximity(reading.units)]
+    if evidence and len(reading.words) <= CONCEPT_QUERY_MAX:
+        clauses += [(should, q) for q in _concept_phrase(reading.words)]
     return clauses + _excluded_clauses(query)
+
+
+def _proximity(units: list[list[str]]) -> list[tantivy.Query]:
+    """Adjacent content words (or phrases) near each other in the title or abstract."""
+    found = []
+    for first, second in itertools.pairwise(units):
+        for field in ("title", "abstract"):
+            tokens = [t for word in (*first, *second) for t in ANALYZERS[field].analyze(word)]
+            if len(tokens) < 2:
+                continue
+            phrase = tantivy.Query.phrase_query(SCHEMA, field, tokens, PROXIMITY_SLOP)
+            found.append(tantivy.Query.boost_query(phrase, FIELD_BOOSTS[field] * PROXIMITY_BOOST))
+    return found
+
+
+def _concept_phrase(words: list[str]) -> list[tantivy.Query]:
+    """A multi-word query found as (nearly) one phrase among a paper's concepts; one
+    word is weighed like any other field's."""
+    tokens = [t for word in words for t in STEMMED.analyze(word)]
+    if len(tokens) < 2:
+        return []
+    query = tantivy.Query.phrase_query(SCHEMA, "concepts", tokens, 1)
+    return [tantivy.Query.boost_query(query, CONCEPT_PHRASE_BOOST)]
 
 
 def _quoted_clauses(query: ParsedQuery) -> list[Clause]:
@@ -333,13 +407,16 @@ INLINE_SYNC_MAX = 2_000  # papers a search may index itself before it answers
 class KeptTextIndex:
     """The index and what keeps it current: a search that finds a few papers missing
     indexes them itself; with many missing it answers from the database and asks the
-    background job (``on_behind``) to catch up."""
+    background job (``on_behind``) to catch up. ``model`` names the embedding model
+    whose stored concepts fill the concepts field (asked at each sync; None: none)."""
 
     def __init__(
         self, connect: ConnectionFactory, path: Path,
         *, on_behind: Callable[[], None] | None = None,
+        model: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.connect, self.path, self.on_behind = connect, path, on_behind
+        self.model = model
         self.reader = TextIndex(path)
 
     def ready(self, connection: Connection) -> TextIndex | None:
@@ -350,7 +427,7 @@ class KeptTextIndex:
             try:
                 with writer_lock(self.path, wait=False) as mine:
                     if mine:
-                        sync(self.connect, self.path)
+                        sync(self.connect, self.path, model=self.model())
             except (OSError, ValueError) as error:  # e.g. a full or read-only disk
                 log.warning("keyword index not synced (%s): searching the database", error)
             if self.reader.is_current(connection):
@@ -369,4 +446,7 @@ class KeptTextIndex:
 
     def sync(self, *, fresh: bool = False, on_progress: Callable[[int], None] | None = None) -> int:
         with writer_lock(self.path):
-            return sync(self.connect, self.path, fresh=fresh, on_progress=on_progress)
+            return sync(
+                self.connect, self.path, fresh=fresh, on_progress=on_progress,
+                model=self.model(),
+            )
