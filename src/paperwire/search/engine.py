@@ -33,7 +33,7 @@ CONSTRAINED_POOL = 2_000  # fetched when filters thin out the nearest papers
 # Pseudo-relevance feedback: the semantic side searches again from the query's vector
 # moved towards the best fused results' (Rocchio); measured in docs/benchmarks.md.
 PRF_DOCS = 5
-PRF_BETA = 0.7
+PRF_BETA = 0.35  # fit on every other judged query, checked on the rest (docs/benchmarks.md)
 PRF_FIRST = 100  # depth of each list in the first fusion, which picks those papers
 
 
