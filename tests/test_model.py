@@ -130,6 +130,60 @@ def test_vectors_do_not_depend_on_the_thread_count(model_slice, model_cache):
         assert np.abs(other - vectors[0]).max() < 1e-4
 
 
+def _reference_embedding(model_dir: Path, ids: list[int]) -> np.ndarray:
+    """BertModel's forward pass, mean-pooled and normalised, in plain numpy (fp32)."""
+    from math import erf
+
+    from paperwire.search.onnx_build import _strip_prefix, load_safetensors
+
+    cfg = json.loads((model_dir / "config.json").read_text())
+    w = _strip_prefix(load_safetensors(model_dir / "model.safetensors"))
+    eps, heads = cfg["layer_norm_eps"], cfg["num_attention_heads"]
+    gelu = np.vectorize(lambda v: 0.5 * v * (1 + erf(v / np.sqrt(2))))
+
+    def norm(x: np.ndarray, prefix: str) -> np.ndarray:
+        centred = x - x.mean(-1, keepdims=True)
+        scaled = centred / np.sqrt((centred**2).mean(-1, keepdims=True) + eps)
+        return scaled * w[f"{prefix}.weight"] + w[f"{prefix}.bias"]
+
+    def dense(x: np.ndarray, prefix: str) -> np.ndarray:
+        return x @ w[f"{prefix}.weight"].T + w[f"{prefix}.bias"]
+
+    n = len(ids)
+    x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
+         + w["embeddings.token_type_embeddings.weight"][0])
+    x = norm(x, "embeddings.LayerNorm")
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"encoder.layer.{i}"
+        q, k, v = (dense(x, f"{p}.attention.self.{part}").reshape(n, heads, -1).transpose(1, 0, 2)
+                   for part in ("query", "key", "value"))
+        scores = q @ k.transpose(0, 2, 1) / np.sqrt(q.shape[-1])
+        probs = np.exp(scores - scores.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
+        context = (probs @ v).transpose(1, 0, 2).reshape(n, -1)
+        x = norm(dense(context, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm")
+        x = norm(dense(gelu(dense(x, f"{p}.intermediate.dense")), f"{p}.output.dense") + x,
+                 f"{p}.output.LayerNorm")
+    pooled = x.mean(0)
+    return pooled / np.linalg.norm(pooled)
+
+
+def test_the_onnx_graph_is_bert_and_int8_stays_close(model_slice, model_cache):
+    """The fused graph, fp32, against numpy's BertModel: equal to rounding, padded
+    batches included; int8 keeps each vector's direction within its usual noise."""
+    from paperwire.search.onnx_embedder import OnnxEmbedder
+
+    fp32 = OnnxEmbedder(cache_dir=model_cache, quantized=False, threads=1)
+    int8 = OnnxEmbedder(cache_dir=model_cache, threads=1)
+    records = [json.loads(line) for line in model_slice.read_text().splitlines()[:6]]
+    texts = ["task-specific heads", *(paper_text(r["title"], r["abstract"]) for r in records)]
+    expected = np.stack([_reference_embedding(fp32.model_dir, fp32._tokenizer.encode(t).ids)
+                         for t in texts])
+    exact = fp32.embed(texts)  # one padded batch: lengths 7 to 128 tokens
+    assert np.abs(exact - expected).max() < 1e-4
+    assert ((int8.embed(texts) * expected).sum(1) > 0.97).all()
+
+
 def test_text_is_the_title_and_abstract():
     assert paper_text("A  title.", " An\nabstract ") == "A title. An abstract"
 

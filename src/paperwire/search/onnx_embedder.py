@@ -27,7 +27,7 @@ import numpy as np
 from paperwire.search.embedder import EmbedderSetupError
 
 #: Bump when the graph built by onnx_build changes, to invalidate cached .onnx files.
-GRAPH_VERSION = "1"
+GRAPH_VERSION = "2"  # 2: fused Attention / SkipLayerNormalization / BiasGelu
 
 #: (import name, sub-directory holding config.json / model.safetensors / tokenizer.json,
 #:  pip command that installs it without pulling torch)
