@@ -16,9 +16,9 @@ from paperwire.db.embeddings import stored_concepts
 from paperwire.db.queries import papers_and_concepts
 from paperwire.db.session import Connection
 from paperwire.models import MatchKind, SearchHit, SearchResults, Sort
-from paperwire.search import suggest
+from paperwire.search import expansion, suggest
 from paperwire.search.analysis import QueryAnalysis, analyse
-from paperwire.search.fusion import fuse
+from paperwire.search.fusion import fuse, with_extra
 from paperwire.search.highlight import highlight_pattern, matched_words
 from paperwire.search.keyword import KeywordMatches, has_enough_words, keyword_search
 from paperwire.search.query import ParsedQuery
@@ -92,11 +92,11 @@ def _search(
     if not services.keyword and semantic is not None:
         ranking = _semantic_only(nearest.above_floor(), limit, offset, sort, connection)
     elif sort is Sort.RELEVANCE:
-        ranking, final = _by_relevance(
+        ranking = _by_relevance(
             connection, query, reading, nearest, limit, offset, services.fusion, text,
             feedback,
         )
-        similarity = _cosines(query, semantic, ranking, nearest, final)
+        similarity = _cosines(query, semantic, ranking, nearest)
     else:
         nearest = nearest.above_floor()  # a date order shows only papers close in meaning
         ranking = _by_order(connection, query, nearest, limit, offset, sort, text)
@@ -209,12 +209,14 @@ def _feedback(
 
 def _cosines(
     query: ParsedQuery, semantic: SemanticSearcher | None, ranking: Ranking,
-    first: Nearest, final: Nearest,
+    first: Nearest,
 ) -> dict[int, float]:
     """Each page hit's cosine to the query (feedback ranked some by a moved vector)."""
     similarity = dict(first.ranked)
-    final_ids = {pid for pid, _ in final.ranked}
-    missing = [pid for pid, _ in ranking.ids if pid in final_ids and pid not in similarity]
+    missing = [
+        pid for pid, _ in ranking.ids
+        if pid not in similarity and ranking.kinds.get(pid) is not MatchKind.KEYWORD
+    ]
     if missing and semantic is not None:
         similarity.update(semantic.cosines(query.text, missing))
     return similarity
@@ -224,7 +226,7 @@ def _by_relevance(
     connection: Connection, query: ParsedQuery, reading: QueryAnalysis, nearest: Nearest,
     limit: int, offset: int, fusion: str, text: TextIndex | None,
     feedback: Feedback | None,
-) -> tuple[Ranking, Nearest]:
+) -> Ranking:
     depth = max(offset + limit, KEYWORD_DEPTH)
     keyword = keyword_search(connection, query, limit=depth, text=text)
     if keyword.total == 0:
@@ -237,9 +239,23 @@ def _by_relevance(
     fused = fuse(fusion, keyword.ranked, nearest.ranked, reading.weights)
     keyword_ids = _keyword_ids(keyword, nearest, query, text)
     near_ids = {pid for pid, _ in nearest.ranked}
+    if fused and text is not None and feedback is not None and reading.kind in expansion.EXPANDED_KINDS:
+        extra = _expanded(connection, query, fused, text)
+        fused = with_extra(fused, extra, expansion.EXPANSION_WEIGHT)
+        near_ids |= {pid for pid, _ in extra} - keyword_ids  # found by the feedback's words
     total = keyword.total + len(near_ids - keyword_ids)
     page = fused[offset : offset + limit]
-    return Ranking(page, total, keyword.total, _kinds(keyword_ids, near_ids)), nearest
+    return Ranking(page, total, keyword.total, _kinds(keyword_ids, near_ids))
+
+
+def _expanded(
+    connection: Connection, query: ParsedQuery, fused: list[tuple[int, float]], text: TextIndex
+) -> list[tuple[int, float]]:
+    """RM3: the keyword ranking of the words that weigh most in the best results."""
+    best = [pid for pid, _ in fused[: expansion.FEEDBACK_DOCS]]
+    texts = search_store.candidate_texts(connection, query, best)
+    terms = text.expansion_terms([texts[pid] for pid in best if pid in texts])
+    return text.expanded(query, terms, limit=KEYWORD_DEPTH)
 
 
 def _by_order(

@@ -34,6 +34,18 @@ def rrf(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+def with_extra(
+    fused: Ranked, extra: Ranked, weight: float, *, k: int = RRF_K
+) -> list[tuple[int, float]]:
+    """A fused ranking joined by one more list, each by ``weight / (k + rank)``: the
+    fused list weighs 1 by its rank, so the extra list can only reorder, never replace."""
+    scores: dict[int, float] = {}
+    for list_weight, ranked in ((1.0, fused), (weight, extra)):
+        for rank, (paper_id, _) in enumerate(ranked, start=1):
+            scores[paper_id] = scores.get(paper_id, 0.0) + list_weight / (k + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _normalised(ranked: Ranked) -> dict[int, float]:
     if not ranked:
         return {}

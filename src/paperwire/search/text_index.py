@@ -37,6 +37,7 @@ from paperwire.db import text_sync
 from paperwire.db.session import Connection
 from paperwire.models import Sort
 from paperwire.search.analysis import analyse
+from paperwire.search.expansion import expansion_terms
 from paperwire.search.query import ParsedQuery
 
 log = logging.getLogger(__name__)
@@ -275,6 +276,35 @@ class TextIndex:
         ids = searcher.fast_field_values("id", [address for _, address in hits])
         scores = [float(score) if sort is Sort.RELEVANCE else 0.0 for score, _ in hits]
         return TextMatches(list(zip(ids, scores, strict=True)), total)
+
+    def expansion_terms(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        """RM3's terms for these feedback papers' texts (``expansion``)."""
+        searcher = self._searcher()
+        return expansion_terms(
+            texts, STEMMED.analyze, lambda term: searcher.doc_freq("abstract", term),
+            searcher.num_docs,
+        )
+
+    def expanded(
+        self, query: ParsedQuery, terms: Sequence[tuple[str, float]], *, limit: int
+    ) -> list[tuple[int, float]]:
+        """Papers best matching any of the weighted ``terms`` in title or abstract that
+        satisfy the query's filters, exclusions and quoted phrases, best first."""
+        if not terms or limit <= 0:
+            return []
+        should = tantivy.Occur.Should
+        words = [
+            (should, tantivy.Query.boost_query(
+                tantivy.Query.term_query(SCHEMA, field, term), weight * FIELD_BOOSTS[field]
+            ))
+            for term, weight in terms for field in ("title", "abstract")
+        ]
+        clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(words))]
+        clauses += _quoted_clauses(query) + _filter_clauses(query)
+        searcher = self._searcher()
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False).hits
+        ids = searcher.fast_field_values("id", [address for _, address in hits])
+        return [(pid, float(score)) for pid, (score, _) in zip(ids, hits, strict=True)]
 
     def matching(self, query: ParsedQuery, ids: Sequence[int], *, words: bool) -> set[int]:
         """Those of ``ids`` that satisfy the query's filters, exclusions and quoted
