@@ -21,6 +21,7 @@ from paperwire.core import Paperwire, make_paperwire
 from paperwire.settings import Settings, load_settings
 from paperwire.web import (
     auth,
+    citations,
     digests,
     discussion,
     errors,
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(api_community.router)
     app.include_router(api_writes.router)
     app.include_router(api_papers.router)
+    app.include_router(citations.router)  # before the feeds: /collections/{id}.{fmt} is theirs
     app.include_router(feeds.router)
     app.include_router(feeds_community.router)
     for module in (discussion, auth, tokens, digests, lists, people, pages, status):

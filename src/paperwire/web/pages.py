@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperwire import citations
 from paperwire.ids import parse_arxiv_id
 from paperwire.models import PaperFilter, Period, SearchOptions, Sort, SortOrder, page_param
 from paperwire.surface import core_of
@@ -86,4 +87,6 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
         thread=core.paper_comments(paper.id, user),
         my_collections=core.collections_of(user) if user else [],
         submitted=request.query_params.get("submitted") == "1",
+        highwire=citations.highwire_tags(paper), coins=citations.coins(paper),
+        bibtex=citations.bibtex([paper]),
     )

@@ -98,7 +98,20 @@
 
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-shortcuts]")) { event.preventDefault(); toggleHelp(); }
+    const copy = event.target.closest("[data-copy]");
+    if (copy) copyText(copy);
   });
+
+  // -- "Copy BibTeX": the text of the element the button names ----------------------
+  function copyText(button) {
+    const source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent).then(() => {
+      const label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 1500);
+    });
+  }
 
   const start = () => renderMath(document);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
