@@ -35,8 +35,12 @@ def test_from_params_blank_means_unset_and_surfaces_fix_what_they_must():
     fixed = PaperFilter.from_params({"limit": "3", "sort": "trending", "date": "2026-07-01"},
                                     limit=25, sort=SortOrder.UPVOTES)
     assert (fixed.limit, fixed.sort, fixed.window) == (25, SortOrder.UPVOTES, DateWindow.day(date(2026, 7, 1)))
+    # Trending keeps a window it is given (that window's papers, by the trending score).
     trending = PaperFilter.from_params({"sort": "trending", "date": "2026-07-01", "period": "month"})
-    assert (trending.sort, trending.window, trending.period) == (SortOrder.TRENDING, None, Period.MONTH)
+    assert (trending.sort, trending.window, trending.period) == (
+        SortOrder.TRENDING, DateWindow.day(date(2026, 7, 1)), Period.MONTH)
+    assert PaperFilter.from_params({"sort": "trending"}).window is None
+    assert PaperFilter.from_params({"submitter": "ada"}).submitter == "ada"
 
 
 @pytest.mark.parametrize(
@@ -47,7 +51,7 @@ def test_from_params_blank_means_unset_and_surfaces_fix_what_they_must():
         ({"week": "2026-W99"}, "no such week: '2026-W99'"),
         ({"month": "2026-13"}, "month must look like 2026-01, got '2026-13'"),
         ({"period": "year"}, "period must be one of day, week, month, got 'year'"),
-        ({"sort": "best"}, "sort must be one of upvotes, trending, got 'best'"),
+        ({"sort": "best"}, "sort must be one of upvotes, trending, publishedAt, got 'best'"),
         ({"category": "cs.lg"}, "category must be an arXiv category such as cs.LG or hep-th, got 'cs.lg'"),
         ({"category": "cs\x00LG"}, "category must be an arXiv category"),
         ({"p": "-1"}, "p must be between 0 and 10000, got -1"),

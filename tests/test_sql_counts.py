@@ -33,7 +33,7 @@ def test_constant_statements(core, tmp_path, count_statements):
     fill_day(core, tmp_path, 300)
     many = {url: statements_for(core, count_statements, url) for url in URLS}
     assert few == many
-    assert max(many.values()) <= 5
+    assert max(many.values()) <= 6  # /api/daily_papers reads its papers' concepts too
 
 
 def digest_build_statements(core, count_statements, tmp_path, day, count, start):

@@ -110,14 +110,16 @@ def window_from(
 class SortOrder(StrEnum):
     UPVOTES = "upvotes"  # most upvoted first, then announcement order (Daily Papers)
     TRENDING = "trending"  # time-decayed upvotes of the last day/week/month (ranking.py)
+    PUBLISHED = "publishedAt"  # newest first (Hugging Face's name and default)
 
 
 @dataclass(frozen=True, slots=True)
 class PaperFilter:
     """What a list surface asks for. ``window`` None means the latest day with papers.
 
-    With ``sort=TRENDING`` the window is ignored: ``period`` picks how far back
-    votes count (a day, 7 days or 30 days before ``now``).
+    With ``sort=TRENDING``, ``period`` picks how far back votes count (a day, 7 days or
+    30 days before ``now``); with a window too, that window's papers are ranked by it.
+    ``submitter``: only papers that user submitted.
     """
 
     window: DateWindow | None = None
@@ -129,6 +131,7 @@ class PaperFilter:
     sort: SortOrder = SortOrder.UPVOTES
     viewer_id: int | None = None  # mark the papers this user has upvoted
     now: int | None = None  # epoch seconds for trending; None: the current time
+    submitter: str | None = None  # a username
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= 500:
@@ -137,6 +140,9 @@ class PaperFilter:
             raise InvalidQuery(f"offset must not be negative, got {self.offset}")
         if self.category is not None:
             check_category(self.category)
+        if self.submitter is not None and not 1 <= len(self.submitter) <= MAX_USERNAME_CHARS:
+            raise InvalidQuery(f"submitter must be a username of at most {MAX_USERNAME_CHARS}"
+                               f" characters, got {self.submitter[:40]!r}")
 
     @classmethod
     def from_params(
@@ -146,8 +152,8 @@ class PaperFilter:
         """The filter a request's parameters name: the one parser behind every list
         surface (pages, feeds, the API). Blank values mean unset.
 
-        Reads ``date`` / ``week`` / ``month`` (the window; ignored when trending),
-        ``period``, ``category``, ``p`` (0-based page) and, where the surface lets the
+        Reads ``date`` / ``week`` / ``month`` (the window), ``period``, ``category``,
+        ``submitter``, ``p`` (0-based page) and, where the surface lets the
         request choose (``sort`` None, ``max_limit`` given), ``sort`` and ``limit``.
         A bad value raises ``InvalidQuery`` naming the parameter.
         """
@@ -161,18 +167,20 @@ class PaperFilter:
             window_from(**{key: value[key]}) for key in ("date", "week", "month") if value[key]
         ]
         return cls(
-            window=None if order is SortOrder.TRENDING or not windows else windows[0],
+            window=windows[0] if windows else None,
             period=_choice(Period, "period", value["period"] or Period.DAY),
             category=value["category"] or None,
             limit=limit,
             offset=page * limit,
             sort=order,
             viewer_id=viewer_id,
+            submitter=value["submitter"] or None,
         )
 
 
 _Choice = TypeVar("_Choice", bound=StrEnum)
-LIST_PARAMS = ("date", "week", "month", "period", "category", "sort", "p", "limit")
+LIST_PARAMS = ("date", "week", "month", "period", "category", "submitter", "sort", "p", "limit")
+MAX_USERNAME_CHARS = 64
 MAX_PAGE = 10_000
 
 

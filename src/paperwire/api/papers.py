@@ -69,26 +69,33 @@ def daily_papers(
     p: PageParam = 0,
     sort: SortOrder = Query(
         default=SortOrder.UPVOTES,
-        description="`upvotes` (the day's list) or `trending` (time-decayed upvotes;"
-        " date/week/month are then ignored and `period` picks the horizon).",
+        description="`upvotes` (the day's list), `publishedAt` (newest first) or `trending`"
+        " (time-decayed upvotes, `period` picks the horizon; with date/week/month, that"
+        " window's papers by it; without, and with no votes in the horizon, the latest"
+        " day's papers by upvotes).",
     ),
+    submitter: str | None = Query(default=None, max_length=64,
+                                  description="Only papers this user (username) submitted."),
     period: Period = Query(
         default=Period.DAY, description="Trending horizon: `day`, `week` or `month`."
     ),
 ) -> Response:
     """Most upvoted first, then announcement order. Without date/week/month: the
     latest day that has papers. With `sort=trending`: the trending ranking, the same
-    function as the `/trending` page. The next page, if any, is in a `Link: rel="next"`
+    function as the `/trending` page. `huggingface_hub`'s `HfApi.list_daily_papers`
+    reads this endpoint as it reads Hugging Face's. The next page, if any, is in a `Link: rel="next"`
     header."""
     # The parameters above document the call; the one filter parser reads them.
     paper_filter = PaperFilter.from_params(request.query_params, max_limit=MAX_LIMIT)
-    page = core_of(request).list_papers(paper_filter)
+    core = core_of(request)
+    page = core.list_papers(paper_filter)
+    keywords = core.concepts_of([paper.id for paper in page.papers])
     headers = {}
     if page.offset + len(page.papers) < page.total:
         params = {k: v for k, v in request.query_params.items() if k != "p"}
         params["p"] = str(page.offset // page.limit + 1)
         headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
-    return json_response([daily_item(paper) for paper in page.papers], headers)
+    return json_response([daily_item(paper, keywords.get(paper.id)) for paper in page.papers], headers)
 
 
 @router.get(
@@ -155,4 +162,7 @@ def paper(
 ) -> Response:
     """A paper by arXiv id (`2401.01234`, `hep-th/9901001`; a version suffix is ignored)."""
     canonical, _ = parse_arxiv_id(arxiv_id)
-    return json_response(hf_paper(core_of(request).get_paper(canonical), detail=True))
+    core = core_of(request)
+    found = core.get_paper(canonical)
+    keywords = core.concepts_of([found.id]).get(found.id)
+    return json_response(hf_paper(found, detail=True, keywords=keywords))

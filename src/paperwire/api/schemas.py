@@ -42,7 +42,7 @@ class HFPaper(BaseModel):
     submittedOnDailyBy: UserRef | None = Field(description="Who submitted it, if anyone did.")
     discussionId: str = Field(description="A stable id for the paper's comment thread"
                               " (`GET /api/papers/{id}/comments`).")
-    ai_keywords: list[str] = Field(description="Always empty for now: paperwire extracts no keywords.")
+    ai_keywords: list[str] = Field(description="The paper's key concepts (empty until it is embedded).")
     comments: str | None = None
     journalRef: str | None = None
     doi: str | None = None
@@ -68,8 +68,13 @@ class DailyPaperItem(BaseModel):
 
 class SearchItem(BaseModel):
     paper: HFPaper
+    publishedAt: str
+    title: str
+    summary: str
+    thumbnail: str = Field(description="Always empty: paperwire makes no thumbnails.")
     numComments: int
     isAuthorParticipating: bool
+    submittedBy: UserRef | None = Field(default=None, description="Who submitted it, if anyone did.")
     score: float = Field(description="Relevance; higher is better.")
     matchedTerms: list[str] = Field(description="Query words found in title or abstract.")
     matchKind: str = Field(description="keyword (every word), semantic (close in meaning), "

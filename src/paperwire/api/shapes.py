@@ -31,7 +31,10 @@ def user_ref(name: str | None, fullname: str | None) -> dict[str, Any] | None:
             "type": "user", "avatarUrl": ""}
 
 
-def hf_paper(paper: Paper, *, detail: bool = False) -> dict[str, Any]:
+def hf_paper(
+    paper: Paper, *, detail: bool = False, keywords: list[str] | None = None
+) -> dict[str, Any]:
+    """Hugging Face's paper object; ``ai_keywords`` are the paper's key concepts."""
     data: dict[str, Any] = {
         "id": paper.arxiv_id,
         "authors": [
@@ -48,7 +51,7 @@ def hf_paper(paper: Paper, *, detail: bool = False) -> dict[str, Any]:
         "withdrawn": paper.withdrawn,
         "submittedOnDailyBy": user_ref(paper.submitted_by, paper.submitted_by_name),
         "discussionId": object_id("discussion", paper.arxiv_id),
-        "ai_keywords": [],
+        "ai_keywords": keywords or [],
     }
     if detail:
         data.update(
@@ -63,9 +66,19 @@ def hf_paper(paper: Paper, *, detail: bool = False) -> dict[str, Any]:
     return data
 
 
-def daily_item(paper: Paper) -> dict[str, Any]:
+def daily_item(paper: Paper, keywords: list[str] | None = None) -> dict[str, Any]:
+    """A list item as Hugging Face's /api/daily_papers gives it: the paper, and its title,
+    summary and dates beside it (``huggingface_hub`` reads the title only there)."""
     return {
-        "paper": hf_paper(paper),
+        "paper": hf_paper(paper, keywords=keywords),
+        **_beside(paper),
+        **({"trendingScore": round(paper.trending_score, 6)}
+           if paper.trending_score is not None else {}),
+    }
+
+
+def _beside(paper: Paper) -> dict[str, Any]:
+    return {
         "publishedAt": published_at(paper),
         "title": paper.title,
         "summary": paper.abstract,
@@ -73,16 +86,13 @@ def daily_item(paper: Paper) -> dict[str, Any]:
         "thumbnail": "",
         "isAuthorParticipating": False,
         "submittedBy": user_ref(paper.submitted_by, paper.submitted_by_name),
-        **({"trendingScore": round(paper.trending_score, 6)}
-           if paper.trending_score is not None else {}),
     }
 
 
 def search_item(hit: SearchHit) -> dict[str, Any]:
     return {
-        "paper": hf_paper(hit.paper),
-        "numComments": hit.paper.num_comments,
-        "isAuthorParticipating": False,
+        "paper": hf_paper(hit.paper, keywords=hit.concepts),
+        **_beside(hit.paper),
         "score": round(hit.score, 6),
         "matchedTerms": hit.matched_terms,
         "matchKind": hit.match.value,

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from paperwire.core.papers import PapersCore
 from paperwire.db import fulltext, queries
-from paperwire.db.embeddings import embedding_facts
+from paperwire.db.embeddings import embedding_facts, stored_concepts
 from paperwire.db.session import StoreError, read_transaction, write_transaction
 from paperwire.models import Paper, PaperExtras, SearchOptions, SearchResults, SimilarPaper
 from paperwire.search import engine as search_engine
@@ -201,6 +201,13 @@ class SearchCore(PapersCore):
     def similar_papers(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
         """Nearest papers by embedding, without the paper itself and exact duplicates."""
         return self.paper_extras(self.get_paper(arxiv_id), similar=limit).similar
+
+    def concepts_of(self, paper_ids: list[int]) -> dict[int, list[str]]:
+        """The stored key concepts of several papers (those embedded), in one statement."""
+        if self.semantic is None or not paper_ids:
+            return {}
+        with read_transaction(self.engine) as connection:
+            return stored_concepts(connection, self.semantic.model, paper_ids)
 
     def paper_concepts(self, arxiv_id: str) -> list[str]:
         """A paper's stored key concepts (empty until it has been embedded)."""

@@ -110,30 +110,34 @@ def latest_day(connection: Connection) -> date | None:
 def list_papers(
     connection: Connection, paper_filter: PaperFilter, *, half_life_hours: float = 24.0
 ) -> PaperPage:
-    """Papers of a day/week/month window, most upvoted first, then announcement order;
-    or, with ``sort=TRENDING``, by the trending score (see ``paperwire.ranking``).
+    """Papers of a day/week/month window, most upvoted first (or newest first), then
+    announcement order; or, with ``sort=TRENDING``, by the trending score (see
+    ``paperwire.ranking``).
 
     Issues a fixed number of statements whatever the store holds: the page,
     the count, the neighbouring windows and the window's top categories.
     """
     if paper_filter.sort is SortOrder.TRENDING:
         return _list_trending(connection, paper_filter, half_life_hours)
-    window = paper_filter.window
+    window = _window_or_latest(connection, paper_filter)
     if window is None:
-        day = latest_day(connection)
-        if day is None:
-            return PaperPage([], 0, None, limit=paper_filter.limit)
-        window = DateWindow.around(paper_filter.period, day)
-    conditions = [papers.c.announced_on >= window.start, papers.c.announced_on < window.end,
-                  *_category_conditions(paper_filter)]
+        return PaperPage([], 0, None, limit=paper_filter.limit)
+    conditions = [*_window_conditions(window), *_category_conditions(paper_filter)]
+    order = (
+        (papers.c.published.desc(), papers.c.arxiv_id.desc())
+        if paper_filter.sort is SortOrder.PUBLISHED
+        else (papers.c.upvotes.desc(), papers.c.arxiv_id)
+    )
     rows = connection.execute(
         with_community(SUMMARY_COLUMNS, paper_filter.viewer_id)
-        .where(*conditions)
-        .order_by(papers.c.upvotes.desc(), papers.c.arxiv_id)
+        .where(*conditions, *_submitter_conditions(paper_filter))
+        .order_by(*order)
         .limit(paper_filter.limit)
         .offset(paper_filter.offset)
     )
-    total = connection.execute(select(func.count()).select_from(papers).where(*conditions))
+    total = connection.execute(
+        select(func.count()).select_from(_submitted(paper_filter)).where(*conditions)
+    )
     previous_day, next_day = _neighbour_days(connection, window, paper_filter.category)
     return PaperPage(
         papers=[paper_from_row(row) for row in rows],
@@ -144,6 +148,30 @@ def list_papers(
         limit=paper_filter.limit,
         offset=paper_filter.offset,
         categories=_top_categories(connection, window),
+    )
+
+
+def _window_or_latest(connection: Connection, paper_filter: PaperFilter) -> DateWindow | None:
+    if paper_filter.window is not None:
+        return paper_filter.window
+    day = latest_day(connection)
+    return None if day is None else DateWindow.around(paper_filter.period, day)
+
+
+def _window_conditions(window: DateWindow) -> list[Any]:
+    return [papers.c.announced_on >= window.start, papers.c.announced_on < window.end]
+
+
+def _submitter_conditions(paper_filter: PaperFilter) -> list[Any]:
+    return [users.c.username == paper_filter.submitter] if paper_filter.submitter else []
+
+
+def _submitted(paper_filter: PaperFilter) -> FromClause:
+    """What a count selects from: the papers, or those the filter's submitter submitted."""
+    if not paper_filter.submitter:
+        return papers
+    return papers.join(submissions, submissions.c.paper_id == papers.c.id).join(
+        users, (users.c.id == submissions.c.user_id) & (users.c.username == paper_filter.submitter)
     )
 
 
@@ -164,30 +192,46 @@ def _top_categories(connection: Connection, window: DateWindow, limit: int = 10)
 def _list_trending(
     connection: Connection, paper_filter: PaperFilter, half_life_hours: float
 ) -> PaperPage:
+    """Papers by trending score. With a window: that window's papers, those without
+    votes in the horizon after the rest. Without one: the papers with votes in the
+    horizon, or, when nothing was voted for, the latest day's (week's, month's) papers
+    by upvotes, so the list is never empty while the store has papers."""
     now = paper_filter.now if paper_filter.now is not None else int(time.time())
-    window = TrendingWindow.of(now=now, period=paper_filter.period, half_life_hours=half_life_hours)
-    scores = trending_scores(window).subquery()
-    conditions = _category_conditions(paper_filter)
-    query = with_community((*SUMMARY_COLUMNS, scores.c.score), paper_filter.viewer_id).join(
-        scores, scores.c.paper_id == papers.c.id
-    )
+    horizon = TrendingWindow.of(now=now, period=paper_filter.period, half_life_hours=half_life_hours)
+    scores = trending_scores(horizon).subquery()
+    conditions = [*_category_conditions(paper_filter), *_submitter_conditions(paper_filter)]
+    window = paper_filter.window
+    if window is None and not _any_scored(connection, scores):
+        window = _window_or_latest(connection, paper_filter)
+    if window is None:
+        score = scores.c.score
+        source = with_community((*SUMMARY_COLUMNS, score), paper_filter.viewer_id).join(
+            scores, scores.c.paper_id == papers.c.id)
+    else:
+        score = func.coalesce(scores.c.score, 0.0).label("score")
+        source = with_community((*SUMMARY_COLUMNS, score), paper_filter.viewer_id).outerjoin(
+            scores, scores.c.paper_id == papers.c.id)
+        conditions += _window_conditions(window)
+    listed = source.where(*conditions)
     rows = connection.execute(
-        query.where(*conditions)
-        .order_by(scores.c.score.desc(), papers.c.upvotes.desc(), papers.c.arxiv_id)
+        listed.order_by(score.desc(), papers.c.upvotes.desc(), papers.c.arxiv_id)
         .limit(paper_filter.limit)
         .offset(paper_filter.offset)
     )
     total = connection.execute(
-        select(func.count()).select_from(scores.join(papers, papers.c.id == scores.c.paper_id))
-        .where(*conditions)
+        select(func.count()).select_from(listed.with_only_columns(papers.c.id).subquery())
     )
     return PaperPage(
         papers=[paper_from_row(row) for row in rows],
         total=total.scalar_one(),
-        window=None,
+        window=paper_filter.window,
         limit=paper_filter.limit,
         offset=paper_filter.offset,
     )
+
+
+def _any_scored(connection: Connection, scores: Any) -> bool:
+    return connection.execute(select(scores.c.paper_id).limit(1)).first() is not None
 
 
 def _category_conditions(paper_filter: PaperFilter) -> list[Any]:
