@@ -140,10 +140,12 @@ def ranked_by_system(core, store: Path, variants: bool = False):  # type: ignore
 
 def paperwire_variants(default, store: Path):  # type: ignore[no-untyped-def]
     """paperwire with one choice changed: its keyword or semantic side alone, weighted
-    fusion instead of RRF."""
+    fusion instead of RRF, the sentences reranker (the bundled model on each of the top
+    50's sentences; ~2 s of CPU per query, the blend of docs/benchmarks.md)."""
     from paperwire.models import SearchOptions
 
     weighted = open_core(store, search_fusion="weighted")
+    sentences = open_core(store, rerank="sentences")
 
     def ranking(core, options=None):  # type: ignore[no-untyped-def]
         def rank(query: str) -> list[str]:
@@ -155,6 +157,7 @@ def paperwire_variants(default, store: Path):  # type: ignore[no-untyped-def]
         "paperwire keyword side": ranking(default, SearchOptions(semantic=False)),
         "paperwire semantic side": ranking(default, SearchOptions(keyword=False)),
         "paperwire weighted fusion": ranking(weighted),
+        "paperwire sentence rerank": ranking(sentences),
     }
 
 
@@ -365,7 +368,8 @@ def main() -> None:
     parser.add_argument("--per-query", action="store_true",
                         help="eval: each query's scores and top 10 (? = unjudged)")
     parser.add_argument("--variants", action="store_true",
-                        help="eval: also paperwire's keyword side, semantic side, weighted fusion")
+                        help="eval: also paperwire's keyword side, semantic side, weighted fusion,"
+                        " sentences reranker")
     args = parser.parse_args()
     COMMANDS[args.command](args)
 

@@ -1,9 +1,10 @@
 """Real servers and processes the tests talk to: an SMTP sink (aiosmtpd on 127.0.0.1)
-that can misbehave on purpose, ``paperwire digest send`` workers, and job locks held in
-a separate process."""
+that can misbehave on purpose, a reranking / embeddings endpoint (``RerankServer``),
+``paperwire digest send`` workers, and job locks held in a separate process."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
@@ -245,3 +247,92 @@ def wait_until_freed(core: Paperwire, name: str) -> None:
     while is_held(core.engine, name):
         assert time.monotonic() < deadline, "PostgreSQL kept a dead holder's lock"
         time.sleep(0.01)
+
+
+# -- a reranking / embeddings endpoint -------------------------------------------------
+
+EMBEDDING_WORDS = ("molecul", "vision", "string", "quantum", "task", "head", "graph")
+
+
+def word_counts(text: str) -> list[float]:
+    """The fake embeddings server's vector: how often each of ``EMBEDDING_WORDS`` occurs,
+    and a constant so no vector is zero."""
+    lowered = text.lower()
+    return [float(lowered.count(word)) for word in EMBEDDING_WORDS] + [0.1]
+
+
+@dataclass
+class RerankCall:
+    path: str
+    headers: dict[str, str]
+    body: dict
+
+
+class RerankServer:
+    """A cross-encoder ``/rerank`` (Cohere/Jina shape: ``{"results": [{"index",
+    "relevance_score"}]}``; ``tei_shape``: TEI's bare list of ``{"index", "score"}``) and an
+    OpenAI-compatible ``/v1/embeddings`` on 127.0.0.1. It scores with ``scorer(query,
+    documents)`` (default: the documents in reverse order), and can misbehave: ``status``
+    (e.g. 500), ``delay`` seconds before answering, or ``garbage`` (a 200 of no use)."""
+
+    def __init__(self) -> None:
+        self.calls: list[RerankCall] = []
+        self.scorer = lambda _query, documents: [float(i) for i in range(len(documents))]
+        self.status, self.delay, self.garbage, self.tei_shape = 200, 0.0, False, False
+        self._stopping = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> RerankServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, path: str, body: dict) -> tuple[int, object]:
+        if self.status != 200:
+            return self.status, {"error": "down on purpose"}
+        if self.garbage:
+            return 200, {"nothing": "useful"}
+        if path.endswith("/embeddings"):
+            data = [{"object": "embedding", "index": i, "embedding": word_counts(text)}
+                    for i, text in enumerate(body["input"])]
+            return 200, {"object": "list", "data": data[::-1], "model": body.get("model")}
+        scores = self.scorer(body["query"], body["documents"])
+        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[: body.get("top_n")]
+        if self.tei_shape:
+            return 200, [{"index": i, "score": scores[i]} for i in ranked]
+        return 200, {"results": [{"index": i, "relevance_score": scores[i]} for i in ranked]}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length))
+                server.calls.append(RerankCall(self.path, dict(self.headers), body))
+                if server.delay:
+                    server._stopping.wait(server.delay)
+                status, reply = server.answer(self.path, body)
+                data = json.dumps(reply).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting: what a slow server sees
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        return Handler

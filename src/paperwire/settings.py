@@ -12,7 +12,7 @@ from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from paperwire.db.engine import redacted_url
@@ -182,6 +182,48 @@ class Settings(BaseSettings):
         description=(
             "How keyword and semantic rankings are fused: `rrf` (reciprocal rank fusion,"
             " measured best, see docs/search.md) or `weighted` (normalised score blend)."
+        ),
+    )
+
+    rerank: str = Field(
+        default="none",
+        pattern="^(none|sentences|http|embeddings)$",
+        description=(
+            "Second-stage reranker over the best `PAPERWIRE_RERANK_DEPTH` results (see"
+            " docs/search.md): `none`, `sentences` (the bundled model on each abstract's"
+            " sentences: about 2 s of CPU per new query and no gain measured, so off by"
+            " default),"
+            " `http` (a cross-encoder server's `/rerank` at `PAPERWIRE_RERANK_URL`) or"
+            " `embeddings` (an OpenAI-compatible `/v1/embeddings` server there)."
+        ),
+    )
+    rerank_url: str | None = Field(
+        default=None,
+        description=(
+            "The reranking endpoint's full URL, e.g. `http://127.0.0.1:8080/rerank` or"
+            " `http://127.0.0.1:8000/v1/embeddings` (for `http` and `embeddings`)."
+        ),
+    )
+    rerank_api_key: str | None = Field(
+        default=None, description="Sent as `Authorization: Bearer ...` to the endpoint, if set."
+    )
+    rerank_model: str | None = Field(
+        default=None, description="The `model` field of each request to the endpoint, if set."
+    )
+    rerank_timeout_s: float = Field(
+        default=2.0, gt=0,
+        description="Seconds to wait for the endpoint; past them a search keeps the fused order.",
+    )
+    rerank_depth: int = Field(
+        default=50, ge=2, le=500, description="How many of the fused results are reranked."
+    )
+    rerank_weight: float | None = Field(
+        default=None, ge=0, le=1,
+        description=(
+            "Share of the reranker's order in the blend with the fused order (reciprocal"
+            " rank fusion of the two ranks): 0 keeps the fused order, 1 is the reranker's."
+            " Unset: 0.2 for `sentences` (fit on half the judged queries), 0.5 for an"
+            " endpoint (unmeasured: measure your model's)."
         ),
     )
 
@@ -442,6 +484,12 @@ class Settings(BaseSettings):
     def _rate(cls, value: str) -> str:
         parse_rate(value)
         return value
+
+    @model_validator(mode="after")
+    def _rerank_endpoint(self) -> Settings:
+        if self.rerank in ("http", "embeddings") and not self.rerank_url:
+            raise ValueError(f"PAPERWIRE_RERANK={self.rerank} needs PAPERWIRE_RERANK_URL")
+        return self
 
     @property
     def uses_default_secret(self) -> bool:

@@ -49,6 +49,7 @@ class DoctorCore(SearchCore):
         if self.text_index is not None:
             checks.append(self._check_text_index(self.text_index))
         checks.append(self._check_embeddings())
+        checks.append(self._check_reranker())
         return checks
 
     def _check_secret(self) -> Check:
@@ -69,6 +70,16 @@ class DoctorCore(SearchCore):
             return Check("semantic search", False, f"{detail}, {pending:,} pending: run "
                          "`paperwire embed`")
         return Check("semantic search", True, detail)
+
+    def _check_reranker(self) -> Check:
+        kind = self.settings.rerank
+        if kind == "none":
+            return Check("reranker", True, "off (PAPERWIRE_RERANK=none)")
+        stage = self.rerank_stage
+        if stage is None:
+            return Check("reranker", False, f"{kind} needs the model: semantic search is off")
+        ok, detail = stage.probe()
+        return Check("reranker", ok, detail)
 
     def _check_keyword_index(self) -> Check:
         coverage = health.fulltext_coverage_of(self.engine)

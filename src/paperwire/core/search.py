@@ -16,6 +16,7 @@ from paperwire.search import engine as search_engine
 from paperwire.search.embedder import EmbedderSetupError, make_embedder
 from paperwire.search.indexing import EmbedReport
 from paperwire.search.query import apply_options, parse_query
+from paperwire.search.rerank import DEFAULT_WEIGHTS, RerankStage, make_reranker
 from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.service import (
     BackgroundEmbedder,
@@ -36,6 +37,9 @@ class SearchCore(PapersCore):
 
     def close(self) -> None:
         self.stop_background_embedding()
+        stage = self.__dict__.get("rerank_stage")  # only if one was built
+        if stage is not None:
+            stage.close()
         super().close()
 
     # -- search machinery (built on first use: loading a model takes a moment) -------
@@ -72,7 +76,23 @@ class SearchCore(PapersCore):
     @cached_property
     def search_services(self) -> search_engine.SearchServices:
         return search_engine.SearchServices(
-            semantic=self.semantic, fusion=self.settings.search_fusion, text=self.text_index
+            semantic=self.semantic, fusion=self.settings.search_fusion, text=self.text_index,
+            rerank=self.rerank_stage,
+        )
+
+    @cached_property
+    def rerank_stage(self) -> RerankStage | None:
+        """The second-stage reranker the settings name, or None (``none``, or ``sentences``
+        without a model)."""
+        if self.settings.rerank == "none":  # no model load for nothing
+            return None
+        reranker = make_reranker(self.settings, self.semantic)
+        if reranker is None:
+            return None
+        weight = self.settings.rerank_weight
+        return RerankStage(
+            reranker, depth=self.settings.rerank_depth,
+            weight=DEFAULT_WEIGHTS[self.settings.rerank] if weight is None else weight,
         )
 
     @cached_property

@@ -90,6 +90,16 @@ def candidate_texts(
     }
 
 
+def titles_and_abstracts(
+    connection: Connection, ids: Sequence[int]
+) -> dict[int, tuple[str, str]]:
+    """(title, abstract) of those of ``ids`` that exist: one statement."""
+    rows = connection.execute(
+        select(papers.c.id, papers.c.title, papers.c.abstract).where(papers.c.id.in_(list(ids)))
+    )
+    return {row.id: (row.title, row.abstract) for row in rows}
+
+
 def ordered_ids(connection: Connection, ids: Sequence[int], sort: Sort) -> list[int]:
     """Those of ``ids`` that exist, newest or most upvoted first: one statement."""
     rows = connection.execute(

@@ -4,6 +4,7 @@ A query with words runs two retrievers: keyword (every word must match, BM25)
 and semantic (nearest papers by embedding, above the model's noise floor, that
 satisfy the filters, exclusions and quoted phrases). Their rankings are fused
 (``fusion``) for relevance order, or merged by date / upvotes for the other sorts.
+A configured reranker (``rerank``) may then reorder the head of the relevance order.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from paperwire.search.fusion import fuse, with_extra
 from paperwire.search.highlight import highlight_pattern, matched_words
 from paperwire.search.keyword import KeywordMatches, has_enough_words, keyword_search
 from paperwire.search.query import ParsedQuery
+from paperwire.search.rerank import RerankStage
 from paperwire.search.semantic import SemanticSearcher
 from paperwire.search.text_index import KeptTextIndex, TextIndex
 
@@ -46,6 +48,7 @@ class SearchServices:
     fusion: str = "rrf"
     keyword: bool = True  # False: semantic matches only
     text: KeptTextIndex | None = None  # tantivy; None: the database's full text
+    rerank: RerankStage | None = None  # second stage over the fused list's head
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,7 @@ def _search(
     elif sort is Sort.RELEVANCE:
         ranking = _by_relevance(
             connection, query, reading, nearest, limit, offset, services.fusion, text,
-            feedback,
+            feedback, services.rerank,
         )
         similarity = _cosines(query, semantic, ranking, nearest)
     else:
@@ -225,7 +228,7 @@ def _cosines(
 def _by_relevance(
     connection: Connection, query: ParsedQuery, reading: QueryAnalysis, nearest: Nearest,
     limit: int, offset: int, fusion: str, text: TextIndex | None,
-    feedback: Feedback | None,
+    feedback: Feedback | None, rerank: RerankStage | None = None,
 ) -> Ranking:
     depth = max(offset + limit, KEYWORD_DEPTH)
     keyword = keyword_search(connection, query, limit=depth, text=text)
@@ -243,6 +246,10 @@ def _by_relevance(
         extra = _expanded(connection, query, fused, text)
         fused = with_extra(fused, extra, expansion.EXPANSION_WEIGHT)
         near_ids |= {pid for pid, _ in extra} - keyword_ids  # found by the feedback's words
+    if rerank is not None and offset < rerank.depth:  # deeper pages: the same order anyway
+        fused = rerank.apply(
+            query.text, fused, lambda ids: search_store.titles_and_abstracts(connection, ids)
+        )
     total = keyword.total + len(near_ids - keyword_ids)
     page = fused[offset : offset + limit]
     return Ranking(page, total, keyword.total, _kinds(keyword_ids, near_ids))

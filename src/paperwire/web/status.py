@@ -28,7 +28,17 @@ def status_context(core: Paperwire) -> dict[str, Any]:
         "announcement": core.announcement_status(today),
         "papers": core.stats().papers,
         "jobs": core.job_holders(),
+        "reranker": _reranker(core),
     }
+
+
+def _reranker(core: Paperwire) -> dict[str, Any] | None:
+    """This process's reranker: working or failing since when (None: off)."""
+    stage = core.rerank_stage
+    if stage is None:
+        return None
+    working, detail = stage.health()
+    return {"kind": stage.reranker.name, "working": working, "detail": detail}
 
 
 @router.get("/status", response_class=HTMLResponse)
@@ -45,6 +55,7 @@ def status_json(request: Request) -> Response:
         "papers": context["papers"],
         "harvest": asdict(context["harvest"]),
         "announcement_today": asdict(context["announcement"]),
+        "reranker": context["reranker"],
         "jobs": {
             name: None if holder is None else
             {"process": holder.process, "owner": holder.owner, "since": holder.since}
