@@ -418,6 +418,7 @@ paper_authors = Table(
     PrimaryKeyConstraint("paper_id", "position", name="pk_paper_authors"),
     Index("ix_paper_authors_author_key", "author_key", "paper_id"),
     Index("ix_paper_authors_surname", "surname"),
+    sqlite_with_rowid=False,  # clustered by paper: one B-tree fewer to write per name
 )
 
 author_follows = Table(

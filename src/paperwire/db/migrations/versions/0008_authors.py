@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("paper_id", "position", name="pk_paper_authors"),
         sa.ForeignKeyConstraint(["paper_id"], ["papers.id"], ondelete="CASCADE",
                                 name="fk_paper_authors_paper_id_papers"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "author_follows",
