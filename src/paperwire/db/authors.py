@@ -94,12 +94,24 @@ def search_authors(connection: Connection, text: str, *, limit: int = 30) -> lis
     """Keys containing ``text`` (a key itself), most papers first."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     count = func.count(func.distinct(paper_authors.c.paper_id)).label("papers")
-    rows = connection.execute(
-        select(paper_authors.c.author_key, func.min(paper_authors.c.name), count)
+    # The keys from their index alone, then a spelling for just the ones shown: reading
+    # the name of every matching row costs ten times the scan.
+    found = (
+        select(paper_authors.c.author_key, count)
         .where(paper_authors.c.author_key.like(pattern, escape="\\"))
         .group_by(paper_authors.c.author_key)
         .order_by(count.desc(), paper_authors.c.author_key)
         .limit(limit)
+        .subquery()
+    )
+    spelling = (
+        select(func.min(paper_authors.c.name))
+        .where(paper_authors.c.author_key == found.c.author_key)
+        .scalar_subquery()
+    )
+    rows = connection.execute(
+        select(found.c.author_key, spelling, found.c.papers)
+        .order_by(found.c.papers.desc(), found.c.author_key)
     )
     return [AuthorName(k, name, n) for k, name, n in rows]
 
