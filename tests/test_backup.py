@@ -6,6 +6,7 @@ Real SQLite files, the real PostgreSQL, real ``paperwire`` processes; no mocks.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import signal
@@ -48,8 +49,9 @@ needs_postgres = pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreS
 
 
 def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
-    """Papers (versions, categories, vectors and concepts), announcements, harvest state,
-    accounts, votes, a comment thread, a collection, a submission, tokens, subscriptions,
+    """Papers (versions, categories, authors, vectors and concepts), announcements, harvest
+    state, accounts, votes, a comment thread, a collection, a submission, a followed and a
+    claimed author, tokens, subscriptions,
     a digest issue with its send log, and a session (which archives leave out)."""
     load(core, tmp_path)
     day = core.digest_day()  # read once: one day even across midnight
@@ -65,6 +67,9 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
     collection = core.create_collection(ada, "Reading", description="for later", public=True)
     core.save_paper(ada, collection, "2401.00003", note="black holes")
     core.submit_paper(ada, trending[0])
+    core.follow_author(ada, "Ada Lovelace")
+    core.claim_author(ada, "Ada Lovelace")
+    core.decide_author_claim(core.author_claims()[0].id, approve=True)
     core.create_api_token(ada, "laptop")
     core.rotate_feed_token(ada)
     core.subscribe_digest("reader@example.org", frequency=Frequency.WEEKLY,
@@ -129,6 +134,10 @@ def contents(core: Paperwire) -> dict[str, list[tuple]]:
 
 def without_embedding_of(rows: dict[str, list[tuple]], paper_id: int) -> dict[str, list[tuple]]:
     return {**rows, "paper_embeddings": [r for r in rows["paper_embeddings"] if r[0] != paper_id]}
+
+
+def ada_id(core: Paperwire) -> int:
+    return core.profile("ada").user.id
 
 
 def paper_id_of(core: Paperwire, arxiv_id: str) -> int:
@@ -214,6 +223,10 @@ def assert_serves(core: Paperwire) -> None:
     assert meaning.hits
     assert meaning.hits[0].paper.arxiv_id == "2401.00002"
     assert core.similar_papers("2401.00001")
+    ada = core.author_page("Ada Lovelace")  # the author index, follows and claims came along
+    assert ada.claimed_by == [("ada", "ada")]
+    assert ada.page.total >= 5
+    assert [a.key for a in core.followed_authors(ada_id(core))] == ["ada lovelace"]
     counts = core.row_counts()
     assert counts["user_sessions"] == 0  # everyone signs in again
     newcomer = make_user(core, "new@example.org")  # ids go on after the restored ones
@@ -290,17 +303,35 @@ def test_an_archive_from_an_unknown_schema_is_refused(core: Paperwire, archive: 
     assert_restores_nothing(core, newer, "schema revision '9999' is unknown here")
 
 
-def test_an_older_archive_is_restored_at_its_revision_then_upgraded(core: Paperwire, archive: Path):
+AFTER_0006 = {"paper_authors", "author_follows", "author_claims"}  # tables 0008 adds
+
+
+def as_revision_0006(archive: Path) -> tuple[Path, dict]:
+    """The archive as a 0006 store would have written it: without the tables later
+    revisions add (0007 only adds an index), its trailer recounted."""
     lines = _lines(archive)
     header = json.loads(lines[0])
-    head = header["schema_revision"]
-    header["schema_revision"] = "0006"  # 0007 only adds an index: the rows fit 0006 as they are
-    older = _write(archive.with_name("older.jsonl.gz"), [json.dumps(header).encode() + b"\n", *lines[1:]])
+    header["schema_revision"] = "0006"
+    header["tables"] = [t for t in header["tables"] if t["name"] not in AFTER_0006]
+    rows = [line for line in lines[1:-1] if json.loads(line)["t"] not in AFTER_0006]
+    counts = {t["name"]: t["rows"] for t in header["tables"]}
+    trailer = {"end": True, "rows": counts, "total": sum(counts.values()),
+               "sha256": hashlib.sha256(b"".join(rows)).hexdigest()}
+    path = _write(archive.with_name("older.jsonl.gz"),
+                  [json.dumps(header).encode() + b"\n", *rows, json.dumps(trailer).encode() + b"\n"])
+    return path, header
+
+
+def test_an_older_archive_is_restored_at_its_revision_then_upgraded(core: Paperwire, archive: Path):
+    head = json.loads(_lines(archive)[0])["schema_revision"]
+    older, header = as_revision_0006(archive)
     report = core.restore_archive(older)  # the store is migrated to head: down to 0006 first
     assert report.revision == "0006"
     assert report.upgraded_to == head
     assert migrate.current_revision(core.engine) == head
     assert core.row_counts()["votes"] == header_rows(header, "votes") > 0
+    # The upgrade indexed the restored papers' authors (0008's backfill).
+    assert core.author_page("Ada Lovelace").page.total >= 5
 
 
 def header_rows(header: dict, name: str) -> int:

@@ -33,6 +33,7 @@ MODERATORS = {"anonymous": SIGN_IN, "user": 403, "owner": 403, "moderator": 303,
 SIGNED_IN = {"anonymous": SIGN_IN, "user": 303, "owner": 303, "moderator": 303, "admin": 303}
 PRIVATE_OWNER = {"anonymous": SIGN_IN, "user": 404, "owner": 303, "moderator": 404, "admin": 404}
 ANYONE = dict.fromkeys(ROLES, 303)
+ADMINS = {"anonymous": SIGN_IN, "user": 403, "owner": 403, "moderator": 403, "admin": 303}
 MATRIX: dict[str, dict[str, object]] = {
     "/papers/{arxiv_id:path}/upvote": SIGNED_IN,
     "/papers/{arxiv_id:path}/comments": SIGNED_IN,
@@ -46,6 +47,9 @@ MATRIX: dict[str, dict[str, object]] = {
     "/collections/{collection_id}/items": PRIVATE_OWNER,
     "/collections/{collection_id}/items/remove": PRIVATE_OWNER,
     "/submit": SIGNED_IN,
+    "/authors/{name}/follow": SIGNED_IN,
+    "/authors/{name}/claim": SIGNED_IN,
+    "/admin/claims/{claim_id}": ADMINS,
     "/account": SIGNED_IN,
     "/signin": dict.fromkeys(ROLES, 200),
     "/signin/verify": ANYONE,
@@ -126,7 +130,11 @@ class World:
         self.core.save_paper(self.owner, collection, self.paper)
         if "{token_id}" in path:
             path = path.replace("{token_id}", str(self.core.create_api_token(self.owner, "T").token.id))
+        if "{claim_id}" in path:
+            self.core.claim_author(self.other, "Alan Turing")  # again: the same claim
+            path = path.replace("{claim_id}", str(self.core.author_claims(status=None)[0].id))
         return (path.replace("{arxiv_id:path}", self.paper)
+                .replace("{name}", "ada-lovelace")
                 .replace("{comment_id}", str(comment))
                 .replace("{collection_id}", str(collection))
                 .replace("{username}", self.owner.username))
@@ -155,7 +163,8 @@ class World:
             subscription = self.core.confirm_digest(digest_token(mail.text))
             return {"token": self.core.subscriber_token(subscription.id, address),
                     "frequency": "weekly"}
-        return {"body": "Some text", "name": f"List {n}", "arxiv_id": self.paper, "note": "n"}
+        return {"body": "Some text", "name": f"List {n}", "arxiv_id": self.paper, "note": "n",
+                "decision": "approve"}
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The daily page, its feeds, trending, search (page, feed, API), the API and the
-digest build issue a fixed number of SQL statements, however many papers (and
+"""The daily page, its feeds, trending, search (page, feed, API), the API, author
+pages and the digest build issue a fixed number of SQL statements, however many papers (and
 subscribers)."""
 
 from datetime import timedelta
@@ -34,6 +34,21 @@ def test_constant_statements(core, tmp_path, count_statements):
     many = {url: statements_for(core, count_statements, url) for url in URLS}
     assert few == many
     assert max(many.values()) <= 6  # /api/daily_papers reads its papers' concepts too
+
+
+AUTHOR_URLS = ["/authors/a-one", "/api/authors/a-one?limit=100", "/authors/a-one.atom",
+               "/authors?q=one"]
+
+
+def test_constant_statements_of_author_pages(core, tmp_path, count_statements):
+    """An author's page (their papers, count, spelling, co-authors, other spellings,
+    claims), its API and feed twins, and author search."""
+    fill_day(core, tmp_path, 3)
+    few = {url: statements_for(core, count_statements, url) for url in AUTHOR_URLS}
+    fill_day(core, tmp_path, 300, start=3)
+    many = {url: statements_for(core, count_statements, url) for url in AUTHOR_URLS}
+    assert few == many
+    assert max(many.values()) <= 6
 
 
 def digest_build_statements(core, count_statements, tmp_path, day, count, start):

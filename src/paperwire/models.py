@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 from datetime import date as date_type
 from enum import StrEnum
 from typing import TypeVar
+from urllib.parse import quote
 
 from markupsafe import Markup
 
+from paperwire.authors import author_slug
 from paperwire.errors import InvalidQuery
 from paperwire.ids import abs_url, is_arxiv_category, pdf_url
 from paperwire.search.highlight import Highlighter, highlight, window_around_match
@@ -424,3 +426,36 @@ class StoreStats:
     categories: list[tuple[str, int]]
     backend: str
     revision: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorName:
+    """An author as a key and its most common spelling, with a count of papers (on an
+    author's page, a co-author's count is of the papers they share)."""
+
+    key: str
+    name: str
+    papers: int = 0
+
+    @property
+    def url(self) -> str:
+        return author_url(self.key)
+
+
+def author_url(key: str) -> str:
+    return "/authors/" + quote(author_slug(key), safe="-")
+
+
+@dataclass(slots=True)
+class AuthorPage:
+    """What an author's page shows: their papers (newest first), who they write with,
+    other spellings that may be them, who claimed the name (approved claims only:
+    (user name, display name)) and, for a signed-in viewer, their follow and claim."""
+
+    author: AuthorName
+    page: PaperPage
+    coauthors: list[AuthorName]
+    spellings: list[AuthorName]
+    claimed_by: list[tuple[str, str]]
+    following: bool = False
+    my_claim: str | None = None  # the viewer's claim's status: pending | approved | rejected

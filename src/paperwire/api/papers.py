@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperwire.api.schemas import DailyPaperItem, HFPaper, SearchItem, SimilarItem
@@ -131,6 +131,28 @@ def search(
         return RedirectResponse(f"/api/papers/{results.jump_to}", status_code=307)
     headers = {"X-Total-Count": str(results.total)}
     return json_response([search_item(hit) for hit in results.hits], headers)
+
+
+@router.get(
+    "/authors/{name}",
+    summary="An author's papers",
+    response_model=list[HFPaper],
+    responses={404: {"model": ErrorBody, "description": "No paper by that name"}, **ERRORS},
+)
+def author_papers(
+    request: Request,
+    name: str = Path(min_length=1, max_length=MAX_AUTHOR_CHARS, examples=["ada-lovelace"]),
+    limit: int = limit_param(50, MAX_LIMIT),
+    p: PageParam = 0,
+) -> Response:
+    """The papers of the author page `/authors/{name}`, newest first (any spelling of
+    the name: `Ada Lovelace`, `Lovelace, Ada`, `ada-lovelace`). The total is in
+    `X-Total-Count`."""
+    params = request.query_params
+    limit = whole_param(params, "limit", 1, MAX_LIMIT, default=50)
+    found = core_of(request).author_page(name, page=page_param(params), limit=limit)
+    headers = {"X-Total-Count": str(found.page.total)}
+    return json_response([hf_paper(paper) for paper in found.page.papers], headers)
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""``paperwire user add | promote | ban``: accounts from the CLI."""
+"""``paperwire user add | promote | ban | claims | approve-claim | reject-claim``: accounts
+and author claims from the CLI."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Annotated
 import typer
 
 from paperwire.cli.app import app, one_line_errors, open_core, out
-from paperwire.community.models import Role
+from paperwire.community.models import ClaimStatus, Role
 
-user_app = typer.Typer(help="Manage accounts: add, promote, ban.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage accounts: add, promote, ban; review author claims.",
+                       no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
 
@@ -46,3 +48,38 @@ def user_ban(
     user = open_core().set_banned(email, not undo)
     out.print(f"{user.username} is {'banned' if user.banned else 'no longer banned'}",
               highlight=False)
+
+
+@user_app.command("claims")
+@one_line_errors
+def user_claims(
+    every: Annotated[bool, typer.Option("--all", help="Decided claims too.")] = False,
+) -> None:
+    """List author claims waiting for a decision (readers saying a name is theirs)."""
+    found = open_core().author_claims(status=None if every else ClaimStatus.PENDING)
+    for claim in found:
+        out.print(f"{claim.id}\t{claim.status.value}\t{claim.username} <{claim.email}>\t"
+                  f"{claim.name}", highlight=False, markup=False)
+    if not found:
+        out.print("no claims" if every else "no claims waiting", highlight=False)
+
+
+@user_app.command("approve-claim")
+@one_line_errors
+def user_approve_claim(
+    claim_id: Annotated[int, typer.Argument(help="The claim's number (see `user claims`).")],
+) -> None:
+    """Approve an author claim: the author's page names the reader."""
+    claim = open_core().decide_author_claim(claim_id, approve=True)
+    out.print(f"approved: {claim.name} is {claim.username}", highlight=False, markup=False)
+
+
+@user_app.command("reject-claim")
+@one_line_errors
+def user_reject_claim(
+    claim_id: Annotated[int, typer.Argument(help="The claim's number (see `user claims`).")],
+) -> None:
+    """Reject an author claim: it stays off the author's page."""
+    claim = open_core().decide_author_claim(claim_id, approve=False)
+    out.print(f"rejected: {claim.username}'s claim of {claim.name}", highlight=False,
+              markup=False)

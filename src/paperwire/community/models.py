@@ -142,3 +142,28 @@ class NewApiToken:
 
     token: ApiToken
     secret: str
+
+
+class ClaimStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorClaim:
+    """A reader's "this is me" on an author name, as admins review it."""
+
+    id: int
+    user_id: int
+    username: str
+    email: str
+    author_key: str
+    name: str
+    status: ClaimStatus
+    created_at: int
+    decided_at: int | None
+
+    @property
+    def created(self) -> datetime | None:
+        return when(self.created_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from paperwire.core.authors import AuthorsCore
 from paperwire.core.backup import BackupCore
 from paperwire.core.digests import DigestCore
 from paperwire.core.doctor import DoctorCore
@@ -9,7 +10,7 @@ from paperwire.core.tokens import TokensCore
 from paperwire.settings import Settings
 
 
-class Paperwire(TokensCore, DigestCore, BackupCore, DoctorCore):
+class Paperwire(TokensCore, AuthorsCore, DigestCore, BackupCore, DoctorCore):
     """The core: every surface (web pages, JSON API, CLI, scheduler) calls only this.
 
     Each public method is one unit of work with its own transaction(s); callers never

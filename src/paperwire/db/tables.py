@@ -401,3 +401,50 @@ digest_sends = Table(
     Index("ix_digest_sends_status_next", "status", "next_attempt_at"),
     Index("ix_digest_sends_issue_status", "issue_id", "status"),
 )
+
+
+# == authors (issue 14, migration 0008) ================================================
+# ``paper_authors`` is derived from ``papers.authors`` (written with each paper by
+# db/upsert.py): one row per name on a paper, under its key (paperwire/authors.py).
+
+paper_authors = Table(
+    "paper_authors",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),  # 0 = first author
+    Column("author_key", String(200), nullable=False),
+    Column("surname", String(200), nullable=False),  # the key's last word
+    Column("name", Text, nullable=False),  # as the paper spells it
+    PrimaryKeyConstraint("paper_id", "position", name="pk_paper_authors"),
+    Index("ix_paper_authors_author_key", "author_key", "paper_id"),
+    Index("ix_paper_authors_surname", "surname"),
+    sqlite_with_rowid=False,  # clustered by paper: one B-tree fewer to write per name
+)
+
+author_follows = Table(
+    "author_follows",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("author_key", String(200), nullable=False),
+    Column("name", Text, nullable=False),  # the spelling the reader followed
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("user_id", "author_key", name="pk_author_follows"),
+    Index("ix_author_follows_author_key", "author_key"),
+)
+
+author_claims = Table(
+    "author_claims",
+    metadata,
+    # A reader saying "this is me": shown on the author page once an admin approves it.
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("author_key", String(200), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # pending | approved | rejected
+    Column("created_at", BigInteger, nullable=False),
+    Column("decided_at", BigInteger),
+    Column("decided_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    UniqueConstraint("user_id", "author_key", name="uq_author_claims_user_author"),
+    Index("ix_author_claims_author_key", "author_key", "status"),
+    Index("ix_author_claims_status", "status"),
+)

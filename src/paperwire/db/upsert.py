@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from paperwire.db.tables import paper_categories, paper_versions, papers
+from paperwire.db.authors import author_rows
+from paperwire.db.tables import paper_authors, paper_categories, paper_versions, papers
 from paperwire.records import PaperRecord, Version
 
 
@@ -144,6 +145,7 @@ def _insert(connection: Connection, records: list[PaperRecord], now: datetime) -
         ).all()
     )
     _write_children(connection, [(ids[r.arxiv_id], r.categories, r.versions) for r in records])
+    _write_authors(connection, [(ids[r.arxiv_id], r.authors) for r in records])
 
 
 def _update(
@@ -174,7 +176,9 @@ def _update(
     connection.execute(
         delete(paper_categories).where(paper_categories.c.paper_id.in_(paper_ids))
     )
+    connection.execute(delete(paper_authors).where(paper_authors.c.paper_id.in_(paper_ids)))
     _write_children(connection, children)
+    _write_authors(connection, [(row.id, record.authors) for row, record in changed])
 
 
 def _known_versions(connection: Connection, paper_ids: list[int]) -> dict[int, list[Version]]:
@@ -205,3 +209,9 @@ def _write_children(
         connection.execute(insert(paper_versions), version_rows)
     if category_rows:
         connection.execute(insert(paper_categories), category_rows)
+
+
+def _write_authors(connection: Connection, items: list[tuple[int, list[str]]]) -> None:
+    rows = [row for paper_id, names in items for row in author_rows(paper_id, names)]
+    if rows:
+        connection.execute(insert(paper_authors), rows)

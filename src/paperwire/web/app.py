@@ -21,6 +21,7 @@ from paperwire.core import Paperwire, make_paperwire
 from paperwire.settings import Settings, load_settings
 from paperwire.web import (
     auth,
+    authors,
     citations,
     digests,
     discussion,
@@ -96,7 +97,7 @@ def create_app(
     app.include_router(citations.router)  # before the feeds: /collections/{id}.{fmt} is theirs
     app.include_router(feeds.router)
     app.include_router(feeds_community.router)
-    for module in (discussion, auth, tokens, digests, lists, people, pages, status):
+    for module in (discussion, auth, tokens, digests, lists, people, authors, pages, status):
         app.include_router(module.router)
     app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)

@@ -82,6 +82,20 @@ def profile_feed(request: Request, fmt: FeedFormat, username: str = USERNAME) ->
     )
 
 
+@router.get("/authors/{name}.{fmt}", summary="Feed of an author's papers",
+            response_class=Response, responses=RESPONSES)
+def author_feed(request: Request, fmt: FeedFormat,
+                name: str = Path(min_length=1, max_length=200, examples=["ada-lovelace"])) -> Response:
+    """The author page's papers, newest first (any spelling of the name)."""
+    core = core_of(request)
+    found = core.author_page(name, limit=FEED_LIMIT)
+    return feed_response(
+        request, fmt, title=f"{core.settings.site_name}: papers by {found.author.name}",
+        description=f"Papers by {found.author.name}, newest first.",
+        page_path=found.author.url, papers=found.page.papers,
+    )
+
+
 @router.get("/personal.{fmt}", summary="A user's private personal feed",
             response_class=Response, responses=RESPONSES)
 def personal_feed(

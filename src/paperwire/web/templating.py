@@ -12,7 +12,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from paperwire.models import DateWindow, Period
+from paperwire.authors import author_key
+from paperwire.models import DateWindow, Period, author_url
 from paperwire.settings import Settings
 from paperwire.text import excerpt
 
@@ -29,6 +30,20 @@ def author_line(authors: list[str], shown: int = 3) -> str:
     if len(authors) <= shown + 1:
         return ", ".join(authors)
     return ", ".join(authors[:shown]) + f" and {len(authors) - shown} more"
+
+
+def shown_authors(authors: list[str], shown: int = 3) -> tuple[list[str], int]:
+    """The names a card shows and how many it leaves out (``author_line``'s rule)."""
+    if len(authors) <= shown + 1:
+        return authors, 0
+    return authors[:shown], len(authors) - shown
+
+
+@lru_cache(maxsize=50_000)
+def author_href(name: str) -> str:
+    """The author page of a name as a paper spells it ("" for a name without letters)."""
+    key = author_key(name)
+    return author_url(key) if key else ""
 
 
 def window_title(window: DateWindow | None) -> str:
@@ -87,6 +102,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters.update(
         day=format_day,
         authors=author_line,
+        shown_authors=shown_authors,
+        author_href=author_href,
+        author_page_url=author_url,
         excerpt=excerpt,
         paragraphs=paragraphs,
         window_title=window_title,

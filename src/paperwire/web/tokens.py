@@ -26,7 +26,9 @@ def account_page(request: Request, user: User, status: int = 200, *, error: str 
         (label, f"{base}/personal.{fmt}?token={feed_token}") for label, fmt in FEED_FORMATS
     ] if feed_token else []
     return render(request, "account.html", status, user=user, error=error,
-                  tokens=core.api_tokens(user), new_token=new_token, feed_urls=feed_urls)
+                  tokens=core.api_tokens(user), new_token=new_token, feed_urls=feed_urls,
+                  followed_authors=core.followed_authors(user.id),
+                  author_claims=core.my_author_claims(user))
 
 
 @router.post("/account/tokens")
