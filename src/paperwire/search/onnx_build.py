@@ -11,8 +11,8 @@ sentence-transformers' mean pooling and L2 normalisation::
 token_type_ids are always 0 for single-sentence embedding, so token-type row 0 is
 folded into the position-embedding table. Everything else is a one-to-one
 transcription; ``tests/test_model.py`` checks it against a numpy forward pass.
-The fused operators cut the int8 model's CPU time per abstract by about a sixth
-against the same graph in plain ONNX operators (docs/benchmarks.md).
+The fused operators cut the int8 model's CPU time per abstract by 6-8 % against the
+same graph in plain ONNX operators (docs/benchmarks.md).
 
 Only ``numpy`` and ``onnx`` are needed; ``onnxruntime`` only for int8 quantization.
 """
