@@ -93,3 +93,45 @@ class LibraryItem:
 class DeletedReaderData:
     library_entries: int
     signals: int
+
+
+class MatchedBy(StrEnum):
+    ARXIV_ID = "arxiv_id"
+    DOI = "doi"
+    TITLE = "title"
+    FETCHED = "fetched"  # an arXiv id fetched from the arXiv API during the import
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedEntry:
+    file: str
+    line: int
+    key: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did: entries read, how each matched, how many were new to the
+    library, and every entry that matched nothing, with its file, line and why."""
+
+    files: list[str] = field(default_factory=list)
+    entries: int = 0
+    matched: dict[str, int] = field(default_factory=lambda: {kind.value: 0 for kind in MatchedBy})
+    added: int = 0  # new in the library
+    already: int = 0  # matched papers the library had already
+    unmatched: list[UnmatchedEntry] = field(default_factory=list)
+
+    @property
+    def matched_total(self) -> int:
+        return sum(self.matched.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files": self.files, "entries": self.entries, "matched": dict(self.matched),
+            "added": self.added, "already": self.already,
+            "unmatched": [
+                {"file": u.file, "line": u.line, "key": u.key, "reason": u.reason}
+                for u in self.unmatched
+            ],
+        }
