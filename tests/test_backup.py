@@ -27,6 +27,7 @@ from paperwire.backup.archive import EXCLUDED, TableSpec, archived_tables
 from paperwire.community.models import Role
 from paperwire.core import Paperwire
 from paperwire.db import migrate
+from paperwire.db.library import NewEntry, insert_entries
 from paperwire.db.tables import (
     announcement_days,
     announcements,
@@ -66,6 +67,7 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
     core.hide_comment(moderator, reply)
     collection = core.create_collection(ada, "Reading", description="for later", public=True)
     core.save_paper(ada, collection, "2401.00003", note="black holes")
+    _library_and_signals(core, ada.id)
     core.submit_paper(ada, trending[0])
     core.follow_author(ada, "Ada Lovelace")
     core.claim_author(ada, "Ada Lovelace")
@@ -83,6 +85,14 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
         paper_id = connection.execute(
             select(papers.c.id).where(papers.c.arxiv_id == UNEMBEDDED)).scalar_one()
         connection.execute(delete(paper_embeddings).where(paper_embeddings.c.paper_id == paper_id))
+
+
+def _library_and_signals(core: Paperwire, user_id: int) -> None:
+    with core.engine.begin() as connection:
+        insert_entries(connection, user_id, [NewEntry(1, "bibtex", "vaswani2017")], now=1764322200)
+    core.mark_signal(user_id, "2401.00002", "more_like_this")
+    core.mark_signal(user_id, "2401.00003", "not_interested")
+    core.record_seen(user_id, [1, 2])
 
 
 def _harvest_and_listing_rows(core: Paperwire, day: date) -> None:
@@ -303,7 +313,9 @@ def test_an_archive_from_an_unknown_schema_is_refused(core: Paperwire, archive: 
     assert_restores_nothing(core, newer, "schema revision '9999' is unknown here")
 
 
-AFTER_0006 = {"paper_authors", "author_follows", "author_claims"}  # tables 0008 adds
+# Tables 0008 (authors) and 0009 (readers' library and signals) add.
+AFTER_0006 = {"paper_authors", "author_follows", "author_claims",
+              "library_entries", "reader_signals", "reader_versions"}
 
 
 def as_revision_0006(archive: Path) -> tuple[Path, dict]:

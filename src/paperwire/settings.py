@@ -356,6 +356,9 @@ class Settings(BaseSettings):
     rate_limit_submissions: str = Field(
         default="20/hour", description="Paper submissions per user (N/unit)."
     )
+    rate_limit_library_imports: str = Field(
+        default="20/hour", description="Library file uploads per user (N/unit)."
+    )
     trending_half_life_hours: float = Field(
         default=24.0,
         gt=0,
@@ -364,6 +367,20 @@ class Settings(BaseSettings):
             "Half-life of an upvote's weight in the trending score: a vote this old counts"
             " half as much as a new one."
         ),
+    )
+    library_fetch_max: int = Field(
+        default=500,
+        ge=0,
+        le=10_000,
+        description=(
+            "Most arXiv ids one library import fetches from the arXiv API (politely: a"
+            " call per 100 ids, seconds apart); the rest are reported unmatched."
+        ),
+    )
+    library_upload_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest library file upload accepted on the account page.",
     )
     submission_window_days: int = Field(
         default=14,
@@ -477,7 +494,8 @@ class Settings(BaseSettings):
 
     @field_validator(
         "rate_limit_signin_ip", "rate_limit_signin_address", "rate_limit_votes",
-        "rate_limit_comments", "rate_limit_submissions", "rate_limit_subscribe_ip",
+        "rate_limit_comments", "rate_limit_submissions", "rate_limit_library_imports",
+        "rate_limit_subscribe_ip",
         "rate_limit_subscribe_address",
     )
     @classmethod
