@@ -1,0 +1,46 @@
+"""What the For-you scorer reads from the store: embedded papers' ids, vectors and
+dates, in bulk (the background sample, the digest's day of new papers, benchmarks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from paperwire.db.tables import paper_embeddings, papers
+
+
+def embedded_ids(connection: Connection, model: str) -> list[int]:
+    """Every paper id the model has a vector for, ascending."""
+    rows = connection.execute(
+        select(paper_embeddings.c.paper_id)
+        .where(paper_embeddings.c.model == model)
+        .order_by(paper_embeddings.c.paper_id)
+    )
+    return [row.paper_id for row in rows]
+
+
+def embedded_papers(
+    connection: Connection, model: str, *, since: date | None = None, chunk: int = 4096,
+    ids: Sequence[int] | None = None,
+) -> Iterator[list[Any]]:
+    """Rows of ``paper_id``, ``arxiv_id``, ``announced_on``, ``primary_category``,
+    ``vector`` (float16 bytes) and ``concepts`` of the papers the model embedded,
+    announced on or after ``since`` (or those of ``ids``), streamed in chunks."""
+    condition = [paper_embeddings.c.model == model, papers.c.withdrawn.is_(False)]
+    if since is not None:
+        condition.append(papers.c.announced_on >= since)
+    if ids is not None:
+        condition.append(papers.c.id.in_(list(ids)))
+    result = connection.execution_options(yield_per=chunk).execute(
+        select(
+            papers.c.id.label("paper_id"), papers.c.arxiv_id, papers.c.announced_on,
+            papers.c.primary_category, paper_embeddings.c.vector, paper_embeddings.c.concepts,
+        )
+        .select_from(papers.join(paper_embeddings, paper_embeddings.c.paper_id == papers.c.id))
+        .where(*condition)
+        .order_by(papers.c.id)
+    )
+    yield from result.partitions(chunk)
