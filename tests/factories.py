@@ -24,7 +24,8 @@ from paperwire.records import PaperRecord, Version
 def make_paper(core: Paperwire, arxiv_id: str, *, title: str | None = None,
                abstract: str = "An abstract.", authors: list[str] | None = None,
                categories: list[str] | None = None, published: datetime | None = None,
-               versions: list[Version] | None = None, announced_on: date | None = None) -> str:
+               versions: list[Version] | None = None, announced_on: date | None = None,
+               doi: str | None = None) -> str:
     """One paper stored as a source hands it over: first version ``published`` (yesterday
     by default) unless ``versions`` are given (a later record may name only its new one)."""
     published = published or datetime.now(UTC) - timedelta(days=1)
@@ -32,7 +33,7 @@ def make_paper(core: Paperwire, arxiv_id: str, *, title: str | None = None,
     record = PaperRecord(
         arxiv_id=arxiv_id, title=title or f"Paper {arxiv_id}", abstract=abstract,
         authors=authors or ["Ada Lovelace", "Alan Turing"], categories=categories or ["cs.LG"],
-        versions=versions, announced_on=announced_on or versions[0].created.date(),
+        versions=versions, announced_on=announced_on or versions[0].created.date(), doi=doi,
     )
     store_items(core.engine, [record], batch_size=100)
     return arxiv_id

@@ -6,6 +6,7 @@ Real SQLite files, the real PostgreSQL, real ``paperwire`` processes; no mocks.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from paperwire.backup.archive import EXCLUDED, TableSpec, archived_tables
 from paperwire.community.models import Role
 from paperwire.core import Paperwire
 from paperwire.db import migrate
+from paperwire.db.library import NewEntry, insert_entries
 from paperwire.db.tables import (
     announcement_days,
     announcements,
@@ -64,6 +66,7 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
     core.hide_comment(moderator, reply)
     collection = core.create_collection(ada, "Reading", description="for later", public=True)
     core.save_paper(ada, collection, "2401.00003", note="black holes")
+    _library_and_signals(core, ada.id)
     core.submit_paper(ada, trending[0])
     core.create_api_token(ada, "laptop")
     core.rotate_feed_token(ada)
@@ -78,6 +81,14 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
         paper_id = connection.execute(
             select(papers.c.id).where(papers.c.arxiv_id == UNEMBEDDED)).scalar_one()
         connection.execute(delete(paper_embeddings).where(paper_embeddings.c.paper_id == paper_id))
+
+
+def _library_and_signals(core: Paperwire, user_id: int) -> None:
+    with core.engine.begin() as connection:
+        insert_entries(connection, user_id, [NewEntry(1, "bibtex", "vaswani2017")], now=1764322200)
+    core.mark_signal(user_id, "2401.00002", "more_like_this")
+    core.mark_signal(user_id, "2401.00003", "not_interested")
+    core.record_seen(user_id, [1, 2])
 
 
 def _harvest_and_listing_rows(core: Paperwire, day: date) -> None:
@@ -291,16 +302,33 @@ def test_an_archive_from_an_unknown_schema_is_refused(core: Paperwire, archive: 
 
 
 def test_an_older_archive_is_restored_at_its_revision_then_upgraded(core: Paperwire, archive: Path):
-    lines = _lines(archive)
+    # 0007 only adds an index and 0008 only adds the readers' library and signals tables:
+    # without those tables' rows the archive is one written at 0006.
+    head = json.loads(_lines(archive)[0])["schema_revision"]
+    lines = _without_tables(_lines(archive), READER_TABLES)
     header = json.loads(lines[0])
-    head = header["schema_revision"]
-    header["schema_revision"] = "0006"  # 0007 only adds an index: the rows fit 0006 as they are
+    header["schema_revision"] = "0006"
     older = _write(archive.with_name("older.jsonl.gz"), [json.dumps(header).encode() + b"\n", *lines[1:]])
     report = core.restore_archive(older)  # the store is migrated to head: down to 0006 first
     assert report.revision == "0006"
     assert report.upgraded_to == head
     assert migrate.current_revision(core.engine) == head
     assert core.row_counts()["votes"] == header_rows(header, "votes") > 0
+
+
+READER_TABLES = {"library_entries", "reader_signals", "reader_versions"}
+
+
+def _without_tables(lines: list[bytes], names: set[str]) -> list[bytes]:
+    """The archive's lines less some tables: header, rows and the end line's sums."""
+    header, end = json.loads(lines[0]), json.loads(lines[-1])
+    assert all(header_rows(header, name) > 0 for name in names)
+    header["tables"] = [t for t in header["tables"] if t["name"] not in names]
+    rows = [line for line in lines[1:-1] if json.loads(line)["t"] not in names]
+    end["rows"] = {name: count for name, count in end["rows"].items() if name not in names}
+    end["total"] = len(rows)
+    end["sha256"] = hashlib.sha256(b"".join(rows)).hexdigest()
+    return [json.dumps(header).encode() + b"\n", *rows, json.dumps(end).encode() + b"\n"]
 
 
 def header_rows(header: dict, name: str) -> int:

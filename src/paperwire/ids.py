@@ -52,6 +52,27 @@ def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
     raise InvalidArxivId(raw)
 
 
+# An arXiv id inside free text, where a reference manager wrote one: "arXiv:2101.00001v2",
+# "arXiv preprint arXiv:1810.04805", "https://arxiv.org/abs/hep-th/9901001", arXiv's own
+# DOI "10.48550/arXiv.1706.03762".
+_IN_TEXT = re.compile(
+    r"(?:arxiv\.org/(?:abs|pdf|html)/|\barxiv:\s*|\b10\.48550/arxiv\.)"
+    r"(?P<id>" + _NEW_ID + "|" + _OLD_ID + r")(?:v[0-9]+)?(?![0-9])",
+    re.IGNORECASE,
+)
+
+
+def find_arxiv_id(text: str) -> str | None:
+    """The canonical id of the first arXiv id written in ``text`` as an ``arXiv:`` id,
+    an arXiv URL or arXiv's DOI (None: none is)."""
+    match = _IN_TEXT.search(text)
+    if match is None:
+        return None
+    found = match.group("id")
+    archive, slash, number = found.partition("/")
+    return f"{archive.lower()}/{number}" if slash and "." not in archive else found
+
+
 def normalize_arxiv_id(raw: str) -> str:
     """The canonical id (no version) for anything :func:`parse_arxiv_id` accepts."""
     return parse_arxiv_id(raw)[0]

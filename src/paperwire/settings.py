@@ -323,6 +323,20 @@ class Settings(BaseSettings):
             " half as much as a new one."
         ),
     )
+    library_fetch_max: int = Field(
+        default=500,
+        ge=0,
+        le=10_000,
+        description=(
+            "Most arXiv ids one library import fetches from the arXiv API (politely: a"
+            " call per 100 ids, seconds apart); the rest are reported unmatched."
+        ),
+    )
+    library_upload_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest library file upload accepted on the account page.",
+    )
     submission_window_days: int = Field(
         default=14,
         ge=1,

@@ -137,3 +137,16 @@ def excerpt(text: str, limit: int = 300) -> str:
         return flat
     cut = flat.rfind(" ", 0, limit)
     return flat[: cut if cut > limit // 2 else limit].rstrip(",;:") + "…"
+
+
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def title_key(raw: str) -> str:
+    """A title reduced to compare two spellings of it: TeX accents decoded, then
+    accents, case, braces, punctuation and spacing dropped (``{BERT}: Pre-training``
+    and ``BERT -- pre-training`` agree)."""
+    text = decode_tex_accents(raw).replace("{", "").replace("}", "")
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_NOT_WORD.sub(" ", bare.casefold().replace("_", " ")).split())

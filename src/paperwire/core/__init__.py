@@ -4,6 +4,7 @@
 - ``search``: the indexes and the one search; ``ingest``: imports and harvests;
 - ``community``: accounts, votes, comments, collections, submissions;
 - ``tokens``: API and feed tokens, personal lists; ``digests``: email digests;
+- ``library``: a reader's library and signals (not interested, more like this, seen);
 - ``backup``: export and restore; ``doctor``: health checks;
 - ``paperwire``: the one object and its factory.
 """

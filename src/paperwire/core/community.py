@@ -21,6 +21,7 @@ from paperwire.community.models import (
 )
 from paperwire.core.ingest import IngestCore
 from paperwire.db import outbox_reads
+from paperwire.db import signals as signal_store
 from paperwire.db import votes as vote_store
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.errors import NotFound, PermissionDenied, SubmissionRefused
@@ -128,12 +129,15 @@ class CommunityCore(IngestCore):
         canonical = normalize_arxiv_id(arxiv_id)
         with write_transaction(self.engine) as connection:
             if up is None:
-                return votes.toggle_vote(
+                state = votes.toggle_vote(
                     connection, user_id=user.id, arxiv_id=canonical, now=self.now()
                 )
-            return votes.set_vote(
-                connection, user_id=user.id, arxiv_id=canonical, up=up, now=self.now()
-            )
+            else:
+                state = votes.set_vote(
+                    connection, user_id=user.id, arxiv_id=canonical, up=up, now=self.now()
+                )
+            signal_store.bump_version(connection, user.id, now=self.now())  # trains For you
+            return state
 
     # -- comments ------------------------------------------------------------------------
 
@@ -189,6 +193,7 @@ class CommunityCore(IngestCore):
     def delete_collection(self, user: User, collection_id: int) -> None:
         with write_transaction(self.engine) as connection:
             lists.remove(connection, user=user, collection_id=collection_id)
+            signal_store.bump_version(connection, user.id, now=self.now())
 
     def collection(self, collection_id: int, viewer: User | None = None) -> Collection:
         with read_transaction(self.engine) as connection:
@@ -204,12 +209,14 @@ class CommunityCore(IngestCore):
         with write_transaction(self.engine) as connection:
             lists.add_item(connection, user=user, collection_id=collection_id,
                            arxiv_id=canonical, note=note, now=self.now())
+            signal_store.bump_version(connection, user.id, now=self.now())
 
     def unsave_paper(self, user: User, collection_id: int, arxiv_id: str) -> None:
         canonical = normalize_arxiv_id(arxiv_id)
         with write_transaction(self.engine) as connection:
             lists.remove_item(connection, user=user, collection_id=collection_id,
                               arxiv_id=canonical)
+            signal_store.bump_version(connection, user.id, now=self.now())
 
     # -- submissions ---------------------------------------------------------------------
 

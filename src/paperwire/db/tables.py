@@ -401,3 +401,46 @@ digest_sends = Table(
     Index("ix_digest_sends_status_next", "status", "next_attempt_at"),
     Index("ix_digest_sends_issue_status", "issue_id", "status"),
 )
+
+
+# == a reader's library and signals (issue 14, migration 0008) ===========================
+# Private to the reader: never shown to anyone else; deleted by "delete my library and
+# signals"; carried by export/restore. Upvotes and collections are signals too but live
+# in their own tables (``votes``, ``collection_items``).
+
+library_entries = Table(
+    "library_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(20), nullable=False),  # bibtex | ris | csl-json | list | zotero
+    Column("source_key", Text, nullable=False),  # the entry's key, or the line, as imported
+    Column("added_at", BigInteger, nullable=False),
+    UniqueConstraint("user_id", "paper_id", name="uq_library_entries_user_paper"),
+    Index("ix_library_entries_paper_id", "paper_id"),
+)
+
+reader_signals = Table(
+    "reader_signals",
+    metadata,
+    # One row per (reader, kind, paper): not_interested | more_like_this | read | seen.
+    # ``created_at`` is when it was first given (a repeated "seen" keeps the first time).
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("user_id", "kind", "paper_id", name="uq_reader_signals_user_kind_paper"),
+    Index("ix_reader_signals_user_id_kind_created_at", "user_id", "kind", "created_at"),
+    Index("ix_reader_signals_paper_id", "paper_id"),
+)
+
+reader_versions = Table(
+    "reader_versions",
+    metadata,
+    # A counter per reader that moves whenever what trains their model changes (library,
+    # signals but "seen", upvotes, saves): a model cache retrains when it differs.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+)
