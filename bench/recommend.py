@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from common import machine
 
 STORE = Path(os.environ.get("PAPERWIRE_RELEVANCE_STORE", "/work/scratch/relevance-full"))
@@ -68,10 +69,11 @@ class Persona:
 
 
 def load_corpus(store: Path) -> Corpus:
+    from sqlalchemy import create_engine
+
     from paperwire.db.recommend import embedded_papers
     from paperwire.db.session import read_transaction
     from paperwire.search.indexing import decode_vector
-    from sqlalchemy import create_engine
 
     model = json.loads(next((store / "vectors").glob("*.json")).read_text())["model"]
     engine = create_engine(f"sqlite:///file:{store / 'paperwire.db'}?mode=ro&uri=true")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from email.message import Message
 from zoneinfo import ZoneInfo
 
-from paperwire.core.search import SearchCore
+from paperwire.core.recommend import ForYouCore
 from paperwire.db import digest_sends, digests
 from paperwire.db.locks import DIGEST_LOCK, JobLock
 from paperwire.db.queries import papers_by_ids
@@ -36,7 +36,7 @@ CONFIRM_TOKEN = "digest-confirm"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-class DigestCore(SearchCore):
+class DigestCore(ForYouCore):
     """Builds on search: a digest's topics are searches, its trending part a list."""
 
     @property

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from paperwire.community import tokens
 from paperwire.community.models import ApiToken, NewApiToken, User
 from paperwire.community.topics import user_topics
-from paperwire.core.community import CommunityCore
+from paperwire.core.recommend import ForYouCore
 from paperwire.db.session import read_transaction, write_transaction
 from paperwire.models import PaperFilter, PaperPage, Period
 
@@ -22,7 +22,7 @@ class PersonalList:
     page: PaperPage
 
 
-class TokensCore(CommunityCore):
+class TokensCore(ForYouCore):
     """Builds on community: tokens belong to accounts."""
 
     # -- API tokens ------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from paperwire.db.tables import paper_embeddings, papers
+from paperwire.db.trending import trending_scores
+from paperwire.ranking import TrendingWindow
 
 
 def embedded_ids(connection: Connection, model: str) -> list[int]:
@@ -44,3 +46,25 @@ def embedded_papers(
         .order_by(papers.c.id)
     )
     yield from result.partitions(chunk)
+
+
+def trending_of(connection: Connection, window: TrendingWindow, ids: Sequence[int]) -> dict[int, float]:
+    """The trending score (``ranking.py``) of those of ``ids`` with votes in the window."""
+    if not ids:
+        return {}
+    scores = trending_scores(window).subquery()
+    rows = connection.execute(
+        select(scores.c.paper_id, scores.c.score).where(scores.c.paper_id.in_(list(ids)))
+    )
+    return {row.paper_id: float(row.score) for row in rows}
+
+
+def announced_days(connection: Connection, ids: Sequence[int]) -> dict[int, Any]:
+    """(announced_on, primary_category, withdrawn) of each stored paper of ``ids``."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(papers.c.id, papers.c.announced_on, papers.c.primary_category, papers.c.withdrawn)
+        .where(papers.c.id.in_(list(ids)))
+    )
+    return {row.id: row for row in rows}
