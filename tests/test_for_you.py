@@ -116,7 +116,8 @@ def test_every_pick_is_explained_by_a_real_library_paper(corpus: Paperwire):
     library(corpus, reader, arxiv_id("quantum", 0), arxiv_id("quantum", 1))
     result = corpus.recommend(reader, limit=5)
     assert result.basis == "model"
-    assert "linear" in result.formula and "nearest" in result.formula
+    assert "linear" in result.formula
+    assert "nearest" in result.formula
     for pick in result.picks:
         close = [reason for reason in pick.because if reason.startswith("close to")]
         assert close, pick.because

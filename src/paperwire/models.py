@@ -110,6 +110,7 @@ def window_from(
 class SortOrder(StrEnum):
     UPVOTES = "upvotes"  # most upvoted first, then announcement order (Daily Papers)
     TRENDING = "trending"  # time-decayed upvotes of the last day/week/month (ranking.py)
+    FOR_YOU = "for-you"  # the viewer's For-you score (recommend/blend.py); signed-in only
 
 
 @dataclass(frozen=True, slots=True)

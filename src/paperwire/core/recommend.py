@@ -4,6 +4,7 @@ the reads are ``db/recommend.py`` and the library's ``db/signals.py``."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from paperwire.core.search import SearchCore
 from paperwire.db import queries
 from paperwire.db import recommend as store
 from paperwire.db.session import Connection, read_transaction
-from paperwire.models import Paper, PaperFilter, Period, SortOrder
+from paperwire.models import Paper, PaperFilter, PaperPage, Period, SortOrder
 from paperwire.ranking import TrendingWindow
 from paperwire.recommend import explain
 from paperwire.recommend.background import sample_ids
@@ -29,6 +30,7 @@ from paperwire.recommend.ranker import rank_candidates
 from paperwire.recommend.reader import positive_weights
 
 MODEL_CACHE = 2_000
+FOR_YOU_WINDOW = 500  # a list sorted for you orders this many of the window's papers
 BLEND = Blend()
 
 
@@ -99,6 +101,39 @@ class ForYouCore(LibraryCore, SearchCore):
         sample = np.stack(list(vectors.values())) if vectors else np.zeros((1, semantic.index.dim))
         self._corpus_sample = (size, Background.of(sample))
         return self._corpus_sample[1]
+
+    # -- "for you" as a list's order ---------------------------------------------------
+
+    def list_papers(self, paper_filter: PaperFilter) -> PaperPage:
+        """Lists as ever; with ``sort=for-you`` (and a viewer) the window's papers (its
+        first 500) in the viewer's For-you order, else most upvoted first."""
+        if paper_filter.sort is not SortOrder.FOR_YOU:
+            return super().list_papers(paper_filter)
+        upvoted = dataclasses.replace(paper_filter, sort=SortOrder.UPVOTES)
+        if paper_filter.viewer_id is None:
+            return super().list_papers(upvoted)
+        whole = super().list_papers(dataclasses.replace(upvoted, limit=FOR_YOU_WINDOW, offset=0))
+        ordered = self.order_for_reader(paper_filter.viewer_id, whole.papers)
+        start = paper_filter.offset
+        return dataclasses.replace(whole, papers=ordered[start:start + paper_filter.limit],
+                                   total=min(whole.total, FOR_YOU_WINDOW),
+                                   limit=paper_filter.limit, offset=paper_filter.offset)
+
+    def order_for_reader(self, user_id: int, papers: Sequence[Paper]) -> list[Paper]:
+        """``papers`` best first for the reader (as they were without a model; papers
+        without a vector keep their order after the scored ones)."""
+        model = self.reader_model(user_id)
+        if model is None or not papers:
+            return list(papers)
+        ids = [paper.id for paper in papers]
+        with read_transaction(self.engine) as connection:
+            facts = store.announced_days(connection, ids)
+            trending = store.trending_of(connection, self._window(Period.WEEK), ids)
+        scores = dict(self._ranked(model, [i for i in ids if i in facts], facts, trending))
+        negatives = self.reader_signals(user_id).negative_ids
+        def key(paper: Paper) -> tuple[bool, float]:
+            return (paper.id in negatives or paper.id not in scores, -scores.get(paper.id, 0.0))
+        return sorted(papers, key=key)
 
     # -- picks -----------------------------------------------------------------------
 
