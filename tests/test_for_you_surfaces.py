@@ -46,7 +46,7 @@ def test_the_page_explains_picks_from_the_library(corpus: Paperwire, ada):  # no
     assert arxiv_id("graph", 0) not in picks
     library_titles = [corpus.get_paper(arxiv_id("graph", n)).title for n in (0, 1)]
     assert any(f"close to “{title}”" in page.text for title in library_titles)
-    assert "linear" in page.text and "nearest" in page.text  # the blend is shown
+    assert "0.6·linear + 0.4·nearest" in page.text  # the blend is shown
     assert 'action="/papers/' + picks[0] + '/not-interested"' in page.text
 
 
@@ -56,7 +56,8 @@ def test_not_interested_takes_the_pick_away(corpus: Paperwire, ada):  # noqa: F8
     fragment = browser.post(f"/papers/{first}/not-interested", {"next": "/for-you"},
                             headers={"HX-Request": "true"})
     assert fragment.status_code == 200
-    assert "Hidden:" in fragment.text and "Undo" in fragment.text
+    assert "Hidden:" in fragment.text
+    assert "Undo" in fragment.text
     assert first not in card_ids(browser.get("/for-you").text)
     plain = browser.post(f"/papers/{first}/not-interested", {"undo": "1", "next": "/for-you"})
     assert plain.status_code == 303
