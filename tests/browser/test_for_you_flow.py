@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from clients import token_from_mail
 from browser.test_community_flow import latest_mail
+from clients import token_from_mail
 from test_for_you import arxiv_id, corpus, library, topic_of  # noqa: F401 - corpus: a fixture
 
 pytestmark = pytest.mark.browser

@@ -22,7 +22,8 @@ from paperwire.models import Paper, PaperFilter, PaperPage, Period, SortOrder
 from paperwire.ranking import TrendingWindow
 from paperwire.recommend import explain
 from paperwire.recommend.background import sample_ids
-from paperwire.recommend.blend import Blend
+from paperwire.recommend.batch import score_batch
+from paperwire.recommend.blend import Blend, reader_threshold
 from paperwire.recommend.candidates import candidate_ids
 from paperwire.recommend.model import Background, ReaderModel, train
 from paperwire.recommend.models import ForYou, Pick
@@ -30,6 +31,7 @@ from paperwire.recommend.ranker import rank_candidates
 from paperwire.recommend.reader import positive_weights
 
 MODEL_CACHE = 2_000
+THRESHOLD_SAMPLE = 512  # corpus papers a reader's digest threshold is measured on
 FOR_YOU_WINDOW = 500  # a list sorted for you orders this many of the window's papers
 BLEND = Blend()
 
@@ -101,6 +103,37 @@ class ForYouCore(LibraryCore, SearchCore):
         sample = np.stack(list(vectors.values())) if vectors else np.zeros((1, semantic.index.dim))
         self._corpus_sample = (size, Background.of(sample))
         return self._corpus_sample[1]
+
+    # -- many readers at once: the digest's For-you sections ------------------------------
+
+    def for_you_sections(
+        self, user_ids: Sequence[int], paper_ids: Sequence[int], *, limit: int = 5
+    ) -> dict[int, list[int]]:
+        """Per reader, up to ``limit`` of ``paper_ids`` (a period's new papers) whose
+        relevance passes the reader's own threshold (``blend.reader_threshold``), best
+        first; one matrix product per block of readers (``recommend/batch.py``)."""
+        semantic = self.semantic
+        if semantic is None or not user_ids or not paper_ids:
+            return {}
+        stored = semantic.index.vectors(list(paper_ids))
+        ids = [pid for pid in paper_ids if pid in stored]
+        if not ids:
+            return {}
+        models = [self.reader_model(user_id) for user_id in user_ids]
+        relevance = score_batch(models, np.stack([stored[pid] for pid in ids]), BLEND)
+        sample = self._corpus_background().sample[:THRESHOLD_SAMPLE]
+        sections: dict[int, list[int]] = {}
+        for row, (user_id, model) in enumerate(zip(user_ids, models, strict=True)):
+            if model is None:
+                continue
+            threshold = reader_threshold(model, sample, BLEND)
+            known = set(model.positive_ids)
+            order = np.argsort(-relevance[row], kind="stable")
+            chosen = [ids[i] for i in order if relevance[row, i] >= threshold
+                      and ids[i] not in known][:limit]
+            if chosen:
+                sections[user_id] = chosen
+        return sections
 
     # -- "for you" as a list's order ---------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from paperwire.db.tables import paper_embeddings, papers
+from paperwire.db.tables import digest_subscriptions, paper_embeddings, papers, users
 from paperwire.db.trending import trending_scores
 from paperwire.ranking import TrendingWindow
 
@@ -68,3 +68,25 @@ def announced_days(connection: Connection, ids: Sequence[int]) -> dict[int, Any]
         .where(papers.c.id.in_(list(ids)))
     )
     return {row.id: row for row in rows}
+
+
+def readers_of_subscriptions(connection: Connection, subscription_ids: Sequence[int]) -> dict[int, int]:
+    """Subscription id → the id of the account with the same address, for the digest
+    subscriptions of ``subscription_ids`` that have one."""
+    if not subscription_ids:
+        return {}
+    rows = connection.execute(
+        select(digest_subscriptions.c.id, users.c.id.label("user_id"))
+        .join(users, users.c.email_key == digest_subscriptions.c.email_key)
+        .where(digest_subscriptions.c.id.in_(list(subscription_ids)))
+    )
+    return {row.id: row.user_id for row in rows}
+
+
+def papers_announced(connection: Connection, first: date, last: date) -> list[int]:
+    """Ids of the papers announced from ``first`` to ``last`` (not withdrawn)."""
+    rows = connection.execute(
+        select(papers.c.id).where(papers.c.announced_on >= first, papers.c.announced_on <= last,
+                                  papers.c.withdrawn.is_(False))
+    )
+    return [row.id for row in rows]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paperwire.recommend.model import Components
+from paperwire.recommend.model import Components, ReaderModel, nearest_mean
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +49,22 @@ class Blend:
             f" − {self.negative:g}·max(0, not-interested cosine − {self.negative_floor:g})"
             f"/{1 - self.negative_floor:g}"
         )
+
+
+DIGEST_THRESHOLD = 0.25  # of the way from a typical corpus paper to a typical positive
+
+
+def reader_threshold(model: ReaderModel, background: np.ndarray, blend: Blend) -> float:
+    """The relevance a paper needs to enter the reader's For-you section of a digest:
+    a quarter of the way (``DIGEST_THRESHOLD``) from what the reader's model gives a typical paper
+    of the corpus (``background``, a sample) to what it gives their own positives (each
+    scored against the others, so it is not its own nearest)."""
+    corpus = float(np.mean(blend.relevance(model.score(background))))
+    own = model.score(model.positives)
+    if len(model.positives) > 1:
+        count = len(model.positives)
+        similarity = model.positives @ model.positives.T + model.bonus
+        others = similarity[~np.eye(count, dtype=bool)].reshape(count, count - 1)
+        own = Components(own.linear, nearest_mean(others), own.nearest_index, own.negative)
+    positives = float(np.mean(blend.relevance(own)))
+    return corpus + DIGEST_THRESHOLD * (positives - corpus)
