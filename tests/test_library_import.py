@@ -17,6 +17,7 @@ from factories import make_paper, make_user
 from harvest.conftest import point_at
 from harvest.fake_arxiv import FakeArxiv
 from paperwire.core import Paperwire
+from paperwire.library.formats import read_references
 from paperwire.library.references import LibraryFileError
 from test_community import api_feed
 
@@ -176,3 +177,28 @@ def test_fetching_off_or_over_the_limit_is_reported_not_fetched(shelf: Paperwire
     off = shelf.import_library(reader, [("list.txt", b"2401.07779\n")], fetch=False)
     assert len(arxiv.requests) == before
     assert unmatched(off) == [(1, "2401.07779", "arXiv id 2401.07779 not fetched: fetching is off")]
+
+
+# -- quirks, one entry each (no store needed) -----------------------------------------------
+
+QUIRKS = [
+    ("arxiv-doi.bib", b"@article{a, title={T}, doi={10.48550/arXiv.2101.00001}}\n",
+     "2101.00001", None),
+    ("old-url.bib", b"@misc{a, title={T}, url={https://arxiv.org/abs/math.AG/0101001v3}}\n",
+     "math.AG/0101001", None),
+    ("howpublished.bib", b"@misc{a, title={T}, howpublished={\\url{https://arxiv.org/pdf/2101.00002v1}}}\n",
+     "2101.00002", None),
+    ("duplicate-key.bib", b"@misc{k, doi={10.1000/one}}\n@misc{k, doi={10.1000/Two}}\n", None, "10.1000/two"),
+    ("doi-url.json", b'[{"id": "x", "DOI": "https://doi.org/10.1145/ABC.123"}]', None, "10.1145/abc.123"),
+    ("mendeley.json", b'{"id": "y", "note": "arXiv: 1706.03762"}', "1706.03762", None),
+    ("l2.ris", b"TY  - JOUR\nL2  - https://arxiv.org/abs/2101.00003\nER  - \n", "2101.00003", None),
+    ("bom.txt", "\ufeff2101.00004v2\n".encode(), "2101.00004", None),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "arxiv_id", "doi"), QUIRKS, ids=[q[0] for q in QUIRKS])
+def test_identifiers_are_found_where_exporters_put_them(
+    name: str, data: bytes, arxiv_id: str | None, doi: str | None
+):
+    references = read_references(data, name)[1]
+    assert (references[-1].arxiv_id, references[-1].doi) == (arxiv_id, doi)

@@ -53,6 +53,11 @@ MATRIX: dict[str, dict[str, object]] = {
     "/account/tokens": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 201)},  # shows the token
     "/account/tokens/{token_id}/revoke": PRIVATE_OWNER,
     "/account/feed-token": SIGNED_IN,
+    # The library is the signed-in reader's own: no route names another reader's. This
+    # form carries no file (400); the upload's own tests are in test_library_web.py.
+    "/account/library/import": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 400)},
+    "/account/library/remove": SIGNED_IN,
+    "/account/reader-data/delete": SIGNED_IN,
     "/digest/subscribe": dict.fromkeys(ROLES, 200),
     "/digest/renew": dict.fromkeys(ROLES, 200),
     "/digest/confirm": dict.fromkeys(ROLES, 200),
@@ -139,6 +144,8 @@ class World:
             return {"display_name": f"Name {n}", "username": f"name-{n}"}
         if path == "/signin":
             return {"email": f"someone{n}@example.org"}
+        if path == "/account/reader-data/delete":
+            return {"confirm": "yes"}
         if path == "/signin/verify":
             mail = self.core.request_sign_in(f"{role}{n}@example.org")
             return {"token": token_from_mail(mail.text)}

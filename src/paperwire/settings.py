@@ -314,6 +314,9 @@ class Settings(BaseSettings):
     rate_limit_submissions: str = Field(
         default="20/hour", description="Paper submissions per user (N/unit)."
     )
+    rate_limit_library_imports: str = Field(
+        default="20/hour", description="Library file uploads per user (N/unit)."
+    )
     trending_half_life_hours: float = Field(
         default=24.0,
         gt=0,
@@ -449,7 +452,8 @@ class Settings(BaseSettings):
 
     @field_validator(
         "rate_limit_signin_ip", "rate_limit_signin_address", "rate_limit_votes",
-        "rate_limit_comments", "rate_limit_submissions", "rate_limit_subscribe_ip",
+        "rate_limit_comments", "rate_limit_submissions", "rate_limit_library_imports",
+        "rate_limit_subscribe_ip",
         "rate_limit_subscribe_address",
     )
     @classmethod

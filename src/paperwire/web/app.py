@@ -28,6 +28,7 @@ from paperwire.web import (
     feeds,
     feeds_community,
     for_you,
+    library,
     lists,
     pages,
     people,
@@ -97,7 +98,8 @@ def create_app(
     app.include_router(api_papers.router)
     app.include_router(feeds.router)
     app.include_router(feeds_community.router)
-    for module in (discussion, for_you, auth, tokens, digests, lists, people, pages, status):
+    for module in (discussion, for_you, auth, tokens, library, digests, lists, people, pages,
+                   status):
         app.include_router(module.router)
     app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)
@@ -107,6 +109,7 @@ def create_app(
         SecurityMiddleware,
         secret=secret,
         max_body_bytes=core.settings.max_body_bytes,
+        body_limits={library.UPLOAD_PATH: core.settings.library_upload_max_bytes},
         render_error=errors.error_response,
     )
     return app

@@ -1,8 +1,9 @@
 """One ASGI middleware for the rules every request obeys.
 
-- Request bodies larger than ``max_body_bytes`` are answered 413.
-- Every POST/PUT/PATCH/DELETE carries a CSRF token (form field ``csrf_token`` or
-  header ``X-CSRF-Token``) matching the browser's ``__Host-csrf`` cookie, or is
+- Request bodies larger than ``max_body_bytes`` are answered 413 (a few paths, such as
+  the library upload, have their own larger limit: ``body_limits``).
+- Every POST/PUT/PATCH/DELETE carries a CSRF token (form field ``csrf_token``, in an
+  urlencoded or a multipart form, or header ``X-CSRF-Token``) matching the browser's ``__Host-csrf`` cookie, or is
   answered 403. The token is an HMAC of the cookie under the secret key. The
   exception is ``/api/``: it authenticates by Bearer token only, never by cookie.
 - Every response gets a nonce-based Content-Security-Policy (no 'unsafe-inline'
@@ -75,10 +76,12 @@ def csrf_token(request: Request) -> str:
 
 class SecurityMiddleware:
     def __init__(self, app: App, *, secret: str, max_body_bytes: int,
-                 render_error: Callable[[Request, int, str], Any]) -> None:
+                 render_error: Callable[[Request, int, str], Any],
+                 body_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.secret = secret
         self.max_body = max_body_bytes
+        self.body_limits = body_limits or {}
         self.render_error = render_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,12 +95,13 @@ class SecurityMiddleware:
         send = self._with_headers(send, nonce, scope["path"], cookie if fresh else None)
         body = b""
         if scope["method"] in UNSAFE or _declared_length(scope):
-            body, too_big = await _read_body(receive, self.max_body)
+            limit = self.body_limits.get(scope["path"], self.max_body)
+            body, too_big = await _read_body(receive, limit)
             if too_big:
                 await self._error(scope, send, 413, "That request is too large.")
                 return
             receive = _replay(body)
-        if self._csrf_rejected(scope, body, cookie, fresh):
+        if await self._csrf_rejected(scope, body, cookie, fresh):
             await self._error(
                 scope, send, 403,
                 "This form has expired or did not come from this site. Reload the page"
@@ -112,15 +116,15 @@ class SecurityMiddleware:
             return value, False
         return secrets.token_urlsafe(32), True
 
-    def _csrf_rejected(self, scope: Scope, body: bytes, cookie: str, fresh: bool) -> bool:
+    async def _csrf_rejected(self, scope: Scope, body: bytes, cookie: str, fresh: bool) -> bool:
         path = scope["path"]
         if scope["method"] not in UNSAFE or path.startswith(TOKEN_AUTHENTICATED_PREFIX) or path in CSRF_EXEMPT:
             return False
         if not _has_route(scope):  # the router answers 404/405 and changes nothing
             return False
-        return fresh or not self._csrf_ok(scope, body, cookie)
+        return fresh or not await self._csrf_ok(scope, body, cookie)
 
-    def _csrf_ok(self, scope: Scope, body: bytes, cookie: str) -> bool:
+    async def _csrf_ok(self, scope: Scope, body: bytes, cookie: str) -> bool:
         expected = csrf_token_for(self.secret, cookie)
         headers = dict(scope["headers"])
         given = headers.get(CSRF_HEADER.encode(), b"").decode("latin-1")
@@ -128,6 +132,8 @@ class SecurityMiddleware:
         if not given and content_type.startswith("application/x-www-form-urlencoded"):
             fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=200)
             given = (fields.get(CSRF_FIELD) or [""])[0]
+        elif not given and content_type.startswith("multipart/form-data"):
+            given = await _multipart_field(scope, body, CSRF_FIELD)
         return bool(given) and hmac.compare_digest(given, expected)
 
     def _with_headers(self, send: Send, nonce: str, path: str, new_cookie: str | None) -> Send:
@@ -183,6 +189,16 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
         if not message.get("more_body", False):
             break
     return b"".join(chunks), False
+
+
+async def _multipart_field(scope: Scope, body: bytes, name: str) -> str:
+    """A text field of a multipart body ("" if absent or the body is not multipart)."""
+    try:
+        async with Request(scope, _replay(body)).form(max_files=20, max_fields=20) as form:
+            value = form.get(name)
+    except Exception:  # a malformed body has no token: the request is refused
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def _replay(body: bytes) -> Receive:

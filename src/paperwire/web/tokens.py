@@ -8,17 +8,20 @@ from fastapi.responses import Response
 
 from paperwire.community.models import NewApiToken, User
 from paperwire.errors import InvalidInput
+from paperwire.library.models import ImportSummary
 from paperwire.surface import core_of
 from paperwire.web.pages import render
 from paperwire.web.viewer import see_other, signed_in
 
 router = APIRouter(include_in_schema=False)
 FEED_FORMATS = (("Atom", "atom"), ("RSS", "rss"), ("JSON Feed", "json"))
+LIBRARY_SHOWN = 500  # the newest entries listed on the page (the CLI lists them all)
 
 
 def account_page(request: Request, user: User, status: int = 200, *, error: str | None = None,
-                 new_token: NewApiToken | None = None) -> Response:
-    """The settings page: profile fields, API tokens, private feed URLs."""
+                 new_token: NewApiToken | None = None,
+                 library_summary: ImportSummary | None = None) -> Response:
+    """The settings page: profile fields, API tokens, private feed URLs, the library."""
     core = core_of(request)
     feed_token = core.feed_token(user)
     base = core.settings.base_url.rstrip("/")
@@ -26,7 +29,10 @@ def account_page(request: Request, user: User, status: int = 200, *, error: str 
         (label, f"{base}/personal.{fmt}?token={feed_token}") for label, fmt in FEED_FORMATS
     ] if feed_token else []
     return render(request, "account.html", status, user=user, error=error,
-                  tokens=core.api_tokens(user), new_token=new_token, feed_urls=feed_urls)
+                  tokens=core.api_tokens(user), new_token=new_token, feed_urls=feed_urls,
+                  library=core.library(user.id, limit=LIBRARY_SHOWN),
+                  library_size=core.library_size(user.id), library_summary=library_summary,
+                  library_deleted=request.query_params.get("deleted") == "library")
 
 
 @router.post("/account/tokens")
