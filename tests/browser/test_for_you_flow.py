@@ -1,6 +1,6 @@
-"""In real Chromium: sign in, get a library (seeded through the core: the upload form is
-the library's own test), see explained picks on the For-you tab, mark one not
-interested (htmx swaps the card), and it is gone from the page after a reload."""
+"""In real Chromium: sign in, upload a library on the account page, see explained picks
+on the For-you tab, mark one not interested (htmx swaps the card), and it is gone from
+the page after a reload."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from browser.test_community_flow import latest_mail
 from clients import token_from_mail
-from test_for_you import arxiv_id, corpus, library, topic_of  # noqa: F401 - corpus: a fixture
+from test_for_you import arxiv_id, corpus, topic_of  # noqa: F401 - corpus: a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,13 @@ def test_for_you_flow(corpus, live_server, browser):  # noqa: F811
         page.click("#confirm-signin")
         page.wait_for_selector("text=Sign out")
         grace = corpus.user_by_email("grace@example.org")
-        library(corpus, grace.id, arxiv_id("quantum", 0), arxiv_id("quantum", 1))
+        page.goto(server.url + "/account")
+        listing = f"{arxiv_id('quantum', 0)}\nhttps://arxiv.org/abs/{arxiv_id('quantum', 1)}\n"
+        page.set_input_files("#library-files", files=[
+            {"name": "reading.txt", "mimeType": "text/plain", "buffer": listing.encode()}])
+        page.click("button:text('Import')")
+        page.wait_for_selector("#library-summary")
+        assert corpus.library_size(grace.id) == 2
 
         page.click("nav.main-nav >> text=For you")
         page.wait_for_selector("ul.because")
