@@ -144,3 +144,15 @@ def test_recommend_command_prints_one_json_object_per_pick(env, tmp_path):  # no
     missing = run(env, "recommend", "--user", "nobody@example.org", check=False)
     assert missing.returncode != 0
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_the_personal_feed_leads_with_for_you_picks(corpus: Paperwire, ada, app):  # noqa: F811
+    from test_feeds_community import entry_ids
+
+    token = corpus.rotate_feed_token(ada["user"])
+    body = TestClient(app, base_url=BASE).get("/personal.atom", params={"token": token}).content
+    ids = entry_ids(body, "atom")
+    assert ids
+    assert {topic_of(p) for p in ids[:4]} == {"graph"}
+    assert arxiv_id("graph", 0) not in ids  # the reader's own library stays out
+    assert set(ids) <= {p.arxiv_id for p in corpus.personal_papers(ada["user"]).papers}

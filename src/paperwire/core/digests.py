@@ -183,6 +183,8 @@ class DigestCore(ForYouCore):
         subscribers who are also readers (same address) with a model."""
         with read_transaction(self.engine) as connection:
             readers = recommend_store.readers_of_subscriptions(connection, subscription_ids)
+            if not readers:
+                return {}
             new = recommend_store.papers_announced(connection, period.first_day, period.day)
         sections = self.for_you_sections(sorted(set(readers.values())), new,
                                          limit=self.settings.digest_topic_papers)
