@@ -80,9 +80,18 @@ def test_signal_forms_need_csrf_and_a_session(corpus: Paperwire, ada, app):  # n
 def test_hide_seen_leaves_out_what_the_page_showed(corpus: Paperwire, ada):  # noqa: F811
     browser = ada["browser"]
     corpus.settings.page_size = 3
-    shown = card_ids(browser.get("/for-you").text)
+    page = browser.get("/for-you").text
+    shown = card_ids(page)
+    # The page reports what it showed once loaded (htmx, hx-trigger=load): a GET
+    # changes nothing. So does the page of a paper opened.
+    assert re.findall(r'name="papers" value="([^"]+)"', page) == shown
+    assert corpus.seen_paper_ids(ada["user"].id) == set()
     opened = arxiv_id("quantum", 2)
-    browser.get(f"/papers/{opened}")
+    paper_page = browser.get(f"/papers/{opened}").text
+    assert f'name="papers" value="{opened}"' in paper_page
+    for papers in (shown, [opened]):
+        assert browser.post("/for-you/seen", {"papers": papers},
+                            headers={"HX-Request": "true"}).status_code == 204
     hidden = card_ids(browser.get("/for-you?hide_seen=1").text)
     assert hidden
     assert not set(shown) & set(hidden)

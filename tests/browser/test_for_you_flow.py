@@ -51,9 +51,19 @@ def test_for_you_flow(corpus, live_server, browser):  # noqa: F811
         assert page.locator(f".paper-title a[href='{first_href}']").count() == 0
         assert corpus.signal_paper_ids(grace.id, "not_interested") == {
             corpus.get_paper(first).id}
-        page.reload()
+        # The reloaded page reports what it showed once loaded (hx-trigger=load).
+        with page.expect_response(lambda r: r.url.endswith("/for-you/seen")):
+            page.reload()
         page.wait_for_selector("ul.because")
         assert page.locator(f".paper-title a[href='{first_href}']").count() == 0
+        shown = set(page.locator(".paper-card .paper-title a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"))
+        page.click("text=Hide seen")
+        page.wait_for_selector("h1:text('For you')")
+        now = set(page.locator(".paper-card .paper-title a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"))
+        assert shown
+        assert not shown & now
         assert blocked == []  # htmx ran under the CSP
     finally:
         context.close()

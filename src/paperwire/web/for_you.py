@@ -16,6 +16,8 @@ from paperwire.web.viewer import is_htmx, see_other, signed_in
 router = APIRouter(include_in_schema=False)
 NEXT = Form(default="/for-you", max_length=2000)
 UNDO = Form(default="", max_length=1)
+SEEN = Form(default=[])
+MAX_SEEN = 200
 SIGNALS = {"not-interested": SignalKind.NOT_INTERESTED, "more-like-this": SignalKind.MORE_LIKE_THIS}
 
 
@@ -27,10 +29,21 @@ def for_you(request: Request) -> Response:
     hide_seen = request.query_params.get("hide_seen") == "1"
     page_param(request.query_params)  # a bad p is a 400 like on every list
     result = core.recommend(user.id, limit=core.settings.page_size, hide_seen=hide_seen)
-    response = render(request, "for_you.html", result=result, hide_seen=hide_seen,
-                      nav="for-you", here="/for-you" + ("?hide_seen=1" if hide_seen else ""))
-    core.record_seen(user.id, [pick.paper.id for pick in result.picks])
-    return response
+    return render(request, "for_you.html", result=result, hide_seen=hide_seen,
+                  nav="for-you", here="/for-you" + ("?hide_seen=1" if hide_seen else ""))
+
+
+@router.post("/for-you/seen")
+def seen(request: Request, papers: list[str] = SEEN, next: str = NEXT) -> Response:
+    """Remember papers as seen: the page posts what it showed (and a paper's page the
+    paper) once loaded, so a GET never changes anything."""
+    user = signed_in(request)
+    core = core_of(request)
+    found = core.papers_by_arxiv_ids(papers[:MAX_SEEN])
+    core.record_seen(user.id, [paper.id for paper in found])
+    if is_htmx(request):
+        return Response(status_code=204)
+    return see_other(safe_next(next))
 
 
 @router.post("/papers/{arxiv_id:path}/not-interested")

@@ -84,8 +84,6 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
     core, user = core_of(request), viewer(request)
     paper = core.get_paper(canonical, viewer_id=user.id if user else None)
     extras = core.paper_extras(paper)
-    if user:
-        core.record_seen(user.id, [paper.id])  # opened: "hide seen" leaves it out
     return render(
         request, "paper.html", paper=paper, requested_version=version,
         concepts=extras.concepts, similar=extras.similar,
