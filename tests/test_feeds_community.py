@@ -98,7 +98,7 @@ def test_personal_feed_by_token_follows_the_users_topics_and_rotates(world):
     assert "2401.00099" in ids
     personal = core.personal_papers(ada)
     assert personal.topics == ["cs.LG"]
-    assert ids == [p.arxiv_id for p in personal.page.papers]
+    assert ids == [p.arxiv_id for p in personal.papers]
     assert old not in feedparser.parse(response.content).feed.link  # the page link has no token
     browser.post("/account/feed-token")  # rotate: the old URL stops working
     assert client.get("/personal.atom", params={"token": old}).status_code == 404

@@ -62,6 +62,10 @@ MATRIX: dict[str, dict[str, object]] = {
     "/account/library/import": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 400)},
     "/account/library/remove": SIGNED_IN,
     "/account/reader-data/delete": SIGNED_IN,
+    # For you: the signed-in reader's own signals about any paper.
+    "/papers/{arxiv_id:path}/not-interested": SIGNED_IN,
+    "/papers/{arxiv_id:path}/more-like-this": SIGNED_IN,
+    "/for-you/seen": SIGNED_IN,
     "/digest/subscribe": dict.fromkeys(ROLES, 200),
     "/digest/renew": dict.fromkeys(ROLES, 200),
     "/digest/confirm": dict.fromkeys(ROLES, 200),

@@ -113,6 +113,7 @@ class SortOrder(StrEnum):
     UPVOTES = "upvotes"  # most upvoted first, then announcement order (Daily Papers)
     TRENDING = "trending"  # time-decayed upvotes of the last day/week/month (ranking.py)
     PUBLISHED = "publishedAt"  # newest first (Hugging Face's name and default)
+    FOR_YOU = "for-you"  # the viewer's For-you score (recommend/blend.py); signed-in only
 
 
 @dataclass(frozen=True, slots=True)

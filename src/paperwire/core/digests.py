@@ -8,8 +8,9 @@ from datetime import date, datetime
 from email.message import Message
 from zoneinfo import ZoneInfo
 
-from paperwire.core.search import SearchCore
+from paperwire.core.recommend import ForYouCore
 from paperwire.db import digest_sends, digests
+from paperwire.db import recommend as recommend_store
 from paperwire.db.locks import DIGEST_LOCK, JobLock
 from paperwire.db.queries import papers_by_ids
 from paperwire.db.session import read_transaction, write_transaction
@@ -36,7 +37,7 @@ CONFIRM_TOKEN = "digest-confirm"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-class DigestCore(SearchCore):
+class DigestCore(ForYouCore):
     """Builds on search: a digest's topics are searches, its trending part a list."""
 
     @property
@@ -173,8 +174,21 @@ class DigestCore(SearchCore):
         if existing is not None:
             return existing, False
         plan = build.plan_issue(self.engine, period, self._trending(period), self._matcher(period))
+        plan.for_you = self._digest_for_you(period, list(plan.extras))
         return build.store_issue(self.engine, plan, domain=sender_domain(self.settings.mail_from),
                                  now=self.clock())
+
+    def _digest_for_you(self, period: Period, subscription_ids: list[int]) -> dict[int, list[int]]:
+        """Subscription id → its For-you papers among the period's new ones, for the
+        subscribers who are also readers (same address) with a model."""
+        with read_transaction(self.engine) as connection:
+            readers = recommend_store.readers_of_subscriptions(connection, subscription_ids)
+            if not readers:
+                return {}
+            new = recommend_store.papers_announced(connection, period.first_day, period.day)
+        sections = self.for_you_sections(sorted(set(readers.values())), new,
+                                         limit=self.settings.digest_topic_papers)
+        return {sub: sections[user] for sub, user in readers.items() if user in sections}
 
     def digest_renderer(self) -> DigestRenderer:
         return DigestRenderer(self.settings, self.signer)
@@ -237,10 +251,11 @@ class DigestCore(SearchCore):
         period = Period(kind or subscription.frequency, self.digest_day(day))
         trending = self._trending(period)
         extras = self._matcher(period).extras(subscription.topics, set(trending))
+        for_you = self._digest_for_you(period, [subscription.id]).get(subscription.id, [])
         with read_transaction(self.engine) as connection:
-            found = papers_by_ids(connection, trending + extras)
+            found = papers_by_ids(connection, trending + extras + for_you)
         recipient = Recipient(subscription.id, subscription.email)
         return self.digest_renderer().message(
             recipient, period, [found[i] for i in trending if i in found],
-            [found[i] for i in extras if i in found],
+            [found[i] for i in extras if i in found], [found[i] for i in for_you if i in found],
         )

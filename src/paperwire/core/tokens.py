@@ -3,26 +3,36 @@ one transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from paperwire.community import tokens
 from paperwire.community.models import ApiToken, NewApiToken, User
 from paperwire.community.topics import user_topics
-from paperwire.core.community import CommunityCore
+from paperwire.core.recommend import ForYouCore
 from paperwire.db.session import read_transaction, write_transaction
-from paperwire.models import PaperFilter, PaperPage, Period
+from paperwire.models import Paper, PaperFilter, PaperPage, Period
+
+PERSONAL_FOR_YOU = 10  # For-you picks at the head of the personal feed
 
 
 @dataclass(slots=True)
 class PersonalList:
-    """A user's personal list: their topics and the newest papers in them."""
+    """A user's personal list: their topics and the newest papers in them, and the
+    week's papers For you picked for them (past their own threshold, best first)."""
 
     user: User
     topics: list[str]
     page: PaperPage
+    for_you: list[Paper] = field(default_factory=list)
+
+    @property
+    def papers(self) -> list[Paper]:
+        """What the personal feed lists: the For-you picks, then the topic papers."""
+        picked = {paper.id for paper in self.for_you}
+        return self.for_you + [paper for paper in self.page.papers if paper.id not in picked]
 
 
-class TokensCore(CommunityCore):
+class TokensCore(ForYouCore):
     """Builds on community: tokens belong to accounts."""
 
     # -- API tokens ------------------------------------------------------------------------
@@ -64,12 +74,22 @@ class TokensCore(CommunityCore):
 
     # -- lists behind feeds ----------------------------------------------------------------
 
-    def personal_papers(self, user: User, *, limit: int = 100) -> PersonalList:
-        """The newest week of papers in the user's topics, most upvoted first."""
+    def personal_papers(self, user: User, *, limit: int = 100,
+                        for_you: int = PERSONAL_FOR_YOU) -> PersonalList:
+        """The newest week of papers in the user's topics, most upvoted first, after up
+        to ``for_you`` of the week's papers picked For you."""
         with read_transaction(self.engine) as connection:
             topics = user_topics(connection, user.id)
+        picks = self._week_for_you(user, for_you) if for_you else []
         if not topics:
-            return PersonalList(user, [], PaperPage([], 0, None, limit=limit))
+            return PersonalList(user, [], PaperPage([], 0, None, limit=limit), picks)
         page = self.list_papers(PaperFilter(period=Period.WEEK, categories=tuple(topics),
                                             limit=limit, viewer_id=user.id))
-        return PersonalList(user, topics, page)
+        return PersonalList(user, topics, page, picks)
+
+    def _week_for_you(self, user: User, limit: int) -> list[Paper]:
+        week = self.list_papers(PaperFilter(period=Period.WEEK, limit=500, viewer_id=user.id))
+        chosen = self.for_you_sections([user.id], [paper.id for paper in week.papers],
+                                       limit=limit).get(user.id, [])
+        by_id = {paper.id: paper for paper in week.papers}
+        return [by_id[pid] for pid in chosen]

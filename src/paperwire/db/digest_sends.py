@@ -33,7 +33,7 @@ class Claim:
     issue_id: int
     subscription_id: int
     email: str
-    papers: list[int]
+    papers: Any  # as stored: digest.models.unpack_papers reads it
     message_id: str
     attempts: int  # including this one
     was_ambiguous: bool
@@ -44,7 +44,7 @@ class Recipient:
     """One row to queue: who, the topic papers beyond the trending list, its Message-ID."""
 
     subscription_id: int
-    papers: list[int]
+    papers: Any  # digest.models.pack_papers's value
     message_id: str
 
 
@@ -61,12 +61,11 @@ def queue(connection: Connection, issue_id: int, period: Period,
         connection.execute(insert(sends), rows[start : start + 2000])
 
 
-def papers_of_issue(connection: Connection, issue_id: int) -> list[list[int]]:
-    """Every recipient's topic papers for an issue (to load them all at once)."""
-    lists = connection.execute(
+def papers_of_issue(connection: Connection, issue_id: int) -> list[Any]:
+    """Every recipient's frozen papers for an issue, as stored (to load them all at once)."""
+    return list(connection.execute(
         select(sends.c.papers).where(sends.c.issue_id == issue_id)
-    ).scalars()
-    return [list(ids or []) for ids in lists]
+    ).scalars())
 
 
 def reclaim_expired(connection: Connection, *, now: float) -> int:
@@ -121,7 +120,7 @@ def claim(connection: Connection, *, owner: str, now: float, lease_s: float) -> 
         ).one_or_none()
         if claimed is not None:
             return Claim(row.id, claimed.issue_id, row.subscription_id, subscriber.email,
-                         list(claimed.papers or []), claimed.message_id, claimed.attempts,
+                         claimed.papers, claimed.message_id, claimed.attempts,
                          row.status == SendStatus.AMBIGUOUS.value)
     return None
 

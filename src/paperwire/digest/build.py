@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from paperwire.db import digest_sends, digests
 from paperwire.db.session import Engine, read_transaction, write_transaction
-from paperwire.digest.models import Frequency, Period, Topics
+from paperwire.digest.models import Frequency, Period, Topics, pack_papers
 from paperwire.models import Paper
 from paperwire.models import Period as ListPeriod
 
@@ -29,6 +29,7 @@ class Plan:
     period: Period
     trending: list[int]
     extras: dict[int, list[int]] = field(default_factory=dict)  # subscription id -> paper ids
+    for_you: dict[int, list[int]] = field(default_factory=dict)  # subscription id -> paper ids
 
 
 def list_period(kind: Frequency) -> ListPeriod:
@@ -98,7 +99,8 @@ def store_issue(engine: Engine, plan: Plan, *, domain: str, now: float) -> tuple
             issue_id = digests.insert_issue(connection, period, papers=plan.trending,
                                             built_at=int(now), recipients=len(plan.extras))
             digest_sends.queue(connection, issue_id, period, [
-                digest_sends.Recipient(sub, extras, message_id(period, sub, domain))
+                digest_sends.Recipient(sub, pack_papers(extras, plan.for_you.get(sub, [])),
+                                       message_id(period, sub, domain))
                 for sub, extras in plan.extras.items()
             ])
             return issue_id, True

@@ -167,3 +167,16 @@ class SendReport:
             for name in cls.__dataclass_fields__:
                 setattr(total, name, getattr(total, name) + getattr(report, name))
         return total
+
+
+def pack_papers(topics: list[int], for_you: list[int]) -> list[int] | dict[str, list[int]]:
+    """A send row's frozen papers: the topic papers' ids as ever (a plain list), or with
+    a For-you section ``{"topics": [...], "for_you": [...]}``."""
+    return {"topics": topics, "for_you": for_you} if for_you else topics
+
+
+def unpack_papers(value: Any) -> tuple[list[int], list[int]]:
+    """(topic paper ids, For-you paper ids) of a send row's frozen papers."""
+    if isinstance(value, dict):
+        return list(value.get("topics") or []), list(value.get("for_you") or [])
+    return list(value or []), []

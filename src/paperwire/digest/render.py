@@ -57,9 +57,10 @@ class DigestRenderer:
         return f"{self.settings.site_name} {kind.value} digest <{kind.value}-digest.{host}>"
 
     def message(self, recipient: Recipient, period: Period, trending: list[Paper],
-                extras: list[Paper]) -> Message:
+                extras: list[Paper], for_you: list[Paper] | None = None) -> Message:
         token = subscriber_token(self.signer, recipient.subscription_id, recipient.email)
         unsubscribe = f"{self.base}/digest/unsubscribe?token={token}"
+        for_you = for_you or []
         context = self._context(recipient, period, trending, extras)
         context.update(unsubscribe_url=unsubscribe,
                        manage_url=f"{self.base}/digest/manage?token={token}")
@@ -67,9 +68,11 @@ class DigestRenderer:
             to=recipient.email,
             subject=f"{self.settings.site_name}: {context['heading']} · {context['subheading']}",
             text=self.env.get_template("digest.txt").render(
-                **context, trending=self._texts(trending), extras=self._texts(extras, len(trending))),
+                **context, trending=self._texts(trending), extras=self._texts(extras, len(trending)),
+                for_you=self._texts(for_you, len(trending) + len(extras))),
             html=self.env.get_template("digest.html").render(
-                **context, trending=self._htmls(trending), extras=self._htmls(extras)),
+                **context, trending=self._htmls(trending), extras=self._htmls(extras),
+                for_you=self._htmls(for_you)),
             kind="digest",
             headers={
                 "List-Id": self.list_id(period.kind),

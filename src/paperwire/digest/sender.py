@@ -23,7 +23,7 @@ from paperwire.db import digest_sends as store
 from paperwire.db import digests, queries
 from paperwire.db.digest_sends import Claim
 from paperwire.db.session import Engine, read_transaction, write_transaction
-from paperwire.digest.models import Period, SendReport, SendStatus
+from paperwire.digest.models import Period, SendReport, SendStatus, unpack_papers
 from paperwire.digest.render import DigestRenderer, Recipient
 from paperwire.mail.session import Delivery, MailSession, Outcome
 from paperwire.models import Paper
@@ -137,9 +137,11 @@ class DigestSender:
 
     def _render(self, claim: Claim) -> Message:
         issue = self._issue(claim.issue_id)
-        extras = [self.papers[i] for i in self._load_papers(claim.papers)]
+        topics, for_you = unpack_papers(claim.papers)
+        extras = [self.papers[i] for i in self._load_papers(topics)]
+        picks = [self.papers[i] for i in self._load_papers(for_you)]
         recipient = Recipient(claim.subscription_id, claim.email, claim.message_id)
-        return self.renderer.message(recipient, issue.period, issue.trending, extras)
+        return self.renderer.message(recipient, issue.period, issue.trending, extras, picks)
 
     def _record(self, claim: Claim, delivery: Delivery) -> None:
         now, s, report = self.env.clock(), self.settings, self.report
@@ -240,7 +242,8 @@ class DigestSender:
         message (the distinct papers are few; subscribers are many)."""
         with read_transaction(self.engine) as connection:
             lists = store.papers_of_issue(connection, issue_id)
-            wanted = sorted({i for ids in lists for i in (ids or [])} - set(self.papers))
+            wanted = sorted({i for value in lists for ids in unpack_papers(value) for i in ids}
+                            - set(self.papers))
         for first in range(0, len(wanted), 500):
             self._load_papers(wanted[first : first + 500])
 

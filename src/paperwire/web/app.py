@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from paperwire import __version__
 from paperwire.api import community as api_community
+from paperwire.api import for_you as api_for_you
 from paperwire.api import papers as api_papers
 from paperwire.api import writes as api_writes
 from paperwire.background import BackgroundJobs
@@ -28,6 +29,7 @@ from paperwire.web import (
     errors,
     feeds,
     feeds_community,
+    for_you,
     library,
     lists,
     pages,
@@ -94,12 +96,13 @@ def create_app(
     # Before the papers router: its /api/papers/{id:path} would swallow .../comments.
     app.include_router(api_community.router)
     app.include_router(api_writes.router)
+    app.include_router(api_for_you.router)
     app.include_router(api_papers.router)
     app.include_router(citations.router)  # before the feeds: /collections/{id}.{fmt} is theirs
     app.include_router(feeds.router)
     app.include_router(feeds_community.router)
-    for module in (discussion, auth, tokens, library, digests, lists, people, authors, pages,
-                   status):
+    for module in (discussion, for_you, auth, tokens, library, digests, lists, people, authors,
+                   pages, status):
         app.include_router(module.router)
     app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)

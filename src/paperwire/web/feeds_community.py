@@ -103,8 +103,10 @@ def personal_feed(
     token: str = Query(min_length=1, max_length=80, description="The feed token from the"
                        " account settings page.", examples=["1.0123456789abcdef0123456789abcdef01234567"]),
 ) -> Response:
-    """The newest week of papers in the user's topics: the categories of the papers they
-    upvoted or saved. The token is private; rotating it on the settings page ends old URLs."""
+    """The week's papers For you picked for the user (their library, votes, saves and
+    signals; see docs/for-you.md), then the newest week of papers in their topics (the
+    categories of the papers they upvoted or saved). The token is private; rotating it
+    on the settings page ends old URLs."""
     core = core_of(request)
     user = core.user_for_feed_token(token)
     if user is None:
@@ -113,6 +115,6 @@ def personal_feed(
     topics = ", ".join(personal.topics) or "none yet: upvote or save papers to choose them"
     return feed_response(
         request, fmt, title=f"{core.settings.site_name}: papers for {user.display_name}",
-        description=f"The newest papers in your topics ({topics}).",
-        page_path="/account", papers=personal.page.papers, private=True,
+        description=f"Picked for you, then the newest papers in your topics ({topics}).",
+        page_path="/account", papers=personal.papers, private=True,
     )

@@ -33,8 +33,11 @@ def daily(request: Request) -> Response:
 def _daily_page(request: Request) -> Response:
     core = core_of(request)
     user = viewer(request)
+    # "for you" orders the list by the reader's model: signed-in readers only.
+    chosen = request.query_params.get("sort", "").strip()
+    sort = SortOrder.FOR_YOU if user and chosen == SortOrder.FOR_YOU.value else SortOrder.UPVOTES
     paper_filter = PaperFilter.from_params(
-        request.query_params, limit=core.settings.page_size, sort=SortOrder.UPVOTES,
+        request.query_params, limit=core.settings.page_size, sort=sort,
         viewer_id=user.id if user else None,
     )
     page = core.list_papers(paper_filter)
@@ -42,7 +45,8 @@ def _daily_page(request: Request) -> Response:
     if page.total == 0 and page.window is not None and page.window.period is Period.DAY:
         announcement = core.announcement_status(page.window.start)
     return render(request, "daily.html", page=page, category=paper_filter.category,
-                  p=paper_filter.offset // paper_filter.limit, announcement=announcement)
+                  p=paper_filter.offset // paper_filter.limit, announcement=announcement,
+                  sort=sort.value)
 
 
 @router.get("/papers", response_class=HTMLResponse)

@@ -1,0 +1,307 @@
+"""For-you relevance: paperwire's per-reader scorer against two baselines, on personas
+built from the search judgments, plus the scorer's speed.
+
+    python bench/recommend.py [--store PATH] eval [--draws 3] [--json] [--variants]
+    python bench/recommend.py [--store PATH] speed [--readers 10000] [--new 2000]
+
+Personas (bench/relevance_judgments.json): for every query with at least
+``MIN_GRADE2`` papers judged 2, a persona's library is 5 of them drawn at random
+(``--draws`` draws per query, fixed seeds); what it wants is every other paper
+judged for that query, its grade the gain. Library papers are left out of every
+ranking. Each system ranks the whole store (32k papers): nDCG@10 (gains 2^g − 1),
+Recall@100 (grade ≥ 1), and the share of its top 10 nobody judged (counted as 0;
+the judgments were pooled from search systems, so every system here loses most to
+that — "condensed" nDCG@10 drops unjudged papers instead, Sakai 2007, as a second
+view). Mixed personas (``--mixed N``) join two personas' libraries (10 papers, two
+interests) and wants: the case a centroid cannot serve.
+
+Systems:
+- centroid: cosine to the mean of the library's vectors.
+- SVM: arxiv-sanity-lite's per-reader linear SVM (scikit-learn LinearSVC, library
+  papers positive, every other paper negative, C = 0.1, class_weight balanced), its
+  decision function ranking everything.
+- paperwire: the product's scorer (paperwire.recommend), its candidates retrieved
+  from the store's usearch index the way the For-you page does, blended as
+  recommend/blend.py says (trending is 0: the sample has no votes).
+
+The store is opened read-only (default /work/scratch/relevance-full, built by
+bench/relevance.py build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from common import machine
+
+STORE = Path(os.environ.get("PAPERWIRE_RELEVANCE_STORE", "/work/scratch/relevance-full"))
+JUDGMENTS = Path(__file__).with_name("relevance_judgments.json")
+LIBRARY_SIZE, MIN_GRADE2 = 5, 8
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    ids: np.ndarray  # paper ids, row order
+    arxiv: list[str]
+    vectors: np.ndarray  # (n, d) float32, unit rows
+    announced: np.ndarray  # days since epoch
+    row_of: dict[str, int]
+    row_of_id: dict[int, int]
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    query: str
+    library: tuple[str, ...]
+    wants: dict[str, int]  # judged papers but the library, with their grades
+
+
+def load_corpus(store: Path) -> Corpus:
+    from sqlalchemy import create_engine
+
+    from paperwire.db.recommend import embedded_papers
+    from paperwire.db.session import read_transaction
+    from paperwire.search.indexing import decode_vector
+
+    model = json.loads(next((store / "vectors").glob("*.json")).read_text())["model"]
+    engine = create_engine(f"sqlite:///file:{store / 'paperwire.db'}?mode=ro&uri=true")
+    ids, arxiv, vectors, days = [], [], [], []
+    with read_transaction(engine) as connection:
+        for chunk in embedded_papers(connection, model):
+            for row in chunk:
+                ids.append(row.paper_id)
+                arxiv.append(row.arxiv_id)
+                vectors.append(decode_vector(row.vector))
+                days.append(row.announced_on.toordinal())
+    engine.dispose()
+    matrix = np.stack(vectors)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    return Corpus(np.asarray(ids), arxiv, matrix, np.asarray(days),
+                  {a: i for i, a in enumerate(arxiv)}, {p: i for i, p in enumerate(ids)}, model)
+
+
+def personas(draws: int, corpus: Corpus) -> list[Persona]:
+    found = []
+    for item in json.loads(JUDGMENTS.read_text()):
+        grades = {a: g for a, g in item["grades"].items() if a in corpus.row_of}
+        best = sorted(a for a, g in grades.items() if g == 2)
+        if len(best) < MIN_GRADE2:
+            continue
+        for draw in range(draws):
+            library = tuple(random.Random(f"{draw}:{item['query']}").sample(best, LIBRARY_SIZE))
+            wants = {a: g for a, g in grades.items() if a not in library}
+            found.append(Persona(item["query"], library, wants))
+    return found
+
+
+def mixed_personas(count: int, single: list[Persona]) -> list[Persona]:
+    firsts = [p for i, p in enumerate(single) if i == 0 or single[i - 1].query != p.query]
+    chooser, found = random.Random(5), []
+    for _ in range(count):
+        one, two = chooser.sample(firsts, 2)
+        library = one.library + two.library
+        wants = {a: max(g, one.wants.get(a, 0)) for a, g in two.wants.items()}
+        wants = {a: g for a, g in {**one.wants, **wants}.items() if a not in library}
+        found.append(Persona(f"{one.query} + {two.query}", library, wants))
+    return found
+
+
+def dcg(gains: list[int]) -> float:
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+
+
+def measure(ranked: list[str], persona: Persona) -> dict[str, float]:
+    wants = persona.wants
+    ideal = dcg(sorted(wants.values(), reverse=True)[:10])
+    relevant = {a for a, g in wants.items() if g > 0}
+    return {
+        "ndcg10": dcg([wants.get(a, 0) for a in ranked[:10]]) / ideal if ideal else 0.0,
+        "recall100": len(relevant & set(ranked[:100])) / max(len(relevant), 1),
+        "unjudged10": sum(a not in wants for a in ranked[:10]) / 10,
+        "condensed10": dcg([wants[a] for a in ranked if a in wants][:10]) / ideal if ideal else 0.0,
+    }
+
+
+Ranker = Callable[[Persona], list[str]]
+
+
+def top(corpus: Corpus, scores: np.ndarray, persona: Persona, k: int = 100) -> list[str]:
+    scores = scores.astype(np.float64).copy()
+    for arxiv_id in persona.library:
+        scores[corpus.row_of[arxiv_id]] = -np.inf
+    order = np.argpartition(-scores, k)[:k]
+    order = order[np.argsort(-scores[order], kind="stable")]
+    return [corpus.arxiv[i] for i in order]
+
+
+def library_rows(corpus: Corpus, persona: Persona) -> list[int]:
+    return [corpus.row_of[a] for a in persona.library]
+
+
+def centroid_ranker(corpus: Corpus) -> Ranker:
+    def rank(persona: Persona) -> list[str]:
+        centre = corpus.vectors[library_rows(corpus, persona)].mean(axis=0)
+        return top(corpus, corpus.vectors @ centre, persona)
+    return rank
+
+
+def svm_ranker(corpus: Corpus) -> Ranker:
+    from sklearn.svm import LinearSVC
+
+    def rank(persona: Persona) -> list[str]:
+        labels = np.zeros(len(corpus.arxiv), dtype=np.int8)
+        labels[library_rows(corpus, persona)] = 1
+        svm = LinearSVC(C=0.1, class_weight="balanced", tol=1e-6, max_iter=10_000, dual="auto")
+        svm.fit(corpus.vectors, labels)
+        return top(corpus, svm.decision_function(corpus.vectors), persona)
+    return rank
+
+
+def paperwire_ranker(corpus: Corpus, store: Path, **blend_overrides: float) -> Ranker:
+    """The product's path: background sample, train, candidates from the usearch index,
+    blend, over the corpus's vectors (the store's own)."""
+    from paperwire.recommend.blend import Blend
+    from paperwire.recommend.candidates import candidate_ids
+    from paperwire.recommend.model import Background, train
+    from paperwire.recommend.ranker import rank_candidates
+    from paperwire.search.vectors import VectorIndex
+
+    index = VectorIndex(store / "vectors", corpus.model, corpus.vectors.shape[1], exact_max=5_000)
+    background = Background.of(sample_rows(corpus))
+    blend = Blend(**blend_overrides)
+    today = int(corpus.announced.max())
+
+    def rank(persona: Persona) -> list[str]:
+        ids = [int(corpus.ids[r]) for r in library_rows(corpus, persona)]
+        vectors = {pid: corpus.vectors[corpus.row_of_id[pid]] for pid in ids}
+        model = train(background, dict.fromkeys(ids, 1.0), vectors)
+        assert model is not None
+        candidates = [c for c in candidate_ids(model, index.search)
+                      if c not in vectors and c in corpus.row_of_id]
+        rows = [corpus.row_of_id[c] for c in candidates]
+        ranked = rank_candidates(
+            model, blend, candidates, corpus.vectors[rows],
+            age_days=(today - corpus.announced[rows]).astype(np.float32),
+            trending=np.zeros(len(rows), dtype=np.float32),
+        )
+        return [corpus.arxiv[corpus.row_of_id[pid]] for pid, _ in ranked[:100]]
+    return rank
+
+
+def sample_rows(corpus: Corpus, size: int = 4096, seed: int = 7) -> np.ndarray:
+    from paperwire.recommend.background import sample_ids
+
+    chosen = sample_ids([int(i) for i in corpus.ids], size, seed=seed)
+    return corpus.vectors[[corpus.row_of_id[i] for i in chosen]]
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    corpus = load_corpus(args.store)
+    people = personas(args.draws, corpus)
+    systems: dict[str, Ranker] = {} if args.no_baselines else {
+        "centroid": centroid_ranker(corpus), "SVM (C=0.1, balanced)": svm_ranker(corpus),
+    }
+    systems["paperwire"] = paperwire_ranker(corpus, args.store)
+    if args.variants:
+        systems.update(variants(corpus, args.store))
+    queries = len({p.query for p in people})
+    print(f"{machine()}; load {os.getloadavg()[0]:.1f}; {len(corpus.arxiv):,} papers; "
+          f"{queries} personas x {args.draws} draws = {len(people)} libraries of {LIBRARY_SIZE}")
+    results = {"single": report(systems, people)}
+    if args.mixed:
+        mixed = mixed_personas(args.mixed, people)
+        print(f"mixed: {len(mixed)} libraries of {2 * LIBRARY_SIZE} (two personas each)")
+        results["mixed"] = report(systems, mixed)
+    if args.json:
+        print(json.dumps(results))
+
+
+def report(systems: dict[str, Ranker], people: list[Persona]) -> dict[str, dict[str, float]]:
+    results = {}
+    for name, rank in systems.items():
+        started = time.perf_counter()
+        figures = [measure(rank(p), p) for p in people]
+        seconds = (time.perf_counter() - started) / len(people)
+        summary = {key: statistics.fmean(f[key] for f in figures) for key in figures[0]}
+        summary["ms_per_reader"] = seconds * 1000
+        results[name] = summary
+        print(f"{name:<28} nDCG@10 {summary['ndcg10']:.3f}  Recall@100 {summary['recall100']:.3f}"
+              f"  unjudged in top 10 {summary['unjudged10']:4.0%}  condensed nDCG@10 "
+              f"{summary['condensed10']:.3f}  {summary['ms_per_reader']:.0f} ms/reader", flush=True)
+    return results
+
+
+def variants(corpus: Corpus, store: Path) -> dict[str, Ranker]:
+    return {
+        "paperwire linear only": paperwire_ranker(corpus, store, nearest=0.0),
+        "paperwire nearest only": paperwire_ranker(corpus, store, linear=0.0),
+        "paperwire no recency": paperwire_ranker(corpus, store, recency=0.0),
+    }
+
+
+def speed(args: argparse.Namespace) -> None:
+    """Retraining after a signal, and the digest's batch: a day's new papers scored for
+    many readers as matrix products."""
+    from paperwire.recommend.batch import score_batch
+    from paperwire.recommend.model import Background, train
+
+    corpus = load_corpus(args.store)
+    rng = np.random.default_rng(3)
+    background = Background.of(sample_rows(corpus))
+    print(f"{machine()}; load {os.getloadavg()[0]:.1f}; threads "
+          f"{os.environ.get('OMP_NUM_THREADS', 'all')}")
+    timings = []
+    for size in (5, 50, 500):
+        rows = rng.choice(len(corpus.ids), size, replace=False)
+        vectors = {int(corpus.ids[r]): corpus.vectors[r] for r in rows}
+        positives = dict.fromkeys(vectors, 1.0)
+        for _ in range(20):
+            started = time.perf_counter()
+            train(background, positives, vectors)
+            timings.append(time.perf_counter() - started)
+        print(f"retrain, {size} positives: median {statistics.median(timings[-20:]) * 1000:.1f} ms")
+    models = []
+    started = time.perf_counter()
+    for _ in range(args.readers):
+        rows = rng.choice(len(corpus.ids), int(rng.integers(5, 40)), replace=False)
+        vectors = {int(corpus.ids[r]): corpus.vectors[r] for r in rows}
+        models.append(train(background, dict.fromkeys(vectors, 1.0), vectors))
+    print(f"trained {args.readers:,} readers in {time.perf_counter() - started:.1f} s")
+    new = corpus.vectors[rng.choice(len(corpus.ids), args.new, replace=False)]
+    started = time.perf_counter()
+    scores = score_batch(models, new)
+    print(f"scored {args.new:,} new papers for {args.readers:,} readers in "
+          f"{time.perf_counter() - started:.1f} s (matrix {scores.shape})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=STORE)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("eval")
+    run.add_argument("--draws", type=int, default=3)
+    run.add_argument("--json", action="store_true")
+    run.add_argument("--variants", action="store_true")
+    run.add_argument("--mixed", type=int, default=60, help="mixed personas (0: none)")
+    run.add_argument("--no-baselines", action="store_true", help="paperwire (and variants) only")
+    fast = commands.add_parser("speed")
+    fast.add_argument("--readers", type=int, default=10_000)
+    fast.add_argument("--new", type=int, default=2_000)
+    args = parser.parse_args()
+    {"eval": evaluate, "speed": speed}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

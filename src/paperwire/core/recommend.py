@@ -1,0 +1,279 @@
+"""For you: each reader's own ranking from their library, votes, saves and signals,
+blended with the community's, every pick explained. The rules are ``recommend/``;
+the reads are ``db/recommend.py`` and the library's ``db/signals.py``."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+
+from paperwire.community.topics import user_topics
+from paperwire.core.library import LibraryCore
+from paperwire.core.search import SearchCore
+from paperwire.db import queries
+from paperwire.db import recommend as store
+from paperwire.db.session import Connection, read_transaction
+from paperwire.models import Paper, PaperFilter, PaperPage, Period, SortOrder
+from paperwire.ranking import TrendingWindow
+from paperwire.recommend import explain
+from paperwire.recommend.background import sample_ids
+from paperwire.recommend.batch import score_batch
+from paperwire.recommend.blend import Blend, reader_threshold
+from paperwire.recommend.candidates import candidate_ids
+from paperwire.recommend.model import Background, ReaderModel, train
+from paperwire.recommend.models import ForYou, Pick
+from paperwire.recommend.ranker import rank_candidates
+from paperwire.recommend.reader import positive_weights
+
+MODEL_CACHE = 2_000
+THRESHOLD_SAMPLE = 512  # corpus papers a reader's digest threshold is measured on
+FOR_YOU_WINDOW = 500  # a list sorted for you orders this many of the window's papers
+BLEND = Blend()
+
+
+class ForYouCore(LibraryCore, SearchCore):
+    _corpus_sample: tuple[int, Background] | None = None
+
+    @property
+    def for_you_blend(self) -> Blend:
+        return BLEND
+
+    def _followed_names(self, user_id: int) -> set[str]:
+        """Lower-cased names of the authors the reader follows: the author pages' core
+        verb ``followed_authors(user_id)`` (issue 14, item 6) when it is part of the
+        core, else nobody (the hook: nothing here changes when it lands)."""
+        followed = getattr(self, "followed_authors", None)
+        if followed is None:
+            return set()
+        return {str(getattr(author, "name", author)).lower() for author in followed(user_id)}
+
+    # -- the model -------------------------------------------------------------------
+
+    def reader_model(self, user_id: int) -> ReaderModel | None:
+        """The reader's model, trained on their signals now or taken from the cache
+        while their signals version is unchanged (None: no positive with a vector)."""
+        semantic = self.semantic
+        if semantic is None:
+            return None
+        signals = self.reader_signals(user_id)
+        key = (user_id, signals.version, len(semantic.index))
+        cache = self._model_cache()
+        with self._model_lock():
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        positives = positive_weights(signals)
+        negatives = signals.negative_ids
+        vectors = semantic.index.vectors([*positives, *negatives])
+        model = train(
+            self._corpus_background(), positives, vectors,
+            {pid: vectors[pid] for pid in negatives if pid in vectors},
+        )
+        with self._model_lock():
+            cache[key] = model
+            while len(cache) > MODEL_CACHE:
+                cache.popitem(last=False)
+        return model
+
+    def _model_cache(self) -> OrderedDict[tuple[int, int, int], ReaderModel | None]:
+        if "_for_you_models" not in self.__dict__:
+            self.__dict__["_for_you_models"] = OrderedDict()
+            self.__dict__["_for_you_lock"] = threading.Lock()
+        return self.__dict__["_for_you_models"]
+
+    def _model_lock(self) -> threading.Lock:
+        self._model_cache()
+        return self.__dict__["_for_you_lock"]
+
+    def _corpus_background(self) -> Background:
+        """The corpus sample, drawn again when the index has grown by a fifth."""
+        semantic = self.semantic
+        assert semantic is not None
+        size = len(semantic.index)
+        if self._corpus_sample is not None and self._corpus_sample[0] * 1.2 >= size:
+            return self._corpus_sample[1]
+        with read_transaction(self.engine) as connection:
+            ids = store.embedded_ids(connection, semantic.model)
+        vectors = semantic.index.vectors(sample_ids(ids))
+        sample = np.stack(list(vectors.values())) if vectors else np.zeros((1, semantic.index.dim))
+        self._corpus_sample = (size, Background.of(sample))
+        return self._corpus_sample[1]
+
+    # -- many readers at once: the digest's For-you sections ------------------------------
+
+    def for_you_sections(
+        self, user_ids: Sequence[int], paper_ids: Sequence[int], *, limit: int = 5
+    ) -> dict[int, list[int]]:
+        """Per reader, up to ``limit`` of ``paper_ids`` (a period's new papers) whose
+        relevance passes the reader's own threshold (``blend.reader_threshold``), best
+        first; one matrix product per block of readers (``recommend/batch.py``)."""
+        semantic = self.semantic
+        if semantic is None or not user_ids or not paper_ids:
+            return {}
+        stored = semantic.index.vectors(list(paper_ids))
+        ids = [pid for pid in paper_ids if pid in stored]
+        if not ids:
+            return {}
+        models = [self.reader_model(user_id) for user_id in user_ids]
+        relevance = score_batch(models, np.stack([stored[pid] for pid in ids]), BLEND)
+        sample = self._corpus_background().sample[:THRESHOLD_SAMPLE]
+        sections: dict[int, list[int]] = {}
+        for row, (user_id, model) in enumerate(zip(user_ids, models, strict=True)):
+            if model is None:
+                continue
+            threshold = reader_threshold(model, sample, BLEND)
+            known = set(model.positive_ids)
+            order = np.argsort(-relevance[row], kind="stable")
+            chosen = [ids[i] for i in order if relevance[row, i] >= threshold
+                      and ids[i] not in known][:limit]
+            if chosen:
+                sections[user_id] = chosen
+        return sections
+
+    # -- "for you" as a list's order ---------------------------------------------------
+
+    def list_papers(self, paper_filter: PaperFilter) -> PaperPage:
+        """Lists as ever; with ``sort=for-you`` (and a viewer) the window's papers (its
+        first 500) in the viewer's For-you order, else most upvoted first."""
+        if paper_filter.sort is not SortOrder.FOR_YOU:
+            return super().list_papers(paper_filter)
+        upvoted = dataclasses.replace(paper_filter, sort=SortOrder.UPVOTES)
+        if paper_filter.viewer_id is None:
+            return super().list_papers(upvoted)
+        whole = super().list_papers(dataclasses.replace(upvoted, limit=FOR_YOU_WINDOW, offset=0))
+        ordered = self.order_for_reader(paper_filter.viewer_id, whole.papers)
+        start = paper_filter.offset
+        return dataclasses.replace(whole, papers=ordered[start:start + paper_filter.limit],
+                                   total=min(whole.total, FOR_YOU_WINDOW),
+                                   limit=paper_filter.limit, offset=paper_filter.offset)
+
+    def order_for_reader(self, user_id: int, papers: Sequence[Paper]) -> list[Paper]:
+        """``papers`` best first for the reader (as they were without a model; papers
+        without a vector keep their order after the scored ones)."""
+        model = self.reader_model(user_id)
+        if model is None or not papers:
+            return list(papers)
+        ids = [paper.id for paper in papers]
+        with read_transaction(self.engine) as connection:
+            facts = store.announced_days(connection, ids)
+            trending = store.trending_of(connection, self._window(Period.WEEK), ids)
+        scores = dict(self._ranked(model, [i for i in ids if i in facts], facts, trending))
+        negatives = self.reader_signals(user_id).negative_ids
+        def key(paper: Paper) -> tuple[bool, float]:
+            return (paper.id in negatives or paper.id not in scores, -scores.get(paper.id, 0.0))
+        return sorted(papers, key=key)
+
+    # -- picks -----------------------------------------------------------------------
+
+    def recommend(
+        self, user_id: int, *, limit: int = 20, since: date | None = None,
+        hide_seen: bool = False, period: Period = Period.WEEK,
+    ) -> ForYou:
+        """The reader's picks, best first, each with its reasons. ``since``: announced
+        on or after that day; ``hide_seen``: leave out papers already shown or opened."""
+        signals = self.reader_signals(user_id)
+        model = self.reader_model(user_id)
+        hidden = set(signals.negative_ids) | set(positive_weights(signals))
+        seen = set(signals.seen) if hide_seen else set()
+        if model is None:
+            return self._cold_start(user_id, limit=limit, hidden=hidden | seen, period=period)
+        semantic = self.semantic
+        assert semantic is not None
+        found = [pid for pid in candidate_ids(model, semantic.index.search) if pid not in hidden]
+        hidden_seen = sum(pid in seen for pid in found)
+        found = [pid for pid in found if pid not in seen]
+        with read_transaction(self.engine) as connection:
+            facts = store.announced_days(connection, found)
+            found = [pid for pid in found if pid in facts and not facts[pid].withdrawn
+                     and (since is None or facts[pid].announced_on >= since)]
+            trending = store.trending_of(connection, self._window(period), found)
+            ranked = self._ranked(model, found, facts, trending)[:limit]
+            picks = self._explained(connection, user_id, model, ranked, trending)
+        return ForYou(picks=picks, basis="model", formula=BLEND.describe(),
+                      positives=len(model.positive_ids), hidden_seen=hidden_seen)
+
+    def _window(self, period: Period) -> TrendingWindow:
+        return TrendingWindow.of(now=self.now(), period=period,
+                                 half_life_hours=self.settings.trending_half_life_hours)
+
+    def _ranked(self, model: ReaderModel, ids: list[int], facts: dict, trending: dict[int, float]
+                ) -> list[tuple[int, float]]:
+        semantic = self.semantic
+        assert semantic is not None
+        vectors = semantic.index.vectors(ids)
+        ids = [pid for pid in ids if pid in vectors]
+        if not ids:
+            return []
+        today = date.fromtimestamp(self.now())
+        return rank_candidates(
+            model, BLEND, ids, np.stack([vectors[pid] for pid in ids]),
+            age_days=np.asarray([(today - facts[pid].announced_on).days for pid in ids],
+                                dtype=np.float32),
+            trending=np.asarray([trending.get(pid, 0.0) for pid in ids], dtype=np.float32),
+        )
+
+    def _explained(
+        self, connection: Connection, user_id: int, model: ReaderModel,
+        ranked: list[tuple[int, float]], trending: dict[int, float],
+    ) -> list[Pick]:
+        semantic = self.semantic
+        assert semantic is not None
+        ids = [pid for pid, _ in ranked]
+        vectors = semantic.index.vectors(ids)
+        closest = {}
+        if vectors:
+            parts = model.score(np.stack([vectors[pid] for pid in ids if pid in vectors]))
+            present = [pid for pid in ids if pid in vectors]
+            sims = np.stack([vectors[pid] for pid in present]) @ model.positives.T
+            for row, pid in enumerate(present):
+                index = int(parts.nearest_index[row])
+                closest[pid] = (model.positive_ids[index], float(sims[row, index]))
+        wanted = list({*ids, *(c for c, _ in closest.values())})
+        papers, concepts = queries.papers_and_concepts(connection, wanted, semantic.model)
+        _, positive_concepts = queries.papers_and_concepts(
+            connection, list(model.positive_ids), semantic.model)
+        reader = explain.reader_concepts(positive_concepts.values())
+        categories = set(user_topics(connection, user_id)) | {
+            p.primary_category for pid, p in papers.items() if pid in model.positive_ids}
+        followed = self._followed_names(user_id)
+        picks = []
+        for rank, (pid, score) in enumerate(ranked, start=1):
+            paper = papers[pid]
+            near_id, cosine = closest.get(pid, (None, 0.0))
+            near = papers.get(near_id) if near_id is not None else None
+            picks.append(Pick(paper=paper, rank=rank, score=round(score, 4), because=explain.because(
+                closest_title=near.title if near else None, closest_cosine=cosine,
+                concepts=concepts.get(pid, []), reader=reader,
+                followed=[a for a in paper.authors if a.lower() in followed],
+                trending_in=paper.primary_category if trending.get(pid, 0.0) > 0
+                and paper.primary_category in categories else None,
+            )))
+        return picks
+
+    def _cold_start(self, user_id: int, *, limit: int, hidden: set[int], period: Period) -> ForYou:
+        """No positive yet: trending in the reader's topics (their categories), else
+        trending everywhere, else the newest day's most upvoted."""
+        with read_transaction(self.engine) as connection:
+            topics = user_topics(connection, user_id)
+        basis = "topics" if topics else "trending"
+        papers = self._for_you_trending(topics, period, limit + len(hidden))
+        papers = [p for p in papers if p.id not in hidden][:limit]
+        reason = (f"trending in your categories ({', '.join(topics)})" if topics
+                  else "trending in the community: add papers to your library to personalise")
+        picks = [Pick(paper=p, rank=i, score=round(p.trending_score or 0.0, 4), because=[reason])
+                 for i, p in enumerate(papers, start=1)]
+        return ForYou(picks=picks, basis=basis, formula=BLEND.describe())
+
+    def _for_you_trending(self, topics: Sequence[str], period: Period, limit: int) -> list[Paper]:
+        limit = max(1, min(limit, 500))
+        page = self.list_papers(PaperFilter(
+            period=period, categories=tuple(topics), sort=SortOrder.TRENDING, limit=limit))
+        if page.papers:
+            return page.papers
+        return self.list_papers(PaperFilter(period=period, categories=tuple(topics),
+                                            limit=limit)).papers

@@ -1,0 +1,28 @@
+"""What the For-you verbs of the core hand back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from paperwire.models import Paper
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    paper: Paper
+    rank: int
+    score: float
+    because: list[str]
+
+
+@dataclass(slots=True)
+class ForYou:
+    """A reader's picks. ``basis`` says what ranked them: ``model`` (their signals),
+    ``topics`` (cold start: trending in their categories) or ``trending`` (nothing
+    known about them yet)."""
+
+    picks: list[Pick] = field(default_factory=list)
+    basis: str = "model"
+    formula: str = ""
+    positives: int = 0
+    hidden_seen: int = 0

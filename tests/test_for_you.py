@@ -1,0 +1,155 @@
+"""For you through the core: picks follow the reader's library, signals move the ranking
+the expected way, seen papers hide, every reason names a real library paper, cold start
+falls back to topics then trending. The fake embedder (shared words → close vectors)
+stands in for the model; assertions are about sets and orders with margins."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from factories import make_paper, make_user
+from paperwire.core import Paperwire
+
+TOPICS = {
+    "graph": ("graph neural networks message passing node embeddings over molecular graphs",
+              "cs.LG"),
+    "quantum": ("quantum error correction surface codes logical qubits decoders", "quant-ph"),
+    "galaxy": ("galaxy clusters dark matter halos weak lensing surveys", "astro-ph.CO"),
+}
+VARIANTS = ("study", "benchmark", "analysis", "survey", "method", "theory", "dataset", "toolkit")
+
+
+def arxiv_id(topic: str, n: int) -> str:
+    return f"2401.{list(TOPICS).index(topic)}{n:04d}"
+
+
+@pytest.fixture
+def corpus(core: Paperwire) -> Paperwire:
+    day = date.today() - timedelta(days=2)
+    for topic, (words, category) in TOPICS.items():
+        for n, variant in enumerate(VARIANTS):
+            make_paper(core, arxiv_id(topic, n), title=f"A {variant} of {words.split()[0]} "
+                       f"{words.split()[1]} number {n}", abstract=f"{words} {variant}",
+                       categories=[category], announced_on=day)
+    core.embed_pending()
+    return core
+
+
+def library(core: Paperwire, user_id: int, *ids: str) -> None:
+    summary = core.import_library(user_id, [("library.txt", "\n".join(ids).encode())], fetch=False)
+    assert summary.added == len(ids), summary
+
+
+def picked(core: Paperwire, user_id: int, **options: object) -> list[str]:
+    return [pick.paper.arxiv_id for pick in core.recommend(user_id, **options).picks]
+
+
+def topic_of(paper_id: str) -> str:
+    return list(TOPICS)[int(paper_id[5])]
+
+
+def test_picks_follow_the_library_and_leave_its_papers_out(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("graph", 0), arxiv_id("graph", 1))
+    picks = picked(corpus, reader, limit=6)
+    assert len(picks) == 6
+    assert {topic_of(p) for p in picks} == {"graph"}
+    assert not {arxiv_id("graph", 0), arxiv_id("graph", 1)} & set(picks)
+
+
+def test_a_two_interest_library_gets_both_interests(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("graph", 0), arxiv_id("quantum", 1), arxiv_id("graph", 2),
+            arxiv_id("quantum", 3))
+    top = picked(corpus, reader, limit=8)
+    assert {topic_of(p) for p in top} == {"graph", "quantum"}
+    assert "galaxy" not in {topic_of(p) for p in top}
+
+
+def test_not_interested_drops_the_paper_and_its_neighbourhood(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("graph", 0), arxiv_id("quantum", 0))
+    before = picked(corpus, reader, limit=24)
+    graph_before = [i for i, p in enumerate(before) if topic_of(p) == "graph"]
+    target = before[graph_before[0]] if graph_before else arxiv_id("graph", 2)
+    assert corpus.mark_signal(reader, target, "not_interested")
+    after = picked(corpus, reader, limit=24)
+    assert target not in after
+    graph_after = [i for i, p in enumerate(after) if topic_of(p) == "graph"]
+    # The graph papers left sink: their mean rank is worse than before by a margin.
+    assert sum(graph_after) / max(len(graph_after), 1) > sum(graph_before) / len(graph_before) + 1
+
+
+def test_more_like_this_lifts_its_neighbourhood(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("graph", 0), arxiv_id("quantum", 0))
+    def mean_rank(ids: list[str], topic: str) -> float:
+        ranks = [i for i, p in enumerate(ids) if topic_of(p) == topic]
+        return sum(ranks) / len(ranks)
+    before = picked(corpus, reader, limit=30)
+    assert corpus.mark_signal(reader, arxiv_id("galaxy", 3), "more_like_this")
+    after = picked(corpus, reader, limit=30)
+    assert arxiv_id("galaxy", 3) not in after  # a positive now: never recommended back
+    assert mean_rank(after, "galaxy") + 3 < mean_rank(before, "galaxy")
+
+
+def test_seen_papers_hide_when_asked(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("graph", 0))
+    shown = corpus.recommend(reader, limit=3).picks
+    corpus.record_seen(reader, [pick.paper.id for pick in shown])
+    hidden = corpus.recommend(reader, limit=3, hide_seen=True)
+    assert not {p.paper.id for p in shown} & {p.paper.id for p in hidden.picks}
+    assert hidden.hidden_seen >= 3
+    assert [p.paper.id for p in corpus.recommend(reader, limit=3).picks] == [
+        p.paper.id for p in shown]
+
+
+def test_every_pick_is_explained_by_a_real_library_paper(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org").id
+    titles = {}
+    for n in (0, 1):
+        paper = corpus.get_paper(arxiv_id("quantum", n))
+        titles[paper.title] = paper
+    library(corpus, reader, arxiv_id("quantum", 0), arxiv_id("quantum", 1))
+    result = corpus.recommend(reader, limit=5)
+    assert result.basis == "model"
+    assert "linear" in result.formula
+    assert "nearest" in result.formula
+    for pick in result.picks:
+        close = [reason for reason in pick.because if reason.startswith("close to")]
+        assert close, pick.because
+        assert any(f"“{title}”" in close[0] for title in titles), close
+        assert any(reason.startswith("shares ") for reason in pick.because), pick.because
+
+
+def test_since_keeps_only_newer_papers(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org").id
+    make_paper(corpus, "2402.00001", title="A fresh graph neural networks message passing paper",
+               abstract=TOPICS["graph"][0], categories=["cs.LG"], announced_on=date.today())
+    corpus.embed_pending()
+    library(corpus, reader, arxiv_id("graph", 0))
+    assert picked(corpus, reader, since=date.today()) == ["2402.00001"]
+
+
+def test_cold_start_uses_topics_then_trending(corpus: Paperwire):
+    newcomer = make_user(corpus, "new@example.org")
+    voter = make_user(corpus, "voter@example.org")
+    corpus.upvote(voter, arxiv_id("galaxy", 2), up=True)
+    result = corpus.recommend(newcomer.id, limit=5)
+    assert result.basis == "trending"
+    assert [p.paper.arxiv_id for p in result.picks] == [arxiv_id("galaxy", 2)]
+    assert "trending" in result.picks[0].because[0]
+    corpus.upvote(newcomer, arxiv_id("galaxy", 2), up=True)  # now a positive: the model
+    assert corpus.recommend(newcomer.id, limit=5).basis == "model"
+
+
+def test_one_readers_signals_do_not_move_another(corpus: Paperwire):
+    ada, bob = (make_user(corpus, f"{n}@example.org").id for n in ("ada", "bob"))
+    library(corpus, ada, arxiv_id("graph", 0))
+    library(corpus, bob, arxiv_id("graph", 0))
+    before = picked(corpus, bob, limit=5)
+    corpus.mark_signal(ada, before[0], "not_interested")
+    assert picked(corpus, bob, limit=5) == before
