@@ -153,3 +153,14 @@ def test_one_readers_signals_do_not_move_another(corpus: Paperwire):
     before = picked(corpus, bob, limit=5)
     corpus.mark_signal(ada, before[0], "not_interested")
     assert picked(corpus, bob, limit=5) == before
+
+
+def test_a_followed_author_is_named_whatever_the_spelling(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org")
+    library(corpus, reader.id, arxiv_id("graph", 0))
+    assert not any("author you follow" in r for p in corpus.recommend(reader.id).picks for r in p.because)
+    corpus.follow_author(reader, "Lovelace, Ada")  # the papers spell it "Ada Lovelace"
+    picks = corpus.recommend(reader.id, limit=3).picks
+    assert picks
+    for pick in picks:
+        assert "by an author you follow: Ada Lovelace" in pick.because, pick.because

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from paperwire.core.authors import AuthorsCore
 from paperwire.core.backup import BackupCore
 from paperwire.core.digests import DigestCore
 from paperwire.core.doctor import DoctorCore
-from paperwire.core.library import LibraryCore
 from paperwire.core.tokens import TokensCore
 from paperwire.settings import Settings
 
 
-class Paperwire(TokensCore, AuthorsCore, DigestCore, BackupCore, DoctorCore, LibraryCore):
+class Paperwire(TokensCore, DigestCore, BackupCore, DoctorCore):
     """The core: every surface (web pages, JSON API, CLI, scheduler) calls only this.
 
     Each public method is one unit of work with its own transaction(s); callers never

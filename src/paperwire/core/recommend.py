@@ -12,7 +12,9 @@ from datetime import date
 
 import numpy as np
 
+from paperwire.authors import author_key
 from paperwire.community.topics import user_topics
+from paperwire.core.authors import AuthorsCore
 from paperwire.core.library import LibraryCore
 from paperwire.core.search import SearchCore
 from paperwire.db import queries
@@ -36,21 +38,17 @@ FOR_YOU_WINDOW = 500  # a list sorted for you orders this many of the window's p
 BLEND = Blend()
 
 
-class ForYouCore(LibraryCore, SearchCore):
+class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
     _corpus_sample: tuple[int, Background] | None = None
 
     @property
     def for_you_blend(self) -> Blend:
         return BLEND
 
-    def _followed_names(self, user_id: int) -> set[str]:
-        """Lower-cased names of the authors the reader follows: the author pages' core
-        verb ``followed_authors(user_id)`` (issue 14, item 6) when it is part of the
-        core, else nobody (the hook: nothing here changes when it lands)."""
-        followed = getattr(self, "followed_authors", None)
-        if followed is None:
-            return set()
-        return {str(getattr(author, "name", author)).lower() for author in followed(user_id)}
+    def _followed_keys(self, user_id: int) -> set[str]:
+        """The author keys (``authors.author_key``) of the authors the reader follows, so
+        any spelling of a followed name on a paper is found."""
+        return {author.key for author in self.followed_authors(user_id)}
 
     # -- the model -------------------------------------------------------------------
 
@@ -240,7 +238,7 @@ class ForYouCore(LibraryCore, SearchCore):
         reader = explain.reader_concepts(positive_concepts.values())
         categories = set(user_topics(connection, user_id)) | {
             p.primary_category for pid, p in papers.items() if pid in model.positive_ids}
-        followed = self._followed_names(user_id)
+        followed = self._followed_keys(user_id)
         picks = []
         for rank, (pid, score) in enumerate(ranked, start=1):
             paper = papers[pid]
@@ -249,7 +247,7 @@ class ForYouCore(LibraryCore, SearchCore):
             picks.append(Pick(paper=paper, rank=rank, score=round(score, 4), because=explain.because(
                 closest_title=near.title if near else None, closest_cosine=cosine,
                 concepts=concepts.get(pid, []), reader=reader,
-                followed=[a for a in paper.authors if a.lower() in followed],
+                followed=[a for a in paper.authors if author_key(a) in followed],
                 trending_in=paper.primary_category if trending.get(pid, 0.0) > 0
                 and paper.primary_category in categories else None,
             )))
