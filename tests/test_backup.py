@@ -303,7 +303,8 @@ def test_an_archive_from_an_unknown_schema_is_refused(core: Paperwire, archive: 
     assert_restores_nothing(core, newer, "schema revision '9999' is unknown here")
 
 
-AFTER_0006 = {"paper_authors", "author_follows", "author_claims"}  # tables 0008 adds
+AFTER_0006 = {"paper_authors", "author_follows", "author_claims",  # tables 0008 adds
+              "paper_links"}  # 0009
 
 
 def as_revision_0006(archive: Path) -> tuple[Path, dict]:
