@@ -156,8 +156,9 @@ class PaperFilter:
         surface (pages, feeds, the API). Blank values mean unset.
 
         Reads ``date`` / ``week`` / ``month`` (the window), ``period``, ``category``,
-        ``submitter``, ``p`` (0-based page) and, where the surface lets the
-        request choose (``sort`` None, ``max_limit`` given), ``sort`` and ``limit``.
+        ``submitter``, ``code`` (1: only papers with a repository link), ``p`` (0-based
+        page) and, where the surface lets the request choose (``sort`` None,
+        ``max_limit`` given), ``sort`` and ``limit``.
         A bad value raises ``InvalidQuery`` naming the parameter.
         """
         value = {key: params.get(key, "").strip() for key in LIST_PARAMS}
@@ -178,11 +179,18 @@ class PaperFilter:
             sort=order,
             viewer_id=viewer_id,
             submitter=value["submitter"] or None,
+            has_code=_flag(value["code"], "code"),
         )
 
 
+def _flag(value: str, name: str) -> bool:
+    """An opt-in flag: blank is no."""
+    return bool(value) and _yes_or_no(value, name)
+
+
 _Choice = TypeVar("_Choice", bound=StrEnum)
-LIST_PARAMS = ("date", "week", "month", "period", "category", "submitter", "sort", "p", "limit")
+LIST_PARAMS = ("date", "week", "month", "period", "category", "submitter", "sort", "p", "limit",
+               "code")
 MAX_USERNAME_CHARS = 64
 MAX_PAGE = 10_000
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, select
 
 from paperwire.db.tables import paper_links, papers
 from paperwire.links import Link, extract_links
@@ -46,9 +46,9 @@ def replace_author_links(connection: Connection,
         return
     connection.execute(delete(paper_links).where(
         paper_links.c.paper_id.in_(paper_ids), paper_links.c.source == "authors"))
-    taken = set(connection.execute(
+    taken = {tuple(row) for row in connection.execute(
         select(paper_links.c.paper_id, paper_links.c.url).where(
-            paper_links.c.paper_id.in_(paper_ids))).tuples())
+            paper_links.c.paper_id.in_(paper_ids))).all()}
     now = int(time.time())
     rows = [row for paper_id, abstract, comments in items
             for row in author_link_rows(paper_id, abstract, comments, now)
@@ -77,7 +77,7 @@ def links_of(connection: Connection, paper_ids: list[int]) -> dict[int, list[Pap
     return found
 
 
-def has_code():
+def has_code() -> ColumnElement[bool]:
     """A WHERE clause: the paper has an active repository link."""
     return exists().where(and_(paper_links.c.paper_id == papers.c.id,
                                paper_links.c.kind == "repo",

@@ -42,6 +42,7 @@ def _daily_page(request: Request) -> Response:
     if page.total == 0 and page.window is not None and page.window.period is Period.DAY:
         announcement = core.announcement_status(page.window.start)
     return render(request, "daily.html", page=page, category=paper_filter.category,
+                  has_code=paper_filter.has_code,
                   p=paper_filter.offset // paper_filter.limit, announcement=announcement)
 
 
