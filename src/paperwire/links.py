@@ -30,6 +30,7 @@ _CANDIDATE = re.compile(
 # arXiv's habits: "https://github.com/ foo/bar" and "https:// github.com/...".
 _BROKEN_AFTER_HOST = re.compile(rf"((?:{_HOST_NAMES})/)\s+(?=[A-Za-z0-9])", re.IGNORECASE)
 _BROKEN_AFTER_SCHEME = re.compile(r"(https?://)\s+(?=[A-Za-z0-9])", re.IGNORECASE)
+_MARKERS = ("http", "github", *REPO_HOSTS)
 _TEX_URL = re.compile(r"\\(?:url|href)\s*\{([^{}\s]*)\}")
 _TRAILING = ".,;:!?'\"*)]}>"
 _SEGMENT = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -60,7 +61,7 @@ def extract_links(*texts: str | None) -> list[Link]:
     """The code and project links in the texts, in order of appearance, each once."""
     found: dict[str, Link] = {}
     for text in texts:
-        if not text:
+        if not text or not _may_link(text):
             continue
         prepared = _prepare(text)
         for match in _CANDIDATE.finditer(prepared):
@@ -103,6 +104,12 @@ def normalize(raw: str) -> Link | None:
     scheme = "https" if host.endswith(".github.io") else parts.scheme.lower()
     url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
     return Link("project", host, url)
+
+
+def _may_link(text: str) -> bool:
+    """A cheap test first: most abstracts name no link, and the patterns are slow."""
+    lowered = text.lower()
+    return any(marker in lowered for marker in _MARKERS)
 
 
 def _prepare(text: str) -> str:
