@@ -33,12 +33,21 @@ CASES = [
     ("Project page: https://foo.github.io/bar/#demo.", "https://foo.github.io/bar"),
     ("project page: foo.github.io/bar", "https://foo.github.io/bar"),
     ("Project page: https://example.org/proj/index.html}", "https://example.org/proj/index.html"),
+    ("Project page: https://example.org?id=3.", "https://example.org/?id=3"),
 ]
 
 
 @pytest.mark.parametrize(("text", "url"), CASES)
 def test_extracts_the_normalized_link(text: str, url: str) -> None:
     assert [link.url for link in extract_links(text)] == [url]
+
+
+def test_normalizing_a_normalized_link_changes_nothing() -> None:
+    for _, url in CASES:
+        link = normalize(url)
+        assert link is not None
+        assert link.url == url
+        assert str(httpx.URL(url)) == url
 
 
 def test_github_links_carry_owner_and_name() -> None:

@@ -102,6 +102,8 @@ def normalize(raw: str) -> Link | None:
     if query and not _QUERY.match(query):
         return None
     scheme = "https" if host.endswith(".github.io") else parts.scheme.lower()
+    if query and not path:
+        path = "/"  # "host?q" is written "host/?q" by every URL library
     url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
     return Link("project", host, url)
 
