@@ -7,10 +7,14 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
-from factories import load, paper
+from clients import Browser
+from factories import load, make_user, paper
+from paperwire.community.models import Role
 from paperwire.db.tables import paper_links
+from paperwire.errors import InvalidInput, PermissionDenied
 from paperwire.models import PaperFilter
 
 DAY = "2024-03-05"
@@ -99,3 +103,52 @@ def test_hostile_link_text_is_escaped(core, tmp_path: Path, web_client):
     assert "<img src=x" not in page
     assert 'href="https://github.com/evil/x"' in page
     assert html.escape("<script>alert(1)</script>") in page  # the abstract, as text
+
+
+# -- readers' proposals ---------------------------------------------------------------------
+
+
+def test_a_reader_proposes_a_link_a_moderator_approves_it(core, app, tmp_path: Path):
+    load(core, tmp_path, [WITHOUT])
+    make_user(core, "ada@example.org")
+    mod = make_user(core, "mod@example.org", Role.MODERATOR)
+    reader = Browser(app, core, "ada@example.org")
+    refused = reader.client.post("/papers/2403.00002/links",
+                                 data={"url": "https://github.com/ada/x"}, follow_redirects=False)
+    assert refused.status_code == 403  # no CSRF token
+    done = reader.post("/papers/2403.00002/links", {"url": "https://github.com/ada/x/tree/main"})
+    assert done.status_code == 303
+    assert stored(core, "2403.00002") == [("repo", "https://github.com/ada/x", "reader", "pending")]
+    assert "https://github.com/ada/x" not in reader.get("/papers/2403.00002").text  # not yet
+    assert reader.post("/papers/2403.00002/links",
+                       {"url": "https://github.com/ada/x"}).status_code == 400  # known
+    assert reader.post("/papers/2403.00002/links", {"url": "javascript:alert(1)"}).status_code == 400
+    assert reader.get("/admin/links").status_code == 403  # readers do not review
+    assert reader.post("/admin/links/1", {"decision": "approve"}).status_code == 403
+
+    moderator = Browser(app, core, "mod@example.org")
+    review = moderator.get("/admin/links").text
+    assert "https://github.com/ada/x" in review
+    (link_id,) = [p["id"] for p in core.link_proposals(mod)]
+    assert moderator.post(f"/admin/links/{link_id}", {"decision": "approve"}).status_code == 303
+    assert stored(core, "2403.00002") == [("repo", "https://github.com/ada/x", "reader", "active")]
+    page = Browser(app, core).get("/papers/2403.00002").text
+    assert 'href="https://github.com/ada/x"' in page
+    assert "added by a reader" in page
+    assert moderator.post(f"/admin/links/{link_id}", {"decision": "reject"}).status_code == 404
+
+
+def test_a_rejected_proposal_never_shows(core, app, tmp_path: Path):
+    load(core, tmp_path, [WITHOUT])
+    ada = make_user(core, "ada@example.org")
+    moderator = make_user(core, "mod@example.org", Role.MODERATOR)
+    with pytest.raises(InvalidInput, match="url: give a repository"):
+        core.propose_link(ada, "2403.00002", "Project page: https://ada.example/page")
+    assert stored(core, "2403.00002") == []
+    with pytest.raises(PermissionDenied):
+        core.link_proposals(ada)
+    core.propose_link(ada, "2403.00002", "https://ada.example/page#top")
+    (proposal,) = core.link_proposals(moderator)
+    core.decide_link(moderator, proposal["id"], approve=False)
+    assert core.link_proposals(moderator) == []
+    assert core.get_paper("2403.00002").links == []

@@ -7,13 +7,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, insert, select, update
 
-from paperwire.db.tables import paper_links, papers
+from paperwire.db.tables import paper_links, papers, users
 from paperwire.links import Link, extract_links
 from paperwire.models import PaperLink
 
 ACTIVE = "active"
+PENDING = "pending"
+REJECTED = "rejected"
 
 
 def author_link_rows(paper_id: int, abstract: str | None, comments: str | None,
@@ -84,5 +86,47 @@ def has_code() -> ColumnElement[bool]:
                                paper_links.c.status == ACTIVE))
 
 
-__all__ = ["Link", "author_link_rows", "has_code", "links_of", "replace_author_links",
-           "write_author_links"]
+
+
+# -- readers' proposals ---------------------------------------------------------------------
+
+
+def propose(connection: Connection, *, paper_id: int, link: Link, user_id: int,
+            now: int) -> bool:
+    """Store a reader's proposed link, pending; False when the paper already has it
+    (from the authors, or proposed before)."""
+    known = connection.execute(select(paper_links.c.id).where(
+        paper_links.c.paper_id == paper_id, paper_links.c.url == link.url)).first()
+    if known is not None:
+        return False
+    position = connection.execute(
+        select(func.coalesce(func.max(paper_links.c.position), -1) + 1)
+        .where(paper_links.c.paper_id == paper_id)).scalar_one()
+    connection.execute(insert(paper_links).values(
+        paper_id=paper_id, position=position, kind=link.kind, host=link.host, url=link.url,
+        owner=link.owner, name=link.name, source="reader", status=PENDING, created_at=now,
+        proposed_by=user_id))
+    return True
+
+
+def pending_proposals(connection: Connection) -> list[dict[str, Any]]:
+    """Proposals waiting for a moderator, oldest first, with the paper and the reader."""
+    return [dict(row._mapping) for row in connection.execute(
+        select(paper_links.c.id, paper_links.c.kind, paper_links.c.url,
+               paper_links.c.created_at, papers.c.arxiv_id, papers.c.title_text,
+               users.c.username)
+        .join(papers, papers.c.id == paper_links.c.paper_id)
+        .outerjoin(users, users.c.id == paper_links.c.proposed_by)
+        .where(paper_links.c.status == PENDING)
+        .order_by(paper_links.c.created_at, paper_links.c.id))]
+
+
+def decide_proposal(connection: Connection, link_id: int, *, approve: bool,
+                    moderator_id: int) -> bool:
+    """Approve (shown from now on) or reject a pending proposal; False if none is pending."""
+    result = connection.execute(
+        update(paper_links)
+        .where(paper_links.c.id == link_id, paper_links.c.status == PENDING)
+        .values(status=ACTIVE if approve else REJECTED,
+                approved_by=moderator_id if approve else None))
+    return result.rowcount == 1

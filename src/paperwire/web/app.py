@@ -28,6 +28,7 @@ from paperwire.web import (
     errors,
     feeds,
     feeds_community,
+    links,
     lists,
     pages,
     people,
@@ -97,7 +98,7 @@ def create_app(
     app.include_router(citations.router)  # before the feeds: /collections/{id}.{fmt} is theirs
     app.include_router(feeds.router)
     app.include_router(feeds_community.router)
-    for module in (discussion, auth, tokens, digests, lists, people, authors, pages, status):
+    for module in (discussion, auth, tokens, digests, lists, people, authors, links, pages, status):
         app.include_router(module.router)
     app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)

@@ -88,6 +88,7 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
         thread=core.paper_comments(paper.id, user),
         my_collections=core.collections_of(user) if user else [],
         submitted=request.query_params.get("submitted") == "1",
+        proposed=request.query_params.get("proposed") == "1",
         highwire=citations.highwire_tags(paper), coins=citations.coins(paper),
         bibtex=citations.bibtex([paper]),
     )
