@@ -9,7 +9,7 @@ from paperwire.surface import core_of, rate
 from paperwire.web.pages import render
 from paperwire.web.viewer import see_other, signed_in
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.post("/papers/{arxiv_id:path}/links")
