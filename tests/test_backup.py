@@ -22,7 +22,7 @@ from sqlalchemy import delete, insert, select
 
 from clients import session_for
 from conftest import BACKENDS, REPO, TEST_SECRET, fresh_postgres_database, make_settings, worker_id
-from factories import add_subscribers, load, make_user, trending_papers
+from factories import CORPUS, add_subscribers, load, make_user, trending_papers
 from paperwire.backup.archive import EXCLUDED, TableSpec, archived_tables
 from paperwire.community.models import Role
 from paperwire.core import Paperwire
@@ -50,11 +50,13 @@ needs_postgres = pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreS
 
 
 def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
-    """Papers (versions, categories, authors, vectors and concepts), announcements, harvest
+    """Papers (versions, categories, authors, links, vectors and concepts), announcements, harvest
     state, accounts, votes, a comment thread, a collection, a submission, a followed and a
     claimed author, tokens, subscriptions,
     a digest issue with its send log, and a session (which archives leave out)."""
-    load(core, tmp_path)
+    with_links = {**CORPUS[0], "comments": "Code: https://github.com/ada/engine. "
+                  "Project page: https://ada.github.io/engine"}  # paper_links
+    load(core, tmp_path, [with_links, *CORPUS[1:]])
     day = core.digest_day()  # read once: one day even across midnight
     trending = trending_papers(core, 3, day=day)
     ada = make_user(core, "Ada@Example.org", username="ada")
@@ -313,9 +315,9 @@ def test_an_archive_from_an_unknown_schema_is_refused(core: Paperwire, archive: 
     assert_restores_nothing(core, newer, "schema revision '9999' is unknown here")
 
 
-# Tables 0008 (authors) and 0009 (readers' library and signals) add.
+# Tables 0008 (authors), 0009 (readers' library and signals) and 0010 (paper links) add.
 AFTER_0006 = {"paper_authors", "author_follows", "author_claims",
-              "library_entries", "reader_signals", "reader_versions"}
+              "library_entries", "reader_signals", "reader_versions", "paper_links"}
 
 
 def as_revision_0006(archive: Path) -> tuple[Path, dict]:

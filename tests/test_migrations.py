@@ -75,7 +75,7 @@ def paper_row(i: int) -> dict[str, Any]:
         "arxiv_id": arxiv_id, "title": f"Migrated paper {i}", "abstract": "Kept.",
         "authors": ["Ada Lovelace", f"Author {i}"], "title_text": f"Migrated paper {i}",
         "abstract_text": "Kept.", "authors_text": f"Ada Lovelace, Author {i}",
-        "primary_category": "cs.LG", "categories": ["cs.LG", "stat.ML"],
+        "comments": f"Code: github.com/ada/repo{i}.", "primary_category": "cs.LG", "categories": ["cs.LG", "stat.ML"],
         "latest_version": 2, "published": PUBLISHED, "updated": PUBLISHED + timedelta(days=3),
         "update_date": date(2024, 3, 7), "announced_on": ANNOUNCED, "withdrawn": False,
         "upvotes": i + 1, "content_hash": f"{i:032x}", "freshness": f"2|2024-03-0{7 + i}",
@@ -243,6 +243,10 @@ def assert_app_reads(core: Paperwire, inserted: dict[str, list[dict[str, Any]]])
         ada = core.author_page("Ada Lovelace")
         assert sorted(p.arxiv_id for p in ada.page.papers) == ["2403.00001", "2403.00002"]
         assert [c.name for c in core.author_page("author-0").coauthors] == ["Ada Lovelace"]
+    # And in the links (0010) their comments name.
+    if "paper_links" not in inserted:
+        assert [link.url for link in paper.links] == ["https://github.com/ada/repo0"]
+        assert paper.links[0].source == "authors"
     stats = core.stats()
     assert stats.papers == ROWS
     assert stats.revision == migrate.head_revision(core.engine)

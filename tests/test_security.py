@@ -50,6 +50,8 @@ MATRIX: dict[str, dict[str, object]] = {
     "/authors/{name}/follow": SIGNED_IN,
     "/authors/{name}/claim": SIGNED_IN,
     "/admin/claims/{claim_id}": ADMINS,
+    "/papers/{arxiv_id:path}/links": SIGNED_IN,
+    "/admin/links/{link_id}": MODERATORS,
     "/account": SIGNED_IN,
     "/signin": dict.fromkeys(ROLES, 200),
     "/signin/verify": ANYONE,
@@ -121,7 +123,7 @@ class World:
         self.core, self.app = core, app
         self.owner = make_user(core, "owner@example.org")
         self.other = make_user(core, "user@example.org")
-        make_user(core, "mod@example.org", Role.MODERATOR)
+        self.moderator = make_user(core, "mod@example.org", Role.MODERATOR)
         make_user(core, "admin@example.org", Role.ADMIN)
         self.paper = make_paper(core, "2401.00100")
         self.counter = itertools.count(1)
@@ -142,6 +144,11 @@ class World:
         if "{claim_id}" in path:
             self.core.claim_author(self.other, "Alan Turing")  # again: the same claim
             path = path.replace("{claim_id}", str(self.core.author_claims(status=None)[0].id))
+        if "{link_id}" in path:
+            self.core.propose_link(self.other, self.paper,
+                                   f"https://github.com/ada/proposed-{next(self.counter)}")
+            pending = self.core.link_proposals(self.moderator)[-1]
+            path = path.replace("{link_id}", str(pending["id"]))
         return (path.replace("{arxiv_id:path}", self.paper)
                 .replace("{name}", "ada-lovelace")
                 .replace("{comment_id}", str(comment))
@@ -175,7 +182,7 @@ class World:
             return {"token": self.core.subscriber_token(subscription.id, address),
                     "frequency": "weekly"}
         return {"body": "Some text", "name": f"List {n}", "arxiv_id": self.paper, "note": "n",
-                "decision": "approve"}
+                "decision": "approve", "url": f"https://github.com/ada/form-{n}"}
 
 
 @pytest.fixture

@@ -135,6 +135,7 @@ class PaperFilter:
     viewer_id: int | None = None  # mark the papers this user has upvoted
     now: int | None = None  # epoch seconds for trending; None: the current time
     submitter: str | None = None  # a username
+    has_code: bool = False  # only papers with a repository link
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= 500:
@@ -156,8 +157,9 @@ class PaperFilter:
         surface (pages, feeds, the API). Blank values mean unset.
 
         Reads ``date`` / ``week`` / ``month`` (the window), ``period``, ``category``,
-        ``submitter``, ``p`` (0-based page) and, where the surface lets the
-        request choose (``sort`` None, ``max_limit`` given), ``sort`` and ``limit``.
+        ``submitter``, ``code`` (1: only papers with a repository link), ``p`` (0-based
+        page) and, where the surface lets the request choose (``sort`` None,
+        ``max_limit`` given), ``sort`` and ``limit``.
         A bad value raises ``InvalidQuery`` naming the parameter.
         """
         value = {key: params.get(key, "").strip() for key in LIST_PARAMS}
@@ -178,11 +180,18 @@ class PaperFilter:
             sort=order,
             viewer_id=viewer_id,
             submitter=value["submitter"] or None,
+            has_code=_flag(value["code"], "code"),
         )
 
 
+def _flag(value: str, name: str) -> bool:
+    """An opt-in flag: blank is no."""
+    return bool(value) and _yes_or_no(value, name)
+
+
 _Choice = TypeVar("_Choice", bound=StrEnum)
-LIST_PARAMS = ("date", "week", "month", "period", "category", "submitter", "sort", "p", "limit")
+LIST_PARAMS = ("date", "week", "month", "period", "category", "submitter", "sort", "p", "limit",
+               "code")
 MAX_USERNAME_CHARS = 64
 MAX_PAGE = 10_000
 
@@ -253,6 +262,19 @@ class Paper:
     submitted_by: str | None = None  # user name of who submitted it, if anyone did
     submitted_by_name: str | None = None  # their display name
     trending_score: float | None = None
+    code_url: str | None = None  # the first repository link (lists carry only this)
+    links: list[PaperLink] = field(default_factory=list)  # active code and project links (pages)
+
+    @property
+    def repo(self) -> PaperLink | None:
+        """The first repository link (GitHub first), or None."""
+        repos = [link for link in self.links if link.kind == "repo"]
+        return next((link for link in repos if link.host == "github.com"), None) or (
+            repos[0] if repos else None)
+
+    @property
+    def project_page(self) -> PaperLink | None:
+        return next((link for link in self.links if link.kind == "project"), None)
 
     @property
     def abs_url(self) -> str:
@@ -265,6 +287,24 @@ class Paper:
     @property
     def published_or_announced(self) -> date:
         return self.published.date() if self.published else self.announced_on
+
+
+@dataclass(frozen=True, slots=True)
+class PaperLink:
+    """A paper's code or project link (see paperwire/links.py)."""
+
+    kind: str  # repo | project
+    host: str
+    url: str
+    owner: str | None = None  # GitHub only
+    name: str | None = None
+    source: str = "authors"  # authors | reader
+
+    @property
+    def label(self) -> str:
+        """What a page shows for it: owner/name for a repository, the host and path else."""
+        return self.url.split("://", 1)[-1].removeprefix(self.host + "/") if \
+            self.kind == "repo" else self.url.split("://", 1)[-1]
 
 
 @dataclass(slots=True)

@@ -59,6 +59,13 @@ BASE = [
     "```\n</code></pre><script>alert(1)</script>\n```",
     "{{ 7*7 }}<script>alert(1)</script>",
     "{% raw %}<img src=x onerror=alert(1)>",
+    # Code and project links are extracted from abstracts and shown as links (links.py).
+    "Code: https://github.com/x/y\"><script>alert(1)</script>",
+    "Code: https://github.com/x/y'onmouseover=alert(1)//",
+    "Project page: https://evil.example/\"onmouseover=alert(1)",
+    "Project page: https://evil.github.io/'><img src=x onerror=alert(1)>",
+    "Code: github.com/javascript:alert(1)/x and \\url{javascript:alert(1)}",
+    "Project page: https://evil.example/?q=<svg/onload=alert(1)>",
 ]
 BREAKERS = ["\">", "'>", "</p>", "</textarea>", "</title>", "--!>", "]]>", "</a>"]
 

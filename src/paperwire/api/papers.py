@@ -76,6 +76,7 @@ def daily_papers(
     ),
     submitter: str | None = Query(default=None, max_length=64,
                                   description="Only papers this user (username) submitted."),
+    code: bool = Query(default=False, description="Only papers with a code repository link."),
     period: Period = Query(
         default=Period.DAY, description="Trending horizon: `day`, `week` or `month`."
     ),

@@ -53,6 +53,11 @@ def hf_paper(
         "discussionId": object_id("discussion", paper.arxiv_id),
         "ai_keywords": keywords or [],
     }
+    github = _github_repo(paper)
+    if github:
+        data["githubRepo"] = github
+    if paper.project_page:
+        data["projectPage"] = paper.project_page.url
     if detail:
         data.update(
             comments=paper.comments,
@@ -64,6 +69,15 @@ def hf_paper(
             pdfUrl=paper.pdf_url,
         )
     return data
+
+
+def _github_repo(paper: Paper) -> str | None:
+    """The GitHub repository as Hugging Face gives it (the full https URL), or None."""
+    repo = paper.repo
+    if repo is not None:
+        return repo.url if repo.host == "github.com" else None
+    code = paper.code_url
+    return code if code and code.startswith("https://github.com/") else None
 
 
 def daily_item(paper: Paper, keywords: list[str] | None = None) -> dict[str, Any]:

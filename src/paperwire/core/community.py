@@ -4,6 +4,7 @@ Each method is one transaction (a submission of an unknown paper, two)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from paperwire.community import accounts, comments, submit, votes
@@ -20,13 +21,17 @@ from paperwire.community.models import (
     VoteState,
 )
 from paperwire.core.ingest import IngestCore
+from paperwire.db import links as link_store
 from paperwire.db import outbox_reads
 from paperwire.db import signals as signal_store
 from paperwire.db import votes as vote_store
 from paperwire.db.session import read_transaction, write_transaction
-from paperwire.errors import NotFound, PermissionDenied, SubmissionRefused
+from paperwire.errors import InvalidInput, NotFound, PermissionDenied, SubmissionRefused
 from paperwire.ids import normalize_arxiv_id
+from paperwire.links import normalize
 from paperwire.mail.message import OutgoingMail
+
+MAX_LINK_CHARS = 2000
 
 
 class CommunityCore(IngestCore):
@@ -173,6 +178,35 @@ class CommunityCore(IngestCore):
             return comments.set_hidden(
                 connection, user=user, comment_id=comment_id, hidden=hidden
             )
+
+    # -- readers' code and project links ----------------------------------------------------
+
+    def propose_link(self, user: User, arxiv_id: str, url: str) -> None:
+        """A reader proposes a code or project link; shown once a moderator approves it."""
+        link = normalize(url.strip()) if len(url) <= MAX_LINK_CHARS else None
+        if link is None:
+            raise InvalidInput("url: give a repository (GitHub, GitLab, Hugging Face, Codeberg,"
+                               " Bitbucket) or project page address starting with https://")
+        paper = self.get_paper(arxiv_id)
+        with write_transaction(self.engine) as connection:
+            if not link_store.propose(connection, paper_id=paper.id, link=link,
+                                      user_id=user.id, now=self.now()):
+                raise InvalidInput(f"url: {link.url} is already known for this paper")
+
+    def link_proposals(self, viewer: User) -> list[dict[str, Any]]:
+        """Proposals waiting for a moderator (moderators only)."""
+        if not viewer.is_moderator:
+            raise PermissionDenied("only moderators review proposed links")
+        with read_transaction(self.engine) as connection:
+            return link_store.pending_proposals(connection)
+
+    def decide_link(self, moderator: User, link_id: int, *, approve: bool) -> None:
+        if not moderator.is_moderator:
+            raise PermissionDenied("only moderators review proposed links")
+        with write_transaction(self.engine) as connection:
+            if not link_store.decide_proposal(connection, link_id, approve=approve,
+                                              moderator_id=moderator.id):
+                raise NotFound(f"no pending link {link_id}")
 
     # -- collections ---------------------------------------------------------------------
 

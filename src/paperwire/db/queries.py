@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, FromClause, Row, Select, exists, false, func, select
 
+from paperwire.db.links import has_code, links_of
 from paperwire.db.tables import (
     comments,
     paper_categories,
     paper_embeddings,
+    paper_links,
     paper_versions,
     papers,
     submissions,
@@ -52,8 +54,18 @@ def community_columns(viewer_id: int | None) -> tuple[Any, ...]:
         if viewer_id is not None
         else false()
     )
+    code = (
+        select(paper_links.c.url)
+        .where(paper_links.c.paper_id == papers.c.id, paper_links.c.kind == "repo",
+               paper_links.c.status == "active")
+        .order_by(paper_links.c.position, paper_links.c.id)
+        .limit(1)
+        .scalar_subquery()
+        .label("code_url")
+    )
     return (
         count,
+        code,
         voted.label("voted"),
         users.c.username.label("submitted_by"),
         users.c.display_name.label("submitted_by_name"),
@@ -100,6 +112,7 @@ def paper_from_row(row: Row[Any]) -> Paper:
         submitted_by=data.get("submitted_by"),
         submitted_by_name=data.get("submitted_by_name"),
         trending_score=data.get("score"),
+        code_url=data.get("code_url"),
     )
 
 
@@ -236,6 +249,8 @@ def _any_scored(connection: Connection, scores: Any) -> bool:
 
 def _category_conditions(paper_filter: PaperFilter) -> list[Any]:
     conditions = [_in_category(paper_filter.category)] if paper_filter.category else []
+    if paper_filter.has_code:
+        conditions.append(has_code())
     if paper_filter.categories:
         conditions.append(exists().where(
             paper_categories.c.paper_id == papers.c.id,
@@ -287,6 +302,7 @@ def get_paper(
         .order_by(paper_versions.c.version)
     )
     paper.versions = [(number, _utc(created)) for number, created in versions]
+    paper.links = links_of(connection, [paper.id]).get(paper.id, [])
     return paper
 
 

@@ -421,6 +421,30 @@ paper_authors = Table(
     sqlite_with_rowid=False,  # clustered by paper: one B-tree fewer to write per name
 )
 
+# ``paper_links`` holds a paper's code and project links (paperwire/links.py): those
+# from the authors are derived from the abstract and comments (written with each paper by
+# db/upsert.py); a reader's proposal waits for a moderator (status pending).
+
+paper_links = Table(
+    "paper_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),  # order of appearance in the paper
+    Column("kind", String(8), nullable=False),  # repo | project
+    Column("host", String(255), nullable=False),
+    Column("url", String(2000), nullable=False),  # normalized
+    Column("owner", String(200)),  # GitHub only
+    Column("name", String(200)),  # GitHub only
+    Column("source", String(8), nullable=False),  # authors | reader
+    Column("status", String(12), nullable=False),  # active | pending | rejected
+    Column("created_at", BigInteger, nullable=False),
+    Column("proposed_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("approved_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    UniqueConstraint("paper_id", "url", name="uq_paper_links_paper_url"),
+    Index("ix_paper_links_status", "status"),
+)
+
 author_follows = Table(
     "author_follows",
     metadata,

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from paperwire.db.authors import author_rows
+from paperwire.db.links import replace_author_links, write_author_links
 from paperwire.db.tables import paper_authors, paper_categories, paper_versions, papers
 from paperwire.records import PaperRecord, Version
 
@@ -146,6 +147,7 @@ def _insert(connection: Connection, records: list[PaperRecord], now: datetime) -
     )
     _write_children(connection, [(ids[r.arxiv_id], r.categories, r.versions) for r in records])
     _write_authors(connection, [(ids[r.arxiv_id], r.authors) for r in records])
+    write_author_links(connection, [(ids[r.arxiv_id], r.abstract, r.comments) for r in records])
 
 
 def _update(
@@ -179,6 +181,7 @@ def _update(
     connection.execute(delete(paper_authors).where(paper_authors.c.paper_id.in_(paper_ids)))
     _write_children(connection, children)
     _write_authors(connection, [(row.id, record.authors) for row, record in changed])
+    replace_author_links(connection, [(row.id, r.abstract, r.comments) for row, r in changed])
 
 
 def _known_versions(connection: Connection, paper_ids: list[int]) -> dict[int, list[Version]]:

@@ -31,6 +31,7 @@ from paperwire.web import (
     feeds_community,
     for_you,
     library,
+    links,
     lists,
     pages,
     people,
@@ -102,7 +103,7 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(feeds_community.router)
     for module in (discussion, for_you, auth, tokens, library, digests, lists, people, authors,
-                   pages, status):
+                   links, pages, status):
         app.include_router(module.router)
     app.add_api_route("/docs", docs, include_in_schema=False)
     errors.install(app)

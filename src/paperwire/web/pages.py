@@ -45,6 +45,7 @@ def _daily_page(request: Request) -> Response:
     if page.total == 0 and page.window is not None and page.window.period is Period.DAY:
         announcement = core.announcement_status(page.window.start)
     return render(request, "daily.html", page=page, category=paper_filter.category,
+                  has_code=paper_filter.has_code,
                   p=paper_filter.offset // paper_filter.limit, announcement=announcement,
                   sort=sort.value)
 
@@ -91,6 +92,7 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
         thread=core.paper_comments(paper.id, user),
         my_collections=core.collections_of(user) if user else [],
         submitted=request.query_params.get("submitted") == "1",
+        proposed=request.query_params.get("proposed") == "1",
         highwire=citations.highwire_tags(paper), coins=citations.coins(paper),
         bibtex=citations.bibtex([paper]),
     )

@@ -1,0 +1,132 @@
+"""Storage of code and project links (``paper_links``): the authors' links, written with
+each paper by ``db/upsert.py``, and reading them for pages, lists and the API. Statements
+inside the caller's transaction."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, insert, select, update
+
+from paperwire.db.tables import paper_links, papers, users
+from paperwire.links import Link, extract_links
+from paperwire.models import PaperLink
+
+ACTIVE = "active"
+PENDING = "pending"
+REJECTED = "rejected"
+
+
+def author_link_rows(paper_id: int, abstract: str | None, comments: str | None,
+                     now: int) -> list[dict[str, Any]]:
+    """The ``paper_links`` rows the paper's own text gives."""
+    return [
+        {"paper_id": paper_id, "position": position, "kind": link.kind, "host": link.host,
+         "url": link.url, "owner": link.owner, "name": link.name, "source": "authors",
+         "status": ACTIVE, "created_at": now}
+        for position, link in enumerate(extract_links(abstract, comments))
+    ]
+
+
+def write_author_links(connection: Connection,
+                       items: list[tuple[int, str | None, str | None]]) -> None:
+    """Store the authors' links of papers just inserted (no rows of theirs yet)."""
+    now = int(time.time())
+    rows = [row for paper_id, abstract, comments in items
+            for row in author_link_rows(paper_id, abstract, comments, now)]
+    if rows:
+        connection.execute(insert(paper_links), rows)
+
+
+def replace_author_links(connection: Connection,
+                         items: list[tuple[int, str | None, str | None]]) -> None:
+    """Re-derive the authors' links of updated papers; readers' links stay, and an
+    authors' link that a reader's link already names is left to the reader's row."""
+    paper_ids = [paper_id for paper_id, _, _ in items]
+    if not paper_ids:
+        return
+    connection.execute(delete(paper_links).where(
+        paper_links.c.paper_id.in_(paper_ids), paper_links.c.source == "authors"))
+    taken = {tuple(row) for row in connection.execute(
+        select(paper_links.c.paper_id, paper_links.c.url).where(
+            paper_links.c.paper_id.in_(paper_ids))).all()}
+    now = int(time.time())
+    rows = [row for paper_id, abstract, comments in items
+            for row in author_link_rows(paper_id, abstract, comments, now)
+            if (row["paper_id"], row["url"]) not in taken]
+    if rows:
+        connection.execute(insert(paper_links), rows)
+
+
+def links_of(connection: Connection, paper_ids: list[int]) -> dict[int, list[PaperLink]]:
+    """The active links of the papers, by paper, repositories first, in paper order."""
+    found: dict[int, list[PaperLink]] = {}
+    if not paper_ids:
+        return found
+    rows = connection.execute(
+        select(paper_links.c.paper_id, paper_links.c.kind, paper_links.c.host,
+               paper_links.c.url, paper_links.c.owner, paper_links.c.name,
+               paper_links.c.source)
+        .where(paper_links.c.paper_id.in_(paper_ids), paper_links.c.status == ACTIVE)
+        .order_by(paper_links.c.paper_id, paper_links.c.kind.desc(), paper_links.c.position,
+                  paper_links.c.id)
+    )
+    for row in rows:
+        found.setdefault(row.paper_id, []).append(PaperLink(
+            kind=row.kind, host=row.host, url=row.url, owner=row.owner, name=row.name,
+            source=row.source))
+    return found
+
+
+def has_code() -> ColumnElement[bool]:
+    """A WHERE clause: the paper has an active repository link."""
+    return exists().where(and_(paper_links.c.paper_id == papers.c.id,
+                               paper_links.c.kind == "repo",
+                               paper_links.c.status == ACTIVE))
+
+
+
+
+# -- readers' proposals ---------------------------------------------------------------------
+
+
+def propose(connection: Connection, *, paper_id: int, link: Link, user_id: int,
+            now: int) -> bool:
+    """Store a reader's proposed link, pending; False when the paper already has it
+    (from the authors, or proposed before)."""
+    known = connection.execute(select(paper_links.c.id).where(
+        paper_links.c.paper_id == paper_id, paper_links.c.url == link.url)).first()
+    if known is not None:
+        return False
+    position = connection.execute(
+        select(func.coalesce(func.max(paper_links.c.position), -1) + 1)
+        .where(paper_links.c.paper_id == paper_id)).scalar_one()
+    connection.execute(insert(paper_links).values(
+        paper_id=paper_id, position=position, kind=link.kind, host=link.host, url=link.url,
+        owner=link.owner, name=link.name, source="reader", status=PENDING, created_at=now,
+        proposed_by=user_id))
+    return True
+
+
+def pending_proposals(connection: Connection) -> list[dict[str, Any]]:
+    """Proposals waiting for a moderator, oldest first, with the paper and the reader."""
+    return [dict(row._mapping) for row in connection.execute(
+        select(paper_links.c.id, paper_links.c.kind, paper_links.c.url,
+               paper_links.c.created_at, papers.c.arxiv_id, papers.c.title_text,
+               users.c.username)
+        .join(papers, papers.c.id == paper_links.c.paper_id)
+        .outerjoin(users, users.c.id == paper_links.c.proposed_by)
+        .where(paper_links.c.status == PENDING)
+        .order_by(paper_links.c.created_at, paper_links.c.id))]
+
+
+def decide_proposal(connection: Connection, link_id: int, *, approve: bool,
+                    moderator_id: int) -> bool:
+    """Approve (shown from now on) or reject a pending proposal; False if none is pending."""
+    result = connection.execute(
+        update(paper_links)
+        .where(paper_links.c.id == link_id, paper_links.c.status == PENDING)
+        .values(status=ACTIVE if approve else REJECTED,
+                approved_by=moderator_id if approve else None))
+    return result.rowcount == 1
