@@ -51,7 +51,7 @@ def test_from_params_blank_means_unset_and_surfaces_fix_what_they_must():
         ({"week": "2026-W99"}, "no such week: '2026-W99'"),
         ({"month": "2026-13"}, "month must look like 2026-01, got '2026-13'"),
         ({"period": "year"}, "period must be one of day, week, month, got 'year'"),
-        ({"sort": "best"}, "sort must be one of upvotes, trending, publishedAt, got 'best'"),
+        ({"sort": "best"}, "sort must be one of upvotes, trending, publishedAt, for-you, got 'best'"),
         ({"category": "cs.lg"}, "category must be an arXiv category such as cs.LG or hep-th, got 'cs.lg'"),
         ({"category": "cs\x00LG"}, "category must be an arXiv category"),
         ({"p": "-1"}, "p must be between 0 and 10000, got -1"),

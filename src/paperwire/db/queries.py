@@ -207,15 +207,24 @@ def _list_trending(
 ) -> PaperPage:
     """Papers by trending score. With a window: that window's papers, those without
     votes in the horizon after the rest. Without one: the papers with votes in the
-    horizon, or, when nothing was voted for, the latest day's (week's, month's) papers
-    by upvotes, so the list is never empty while the store has papers."""
+    horizon, or, when none was voted for, the latest day's (week's, month's) papers by
+    upvotes, so the list is never empty while the store has papers (two statements more,
+    only then)."""
     now = paper_filter.now if paper_filter.now is not None else int(time.time())
     horizon = TrendingWindow.of(now=now, period=paper_filter.period, half_life_hours=half_life_hours)
     scores = trending_scores(horizon).subquery()
+    page = _trending_page(connection, paper_filter, scores, paper_filter.window)
+    if paper_filter.window is None and page.total == 0:
+        latest = _window_or_latest(connection, paper_filter)
+        if latest is not None:
+            page = _trending_page(connection, paper_filter, scores, latest)
+    return page
+
+
+def _trending_page(
+    connection: Connection, paper_filter: PaperFilter, scores: Any, window: DateWindow | None
+) -> PaperPage:
     conditions = [*_category_conditions(paper_filter), *_submitter_conditions(paper_filter)]
-    window = paper_filter.window
-    if window is None and not _any_scored(connection, scores):
-        window = _window_or_latest(connection, paper_filter)
     if window is None:
         score = scores.c.score
         source = with_community((*SUMMARY_COLUMNS, score), paper_filter.viewer_id).join(
@@ -241,10 +250,6 @@ def _list_trending(
         limit=paper_filter.limit,
         offset=paper_filter.offset,
     )
-
-
-def _any_scored(connection: Connection, scores: Any) -> bool:
-    return connection.execute(select(scores.c.paper_id).limit(1)).first() is not None
 
 
 def _category_conditions(paper_filter: PaperFilter) -> list[Any]:
