@@ -130,6 +130,9 @@ def test_a_reader_proposes_a_link_a_moderator_approves_it(core, app, tmp_path: P
     review = moderator.get("/admin/links").text
     assert "https://github.com/ada/x" in review
     (link_id,) = [p["id"] for p in core.link_proposals(mod)]
+    refused = moderator.post(f"/admin/links/{link_id}", {"decision": "maybe"})
+    assert refused.status_code == 400
+    assert "decision must be approve or reject" in refused.text
     assert moderator.post(f"/admin/links/{link_id}", {"decision": "approve"}).status_code == 303
     assert stored(core, "2403.00002") == [("repo", "https://github.com/ada/x", "reader", "active")]
     page = Browser(app, core).get("/papers/2403.00002").text

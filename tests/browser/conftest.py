@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from conftest import REPO, LiveServer, ReservedPort
+from factories import load
 from paperwire.core import Paperwire
 from paperwire.web.app import create_app
 
@@ -79,6 +80,15 @@ def live_server(core: Paperwire) -> Iterator[LiveServer]:
     """A real HTTP server (uvicorn in a thread) over a fresh store, for Chromium to visit."""
     with LiveServer(create_app(core=core)) as server:
         yield server
+
+
+@pytest.fixture
+def site(core: Paperwire, tmp_path: Path, live_server: LiveServer, backend: str) -> LiveServer:
+    """The small factory corpus served live, on SQLite (one backend is enough here)."""
+    if backend != "sqlite":
+        pytest.skip("one backend is enough in the browser")
+    load(core, tmp_path)
+    return live_server
 
 
 @pytest.fixture(scope="session")

@@ -5,17 +5,7 @@ from __future__ import annotations
 import bibtexparser
 import pytest
 
-from factories import load
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(core, tmp_path, live_server, backend):
-    if backend != "sqlite":
-        pytest.skip("one backend is enough in the browser")
-    load(core, tmp_path)
-    return live_server
 
 
 def test_copy_bibtex_puts_the_entry_on_the_clipboard(site, page):

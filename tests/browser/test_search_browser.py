@@ -5,17 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import load
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(core, tmp_path, live_server, backend):
-    if backend != "sqlite":
-        pytest.skip("one backend is enough in the browser")
-    load(core, tmp_path)
-    return live_server
 
 
 def test_search_filter_and_follow_a_concept(site, page):

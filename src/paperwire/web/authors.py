@@ -10,7 +10,7 @@ from paperwire.authors import author_key, author_slug
 from paperwire.models import author_url, page_param
 from paperwire.surface import core_of, rate
 from paperwire.web.pages import render
-from paperwire.web.viewer import is_htmx, see_other, signed_in, viewer
+from paperwire.web.viewer import approves, is_htmx, see_other, signed_in, viewer
 
 router = APIRouter(include_in_schema=False)
 NAME = Form(default="", max_length=300)
@@ -74,8 +74,5 @@ def decide(request: Request, claim_id: int,
            decision: str = Form(default="", max_length=10)) -> Response:
     """``decision=approve`` or ``reject``."""
     admin = signed_in(request)
-    if decision not in ("approve", "reject"):
-        return render(request, "error.html", 400, status=400, title="Bad decision",
-                      message="Choose approve or reject.")
-    core_of(request).decide_author_claim(claim_id, approve=decision == "approve", admin=admin)
+    core_of(request).decide_author_claim(claim_id, approve=approves(decision), admin=admin)
     return see_other("/admin/claims")

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from paperwire.surface import core_of, rate
 from paperwire.web.pages import render
-from paperwire.web.viewer import see_other, signed_in
+from paperwire.web.viewer import approves, see_other, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,8 +31,5 @@ def decide(request: Request, link_id: int,
            decision: str = Form(default="", max_length=10)) -> Response:
     """``decision=approve`` or ``reject``."""
     moderator = signed_in(request)
-    if decision not in ("approve", "reject"):
-        return render(request, "error.html", 400, status=400, title="Bad decision",
-                      message="Choose approve or reject.")
-    core_of(request).decide_link(moderator, link_id, approve=decision == "approve")
+    core_of(request).decide_link(moderator, link_id, approve=approves(decision))
     return see_other("/admin/links")

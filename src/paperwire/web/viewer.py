@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperwire.community.models import SignIn, User
-from paperwire.errors import SignInRequired
+from paperwire.errors import InvalidQuery, SignInRequired
 from paperwire.mail.message import OutgoingMail
 from paperwire.surface import core_of
 
@@ -68,3 +68,11 @@ def is_htmx(request: Request) -> bool:
 
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def approves(decision: str) -> bool:
+    """A review form's ``decision`` (claims, proposed links): approve → True, reject →
+    False, anything else a 400 naming the field."""
+    if decision not in ("approve", "reject"):
+        raise InvalidQuery(f"decision must be approve or reject, got {decision[:20]!r}")
+    return decision == "approve"
