@@ -204,6 +204,10 @@ def _comparable(value: Any) -> Any:
 # -- the tests ------------------------------------------------------------------------------
 
 
+# Tables that triggers write into as well as the fill (migration 0011).
+TRIGGER_WRITTEN = {"change_log"}
+
+
 def test_the_chain_is_linear_and_starts_at_0001() -> None:
     assert REVISIONS[0] == "0001"
     assert len(set(REVISIONS)) == len(REVISIONS)
@@ -219,7 +223,10 @@ def test_upgrade_from_each_revision_keeps_every_row(store: Paperwire, revision: 
     columns = {table.name: [c.name for c in table.columns] for table in reflect(store.engine)}
     before = snapshot(store.engine, columns)
     for name, rows in before.items():
-        assert len(rows) == ROWS, f"{name}: the fill did not take"
+        if name in TRIGGER_WRITTEN:  # the fill's rows, and what the triggers logged
+            assert len(rows) > ROWS, f"{name}: the triggers did not write"
+        else:
+            assert len(rows) == ROWS, f"{name}: the fill did not take"
 
     store.migrate()
 

@@ -7,7 +7,7 @@ Each test runs on both backends (``core`` is only used for its fresh, migrated s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, update
@@ -243,7 +243,7 @@ def test_rewriting_a_paper_replaces_its_row(engine, ids):
     assert concepts == {batch[0].id: ["new"], batch[1].id: ["old"]}
 
 
-def test_vectors_since_stream_in_chunks_and_forgetting_drops_the_model(engine, ids):
+def test_vectors_stream_in_chunks_and_forgetting_drops_the_model(engine, ids):
     with read_transaction(engine) as connection:
         batch = embeddings.pending_batch(connection, MODEL, after=None, limit=10)
     early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
@@ -251,8 +251,9 @@ def test_vectors_since_stream_in_chunks_and_forgetting_drops_the_model(engine, i
         embeddings.write_embeddings(connection, MODEL, embed_rows(batch[:2], concepts=[], at=early), [])
         embeddings.write_embeddings(connection, MODEL, embed_rows(batch[2:], concepts=[], at=late), [])
     with read_transaction(engine) as connection:
-        chunks = list(embeddings.vectors_since(connection, MODEL, None, chunk=4))
-        recent = [row for chunk in embeddings.vectors_since(connection, MODEL, late, chunk=4)
+        chunks = list(embeddings.all_vectors(connection, MODEL, chunk=4))
+        wanted = {row.id for row in batch[2:]} | {10**9}  # a paper without a vector
+        recent = [row for chunk in embeddings.vectors_of(connection, MODEL, wanted, chunk=4)
                   for row in chunk]
     assert [len(chunk) for chunk in chunks] == [4, 2]
     assert {row.paper_id for row in recent} == {row.id for row in batch[2:]}
@@ -267,47 +268,20 @@ def test_vectors_since_stream_in_chunks_and_forgetting_drops_the_model(engine, i
 # -- what the tantivy index syncs from -------------------------------------------------
 
 
-def test_high_water_and_what_changed_after_it(engine, ids):
+def test_papers_carry_their_categories(engine, ids):
     with read_transaction(engine) as connection:
-        high = text_sync.high_water(connection)
-        assert high is not None
-        assert high.tzinfo is not None
-        assert not text_sync.changed_after(connection, high)
-        assert text_sync.changed_after(connection, high - timedelta(days=3650))
-        assert text_sync.count_changed_after(connection, None) == len(CORPUS)
-        assert text_sync.count_changed_after(connection, high) == 0
-    later = high + timedelta(minutes=1)
-    with write_transaction(engine) as connection:
-        connection.execute(
-            update(papers).where(papers.c.id == ids["2401.00004"]).values(modified_at=later)
-        )
-    with read_transaction(engine) as connection:
-        assert text_sync.high_water(connection) == later
-        assert text_sync.changed_after(connection, high)
-        assert text_sync.count_changed_after(connection, high) == 1
-
-
-def test_an_empty_store_has_no_high_water(core):
-    with read_transaction(core.engine) as connection:
-        assert text_sync.high_water(connection) is None
-        assert text_sync.count_changed_after(connection, None) == 0
-
-
-def test_changed_papers_carry_their_categories(engine, ids):
-    with read_transaction(engine) as connection:
-        high = text_sync.high_water(connection)
-        everything = [row for chunk in text_sync.changed_papers(connection, None, chunk=4)
+        everything = [row for chunk in text_sync.all_papers(connection, chunk=4)
                       for row in chunk]
-        since = [row for chunk in text_sync.changed_papers(connection, high, chunk=4)
-                 for row in chunk]
+        some = [row for chunk in text_sync.papers_by_id(
+            connection, [ids["2401.00003"], 10**9], chunk=4) for row in chunk]
+        assert text_sync.count_papers(connection) == len(CORPUS)
     assert {row.id for row in everything} == set(ids.values())
     by_id = {row.id: row for row in everything}
     black_hole = by_id[ids["2401.00003"]]
     assert black_hole.categories.split() == ["hep-th"]
     assert black_hole.authors_text == "Andrew Strominger, Cumrun Vafa"
     assert black_hole.announced_on.isoformat() == "2023-05-01"
-    assert {row.id for row in since} <= set(ids.values())
-    assert since
+    assert [row.id for row in some] == [ids["2401.00003"]]  # a missing id is no row
 
 
 # -- what the settings and the CLI get from the storage layer --------------------------

@@ -12,7 +12,7 @@ DIM = 384
 def build(directory, vectors, start=1, threads=None):
     writer = VectorIndexWriter(directory, "m", DIM, threads=threads)
     writer.upsert(list(range(start, start + len(vectors))), vectors)
-    writer.save("2024-01-01T00:00:00+00:00")
+    writer.save({"seq": 7, "xmax": None, "pending": []}, 1_700_000_000.0)
     return writer
 
 
@@ -65,7 +65,8 @@ def test_restart_reads_the_persisted_index(tmp_path):
     reopened = VectorIndex(tmp_path, "m", DIM, exact_max=0)  # a new process would do this
     assert len(reopened) == 300
     assert reopened.search(vectors[9], 1)[0][0] == 10
-    assert reopened.meta().synced_at == "2024-01-01T00:00:00+00:00"
+    assert reopened.meta().feed == {"seq": 7, "xmax": None, "pending": []}
+    assert reopened.meta().synced_at == 1_700_000_000.0
     assert set(reopened.vectors([1, 2, 999])) == {1, 2}
 
 
@@ -78,7 +79,7 @@ def test_incremental_upsert_and_remove_reach_open_readers(tmp_path, monkeypatch)
     writer.upsert(list(range(101, 201)), vectors[100:])
     writer.upsert([1], vectors[150:151])  # paper 1 changed: its vector moves
     writer.remove([2])
-    writer.save(None)
+    writer.save(None, None)
     monkeypatch.setattr("paperwire.search.vectors.RECHECK_SECONDS", 0.0)
     assert len(reader) == 199
     assert {key for key, _ in reader.search(vectors[150], 2)} == {1, 151}

@@ -49,6 +49,7 @@ EXCLUDED: dict[str, str] = {
     "login_tokens": "sign-in links, valid for minutes; they die with the sessions",
     "job_locks": "held by running processes, which do not move with the data",
     "outbox": "the mail spool: messages already handed over, sign-in links among them",
+    "change_log": "where each host's indexes stand; a restore rebuilds them from the papers",
 }
 
 

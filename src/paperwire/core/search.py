@@ -8,9 +8,14 @@ from collections.abc import Callable
 from functools import cached_property
 
 from paperwire.core.papers import PapersCore
-from paperwire.db import fulltext, queries
+from paperwire.db import changes, fulltext, queries
 from paperwire.db.embeddings import embedding_facts, stored_concepts
-from paperwire.db.session import StoreError, read_transaction, write_transaction
+from paperwire.db.session import (
+    StoreError,
+    read_transaction,
+    snapshot_transaction,
+    write_transaction,
+)
 from paperwire.models import Paper, PaperExtras, SearchOptions, SearchResults, SimilarPaper
 from paperwire.search import engine as search_engine
 from paperwire.search.embedder import EmbedderSetupError, make_embedder
@@ -66,7 +71,7 @@ class SearchCore(PapersCore):
         if self.settings.keyword_engine != "tantivy":
             return None
         return KeptTextIndex(
-            lambda: read_transaction(self.engine), self.settings.text_index_dir,
+            lambda: snapshot_transaction(self.engine), self.settings.text_index_dir,
             on_behind=self._wake_background, model=self._concepts_model,
         )
 
@@ -148,7 +153,7 @@ class SearchCore(PapersCore):
         ``embed_poll_seconds`` finds papers pending (added by another process)."""
         if self._background is not None:
             return
-        jobs = [self.sync_text_index]
+        jobs = [self.sync_text_index, self.prune_change_log]
         if self.indexer is not None:
             jobs.append(self.embed_pending)
         indexer = self.indexer
@@ -178,6 +183,11 @@ class SearchCore(PapersCore):
     def sync_text_index(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Index papers changed since the keyword index's last sync; returns how many."""
         return 0 if self.text_index is None else self.text_index.sync(on_progress=on_progress)
+
+    def prune_change_log(self) -> int:
+        """Forget the change feed's rows past its retention (a week); returns how many."""
+        with write_transaction(self.engine) as connection:
+            return changes.prune(connection)
 
     def stop_background_embedding(self) -> None:
         if self._background is not None:

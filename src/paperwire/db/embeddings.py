@@ -8,7 +8,7 @@ differs from the paper's ``content_hash``; what to do about it is
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -86,21 +86,28 @@ def write_embeddings(
         )
 
 
-def vectors_since(
-    connection: Connection, model: str, since: datetime | None, *, chunk: int
-) -> Iterator[list[Any]]:
-    """The model's vectors embedded at or after ``since`` (all with None), streamed in
-    chunks of rows with ``paper_id``, ``vector`` and ``embedded_at``."""
-    condition = [paper_embeddings.c.model == model]
-    if since is not None:
-        condition.append(paper_embeddings.c.embedded_at >= since)
+def all_vectors(connection: Connection, model: str, *, chunk: int) -> Iterator[list[Any]]:
+    """Every vector of ``model``, streamed in chunks of rows with ``paper_id`` and ``vector``."""
     result = connection.execution_options(yield_per=chunk).execute(
-        select(
-            paper_embeddings.c.paper_id, paper_embeddings.c.vector,
-            paper_embeddings.c.embedded_at,
-        ).where(*condition)
+        select(paper_embeddings.c.paper_id, paper_embeddings.c.vector).where(
+            paper_embeddings.c.model == model
+        )
     )
     yield from result.partitions(chunk)
+
+
+def vectors_of(
+    connection: Connection, model: str, ids: Collection[int], *, chunk: int
+) -> Iterator[list[Any]]:
+    """The vectors of ``model`` among ``ids``, in chunks of ``all_vectors``' rows."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), chunk):
+        yield list(connection.execute(
+            select(paper_embeddings.c.paper_id, paper_embeddings.c.vector).where(
+                paper_embeddings.c.model == model,
+                paper_embeddings.c.paper_id.in_(ordered[start : start + chunk]),
+            )
+        ))
 
 
 def stored_concepts(connection: Connection, model: str, ids: Sequence[int]) -> dict[int, list[str]]:

@@ -182,6 +182,24 @@ announcement_days = Table(
 # -- search (issue 4): embeddings and concepts, one row per paper and model ----------------
 # Created by migration 0003_search.
 
+change_log = Table(
+    "change_log",
+    metadata,
+    # Written by database triggers (migration 0011) in the transaction of every change to
+    # ``papers`` (a new ``modified_at``) and ``paper_embeddings``, so no writer can skip it;
+    # each host's indexes follow it with a cursor (``db/changes.py``). Kept a week.
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("paper_id", Integer, nullable=False),  # no foreign key: deletions are logged too
+    Column("kind", String(10), nullable=False),  # paper | embedding
+    # PostgreSQL: the writing transaction's id, which orders the log against snapshots.
+    Column("txid", BigInteger),
+    Column("changed_at", BigInteger, nullable=False),  # unix seconds, for pruning
+    Index("ix_change_log_txid", "txid"),
+    Index("ix_change_log_changed_at", "changed_at"),
+    sqlite_autoincrement=True,
+)
+
 paper_embeddings = Table(
     "paper_embeddings",
     metadata,

@@ -10,6 +10,7 @@ comments did) is not run through the model again.
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from paperwire.db import embeddings
-from paperwire.db.session import as_utc
+from paperwire.db import changes, embeddings
+from paperwire.db.changes import FeedPosition
 from paperwire.search.concepts import ConceptExtractor
 from paperwire.search.embedder import Embedder, paper_text, text_hash
 from paperwire.search.vectors import VectorIndexWriter
@@ -86,17 +87,41 @@ def sync_index(
     connection_factory: Callable[[], Any], writer: VectorIndexWriter, model: str,
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Copy vectors embedded since the index's last sync into it; returns how many."""
-    since = datetime.fromisoformat(writer.synced_at) if writer.synced_at else None
-    newest, done = writer.synced_at, 0
+    """Apply the vectors the change feed names since the index's last sync (or every
+    vector, when the index is new or was idle past the feed's retention); returns how
+    many were written. ``connection_factory`` opens a snapshot transaction."""
+    done = 0
     with connection_factory() as connection:
-        for chunk in embeddings.vectors_since(connection, model, since, chunk=SYNC_CHUNK):
-            keys = [row.paper_id for row in chunk]
-            writer.upsert(keys, np.stack([decode_vector(row.vector) for row in chunk]))
-            stamp = max(as_utc(row.embedded_at) for row in chunk).isoformat()
-            newest = max(newest, stamp) if newest else stamp
+        if writer.feed is None or not changes.trusted(writer.synced_at):
+            writer.clear()
+            now = changes.position(connection)
+            chunks = embeddings.all_vectors(connection, model, chunk=SYNC_CHUNK)
+        else:
+            ids, now = changes.changed_since(
+                connection, FeedPosition.from_json(writer.feed), (changes.EMBEDDING,)
+            )
+            chunks = _removing_gone(writer, ids, embeddings.vectors_of(
+                connection, model, ids, chunk=SYNC_CHUNK
+            ))
+        for chunk in chunks:
+            if not chunk:
+                continue
+            writer.upsert([row.paper_id for row in chunk],
+                          np.stack([decode_vector(row.vector) for row in chunk]))
             done += len(chunk)
             if on_progress:
                 on_progress(done)
-    writer.save(newest)
+    writer.save(now.to_json(), time.time())
     return done
+
+
+def _removing_gone(
+    writer: VectorIndexWriter, ids: set[int], chunks: Iterator[list[Any]]
+) -> Iterator[list[Any]]:
+    """The chunks; then the ids that had no vector (deleted papers, dropped models) leave
+    the index."""
+    found: set[int] = set()
+    for chunk in chunks:
+        found.update(row.paper_id for row in chunk)
+        yield chunk
+    writer.remove(sorted(key for key in ids - found if writer.index.contains(key)))

@@ -10,7 +10,12 @@ from typing import Any
 
 from paperwire.db import embeddings
 from paperwire.db.locks import EMBED_LOCK, JobLock
-from paperwire.db.session import Engine, read_transaction, write_transaction
+from paperwire.db.session import (
+    Engine,
+    read_transaction,
+    snapshot_transaction,
+    write_transaction,
+)
 from paperwire.errors import JobBusy
 from paperwire.search.concepts import ConceptExtractor
 from paperwire.search.indexing import EmbedReport, compute_rows, index_lock, sync_index
@@ -82,7 +87,7 @@ class SearchIndexer:
         with index_lock(directory, self.model):
             writer = VectorIndexWriter(directory, self.model, embedder.dim, fresh=fresh)
             return sync_index(
-                lambda: read_transaction(self.engine), writer, self.model, on_progress
+                lambda: snapshot_transaction(self.engine), writer, self.model, on_progress
             )
 
 

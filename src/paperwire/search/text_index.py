@@ -6,10 +6,11 @@ all of arXiv. tantivy prunes (block-max WAND) and intersects with skip lists, so
 a query costs a few milliseconds at a million papers.
 
 The store stays the source of truth. The index is derived from it like the vector
-index: ``sync`` copies papers modified since the last sync (``papers.modified_at``,
-recorded in a JSON sidecar) and can always rebuild from scratch. A reader that
-finds the store newer than its index says so (``is_current``), and the engine
-answers from the database until the index has caught up.
+index: ``sync`` applies the papers the store's change feed (``db/changes.py``) names
+since the position recorded in a JSON sidecar, and can always rebuild from scratch.
+The feed cannot miss a row committed late, so every host's index converges. A reader
+that finds changes after its index's position says so (``is_current``), and the
+engine answers from the database until the index has caught up.
 
 Words match by English (Porter2) stem, with accents folded, over title (weighted
 most), authors and abstract; ``author:`` matches a name's words as a phrase whose
@@ -24,16 +25,18 @@ import json
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
-from paperwire.db import text_sync
+from paperwire.db import changes, text_sync
+from paperwire.db.changes import FeedPosition
 from paperwire.db.session import Connection
 from paperwire.models import Sort
 from paperwire.search.analysis import analyse
@@ -42,15 +45,11 @@ from paperwire.search.query import ParsedQuery
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: the concepts field
+SCHEMA_VERSION = 3  # 2: the concepts field; 3: follows the change feed
 # title, authors and abstract as FTS5's bm25 weights; concepts: each paper's key phrases
 # (written by the embedding job), a short field whose matches say what a paper is about.
 FIELD_BOOSTS = {"title": 10.0, "authors": 4.0, "abstract": 1.0, "concepts": 3.0}
 SYNC_CHUNK = 5_000
-# A writer stamps modified_at before it commits, so on PostgreSQL (concurrent writers) a
-# row can appear with a stamp just below a finished sync's high-water mark; each sync
-# re-reads this much before it. (SQLite serializes writers: stamps arrive in order.)
-SYNC_OVERLAP = timedelta(seconds=10)
 WRITER_HEAP = 128_000_000
 
 ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
@@ -59,9 +58,13 @@ ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
 @dataclass(frozen=True, slots=True)
 class TextIndexMeta:
     version: int
-    synced_to: str | None  # the newest papers.modified_at included
+    feed: dict[str, Any]  # the change feed's position it holds everything before
     count: int
-    concepts_to: str | None = None  # the newest paper_embeddings.embedded_at included
+    synced_at: float  # unix seconds: an index idle past the feed's retention starts over
+
+    @property
+    def position(self) -> FeedPosition:
+        return FeedPosition.from_json(self.feed)
 
 
 def _analyzer(*, stem: bool) -> tantivy.TextAnalyzer:
@@ -141,33 +144,33 @@ def sync(
     connect: ConnectionFactory, path: Path, *, fresh: bool = False,
     on_progress: Callable[[int], None] | None = None, model: str | None = None,
 ) -> int:
-    """Bring the index up to the store: papers changed since the last sync, and papers
-    whose concepts (``model``'s) were written since, or every paper with ``fresh``.
-    Call under ``writer_lock``. Returns how many were written."""
+    """Bring the index up to the store: the papers the change feed names since the last
+    sync (their text, categories or ``model``'s concepts changed, or they are gone), or
+    every paper with ``fresh``. ``connect`` opens a snapshot transaction. Call under
+    ``writer_lock``. Returns how many were written."""
     trusted = _read_meta(path)
-    if trusted is None:  # no sidecar, a damaged one, or an older layout: start over
-        shutil.rmtree(path, ignore_errors=True)
+    if trusted is None or not changes.trusted(trusted.synced_at):
+        shutil.rmtree(path, ignore_errors=True)  # none, damaged, older, or idle too long
         fresh = True
-    elif not fresh and _unchanged_since(connect, trusted, model):
-        return 0
-    meta = None if fresh else trusted
     index = _open(path)
-    writer = index.writer(WRITER_HEAP, 1)
-    if fresh:
-        writer.delete_all_documents()
-    since = _since(meta.synced_to if meta else None)
-    concepts_since = _since(meta.concepts_to if meta else None)
     done = 0
     with connect() as connection:
-        high = text_sync.high_water(connection)
-        concepts_high = text_sync.concepts_high_water(connection, model)
-        changed = text_sync.changed_papers(
-            connection, since, chunk=SYNC_CHUNK, model=model, concepts_since=concepts_since
-        )
-        for chunk in changed:
-            if not fresh:  # (by query: tantivy-py's delete by term misreads u64 ids)
-                ids = [row.id for row in chunk]
-                writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
+        if fresh:
+            now = changes.position(connection)
+            writer = index.writer(WRITER_HEAP, 1)
+            writer.delete_all_documents()
+            chunks = text_sync.all_papers(connection, chunk=SYNC_CHUNK, model=model)
+        else:
+            ids, now = changes.changed_since(connection, trusted.position)
+            if not ids:
+                if now != trusted.position:
+                    _write_meta(path, replace(trusted, feed=now.to_json(), synced_at=time.time()))
+                return 0
+            writer = index.writer(WRITER_HEAP, 1)
+            chunks = _replacing(writer, ids, text_sync.papers_by_id(
+                connection, ids, chunk=SYNC_CHUNK, model=model
+            ))
+        for chunk in chunks:
             for row in chunk:
                 writer.add_document(_document(row))
             done += len(chunk)
@@ -176,31 +179,22 @@ def sync(
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
-    count = index.searcher().num_docs
     _write_meta(path, TextIndexMeta(
-        SCHEMA_VERSION, high.isoformat() if high else None, count,
-        concepts_high.isoformat() if concepts_high else None,
+        SCHEMA_VERSION, now.to_json(), index.searcher().num_docs, time.time()
     ))
     return done
 
 
-def _since(stamp: str | None) -> datetime | None:
-    return None if stamp is None else datetime.fromisoformat(stamp) - SYNC_OVERLAP
-
-
-def _unchanged_since(
-    connect: ConnectionFactory, meta: TextIndexMeta, model: str | None
-) -> bool:
-    if meta.synced_to is None:
-        return False
-    with connect() as connection:
-        changed = text_sync.changed_after(connection, datetime.fromisoformat(meta.synced_to))
-        count = text_sync.count_changed_after(connection, None)
-        concepts = text_sync.concepts_high_water(connection, model)
-    concepts_done = concepts is None or (
-        meta.concepts_to is not None and concepts <= datetime.fromisoformat(meta.concepts_to)
-    )
-    return not changed and count == meta.count and concepts_done
+def _replacing(
+    writer: tantivy.IndexWriter, ids: set[int], chunks: Iterator[list[Any]]
+) -> Iterator[list[Any]]:
+    """The chunks, after deleting every changed paper's old document (a deleted paper's
+    too: it has no row to add back). By query: tantivy-py's delete by term misreads u64."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), SYNC_CHUNK):
+        part = ordered[start : start + SYNC_CHUNK]
+        writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", part))
+    yield from chunks
 
 
 def _document(row: Any) -> tantivy.Document:
@@ -253,10 +247,7 @@ class TextIndex:
             if meta != self._meta or self._index is None:
                 # Opened afresh: a rebuild may have replaced every file of the index.
                 self._index, self._meta = _open(self.path), meta
-        high = text_sync.high_water(connection)
-        return high is None or (
-            meta.synced_to is not None and high <= datetime.fromisoformat(meta.synced_to)
-        )
+        return not changes.has_changes(connection, meta.position)
 
     def _searcher(self) -> tantivy.Searcher:
         if self._index is None:
@@ -469,10 +460,9 @@ class KeptTextIndex:
     def behind(self, connection: Connection) -> int:
         """Papers changed since the last sync (all of them when there was none)."""
         meta = _read_meta(self.path)
-        since = None if meta is None or meta.synced_to is None else (
-            datetime.fromisoformat(meta.synced_to)
-        )
-        return text_sync.count_changed_after(connection, since)
+        if meta is None or not changes.trusted(meta.synced_at):
+            return text_sync.count_papers(connection)
+        return changes.count_changed(connection, meta.position)
 
     def sync(self, *, fresh: bool = False, on_progress: Callable[[int], None] | None = None) -> int:
         with writer_lock(self.path):

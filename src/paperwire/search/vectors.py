@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,8 @@ class IndexMeta:
     model: str
     dim: int
     count: int
-    synced_at: str | None  # the newest paper_embeddings.embedded_at included
+    feed: dict[str, Any] | None = None  # the change feed's position it holds all before
+    synced_at: float | None = None  # unix seconds of that sync
 
 
 def index_paths(directory: Path, model: str) -> tuple[Path, Path]:
@@ -148,12 +150,19 @@ class VectorIndexWriter:
         self.path, self.meta_path = index_paths(directory, model)
         self.model, self.dim = model, dim
         self.index = _new_index(dim)
-        self.synced_at: str | None = None
+        self.feed: dict[str, Any] | None = None
+        self.synced_at: float | None = None
         if not fresh and self.path.is_file():
             self.index.load(str(self.path))
             old = json.loads(self.meta_path.read_text()) if self.meta_path.is_file() else {}
-            self.synced_at = old.get("synced_at")
+            if isinstance(old.get("synced_at"), int | float):  # (a stamp: an older layout)
+                self.feed, self.synced_at = old.get("feed"), float(old["synced_at"])
         self.dirty = fresh
+
+    def clear(self) -> None:
+        """Start from an empty index (the next ``save`` replaces the file)."""
+        self.index = _new_index(self.dim)
+        self.dirty = True
 
     def upsert(self, keys: Sequence[int], vectors: np.ndarray) -> None:
         if not len(keys):
@@ -168,9 +177,9 @@ class VectorIndexWriter:
             self.index.remove(np.asarray(keys, dtype=np.uint64))
             self.dirty = True
 
-    def save(self, synced_at: str | None) -> None:
+    def save(self, feed: dict[str, Any] | None, synced_at: float | None) -> None:
         """Write the index and its sidecar beside the old ones, then swap them in."""
-        self.synced_at = synced_at or self.synced_at
+        self.feed, self.synced_at = feed, synced_at
         if not self.dirty and self.path.is_file():
             self._write_meta()
             return
@@ -182,7 +191,7 @@ class VectorIndexWriter:
         self.dirty = False
 
     def _write_meta(self) -> None:
-        meta = IndexMeta(self.model, self.dim, len(self.index), self.synced_at)
+        meta = IndexMeta(self.model, self.dim, len(self.index), self.feed, self.synced_at)
         temporary = self.meta_path.with_suffix(f".tmp{os.getpid()}")
         temporary.write_text(json.dumps(asdict(meta)))
         os.replace(temporary, self.meta_path)
