@@ -131,7 +131,8 @@ def build_server(core: Paperwire, *, local_token: str | None = None) -> MCPServe
 
     @server.tool(annotations=READ_ONLY)
     def daily_papers(
-        date: Annotated[str | None, Field(description="The day, YYYY-MM-DD; default: the latest day with papers.")] = None,
+        date: Annotated[str | None, Field(
+            description="The day, YYYY-MM-DD; default: the latest day with papers.")] = None,
         category: Category = None, sort: ListSort = "upvotes", limit: Limit = 20, page: Page = 0,
     ) -> dict[str, Any]:
         """The papers announced on one day, most upvoted first (like Daily Papers)."""
@@ -140,7 +141,8 @@ def build_server(core: Paperwire, *, local_token: str | None = None) -> MCPServe
 
     @server.tool(annotations=READ_ONLY)
     def weekly_papers(
-        week: Annotated[str | None, Field(description="An ISO week, YYYY-Www (e.g. 2026-W05); default: the latest.")] = None,
+        week: Annotated[str | None, Field(
+            description="An ISO week, YYYY-Www (e.g. 2026-W05); default: the latest.")] = None,
         category: Category = None, sort: ListSort = "upvotes", limit: Limit = 20, page: Page = 0,
     ) -> dict[str, Any]:
         """The papers announced in one ISO week, most upvoted first."""

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from paperwire.core import Paperwire
+from paperwire.errors import StoreNotReady
 from paperwire.mcp_server import build_server
 from paperwire.surface import rate
 from paperwire.web.viewer import client_ip
@@ -34,6 +35,7 @@ class McpEndpoint:
 
     def __init__(self, core: Paperwire) -> None:
         self.server: MCPServer = build_server(core)
+        self.started = False
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -42,10 +44,16 @@ class McpEndpoint:
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
         async with self.server.session_manager.run():
-            yield
+            self.started = True
+            try:
+                yield
+            finally:
+                self.started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
+        if not self.started:  # an app used without its lifespan (a bare test client)
+            raise StoreNotReady("the MCP endpoint runs once the app has started")
         rate(request, "mcp", client_ip(request), "rate_limit_mcp")  # 429 past the limit
         await self.server.session_manager.handle_request(scope, receive, send)
 
