@@ -205,3 +205,16 @@ def test_hostile_text_cannot_inject_markdown(core, web_client):
     assert "<code>code" not in html
     assert html.count("<h1>") == 1
     assert "<h2>Abstract</h2>\n<p>" in html
+
+
+def test_old_style_ids_are_resources_too(core):
+    from paperwire.mcp_server import build_server
+
+    make_paper(core, "hep-th/9901001", title="Black hole entropy")
+
+    async def main() -> None:
+        async with Client(build_server(core)) as client:
+            found = await client.read_resource("paper://hep-th/9901001")
+            assert found.contents[0].text.startswith("# Black hole entropy\n")
+            assert found.contents[0].mime_type == "text/markdown"
+    anyio.run(main)
