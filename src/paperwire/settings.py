@@ -359,6 +359,10 @@ class Settings(BaseSettings):
     rate_limit_library_imports: str = Field(
         default="20/hour", description="Library file uploads per user (N/unit)."
     )
+    rate_limit_mcp: str = Field(
+        default="120/minute",
+        description="Requests to the MCP endpoint `/mcp` per client address (N/unit).",
+    )
     trending_half_life_hours: float = Field(
         default=24.0,
         gt=0,
@@ -495,7 +499,7 @@ class Settings(BaseSettings):
     @field_validator(
         "rate_limit_signin_ip", "rate_limit_signin_address", "rate_limit_votes",
         "rate_limit_comments", "rate_limit_submissions", "rate_limit_library_imports",
-        "rate_limit_subscribe_ip",
+        "rate_limit_mcp", "rate_limit_subscribe_ip",
         "rate_limit_subscribe_address",
     )
     @classmethod

@@ -34,10 +34,12 @@ from paperwire.web import (
     links,
     lists,
     pages,
+    paper_markdown,
     people,
     status,
     tokens,
 )
+from paperwire.web.mcp_http import McpEndpoint
 from paperwire.web.pagecache import PageCache
 from paperwire.web.ratelimit import RateLimiter
 from paperwire.web.security import SecurityMiddleware
@@ -62,6 +64,7 @@ def create_app(
             raise TypeError("create_app needs settings or a core")
         core = make_paperwire(settings)
     secret = core.settings.require_secret()  # a core built directly is checked here too
+    mcp = McpEndpoint(core)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
@@ -72,7 +75,8 @@ def create_app(
         await anyio.to_thread.run_sync(core.warm_search)
         await anyio.to_thread.run_sync(compile_templates, app.state.templates)
         jobs = BackgroundJobs(core).start() if background_jobs else None
-        yield
+        async with mcp.running():
+            yield
         if jobs:
             await anyio.to_thread.run_sync(jobs.stop)
         core.close()
@@ -100,6 +104,8 @@ def create_app(
     app.include_router(api_for_you.router)
     app.include_router(api_papers.router)
     app.include_router(citations.router)  # before the feeds: /collections/{id}.{fmt} is theirs
+    app.include_router(paper_markdown.router)  # before the pages: /papers/{id:path} is theirs
+    app.router.routes.append(mcp.route())
     app.include_router(feeds.router)
     app.include_router(feeds_community.router)
     for module in (discussion, for_you, auth, tokens, library, digests, lists, people, authors,

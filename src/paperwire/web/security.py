@@ -41,6 +41,9 @@ TOKEN_AUTHENTICATED_PREFIX = "/api/"
 # signed token in its URL names the one subscription it may end (a forged request can
 # do nothing).
 CSRF_EXEMPT: frozenset[str] = frozenset({"/digest/unsubscribe"})
+# And the MCP endpoint (web/mcp_http.py): like /api/, it reads no cookie, and its
+# personal tools take only an ``Authorization: Bearer`` token.
+TOKEN_AUTHENTICATED_PATHS: frozenset[str] = frozenset({"/mcp"})
 
 
 def csp(nonce: str, path: str) -> str:
@@ -118,7 +121,8 @@ class SecurityMiddleware:
 
     async def _csrf_rejected(self, scope: Scope, body: bytes, cookie: str, fresh: bool) -> bool:
         path = scope["path"]
-        if scope["method"] not in UNSAFE or path.startswith(TOKEN_AUTHENTICATED_PREFIX) or path in CSRF_EXEMPT:
+        if scope["method"] not in UNSAFE or path.startswith(TOKEN_AUTHENTICATED_PREFIX) or path in CSRF_EXEMPT \
+                or path in TOKEN_AUTHENTICATED_PATHS:
             return False
         if not _has_route(scope):  # the router answers 404/405 and changes nothing
             return False

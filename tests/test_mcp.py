@@ -1,0 +1,220 @@
+"""The MCP server driven by the SDK's own client: over stdio (``paperwire mcp`` as a
+subprocess) and over streamable HTTP (``/mcp`` on a real server)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from conftest import LiveServer
+from factories import make_paper, make_user
+from paperwire.web.app import create_app
+
+DAY = datetime.now(UTC) - timedelta(days=1)
+PAPERS = {
+    "2601.00001": "Task-specific heads for multi-task vision",
+    "2601.00002": "Sparse attention for long documents",
+    "2601.00003": "Quantum error correction codes",
+}
+PUBLIC_TOOLS = {"search_papers", "get_paper", "daily_papers", "weekly_papers", "monthly_papers",
+                "trending", "similar_papers"}
+PERSONAL_TOOLS = {"for_you", "list_collections", "get_collection", "save_to_collection"}
+Session = Callable[[Client], Awaitable[None]]
+
+
+@pytest.fixture
+def store(core):
+    """Three papers of one day (one with code), a reader with an API token and a
+    collection holding one paper."""
+    for minutes, (arxiv_id, title) in enumerate(PAPERS.items()):
+        make_paper(core, arxiv_id, title=title, published=DAY + timedelta(minutes=minutes),
+                   abstract=f"{title}: we study {title.lower()}. Code: https://github.com/ada/heads.",
+                   categories=["cs.LG"] if minutes < 2 else ["quant-ph"])
+    core.embed_pending()
+    ada = make_user(core, "ada@example.org", username="ada")
+    core.upvote(ada, "2601.00002", up=True)
+    collection = core.create_collection(ada, "Reading")
+    core.save_paper(ada, collection, "2601.00003")
+    return {"core": core, "token": core.create_api_token(ada, "mcp").secret,
+            "collection": collection}
+
+
+def structured(result: Any) -> dict[str, Any]:
+    assert not result.is_error, result.content
+    return result.structured_content or json.loads(result.content[0].text)
+
+
+def error_text(result: Any) -> str:
+    assert result.is_error
+    return result.content[0].text
+
+
+async def public_checks(client: Client) -> None:
+    names = {tool.name for tool in (await client.list_tools()).tools}
+    assert names >= PUBLIC_TOOLS | PERSONAL_TOOLS
+    found = structured(await client.call_tool("search_papers", {"query": "sparse attention"}))
+    assert found["papers"][0]["id"] == "2601.00002"
+    assert found["papers"][0]["code"] == "https://github.com/ada/heads"
+    filtered = structured(await client.call_tool(
+        "search_papers", {"query": "", "category": "quant-ph"}))
+    assert [paper["id"] for paper in filtered["papers"]] == ["2601.00003"]
+    paper = structured(await client.call_tool("get_paper", {"arxiv_id": "2601.00001v1"}))
+    assert paper["title"] == PAPERS["2601.00001"]
+    assert paper["authors"] == ["Ada Lovelace", "Alan Turing"]
+    day = structured(await client.call_tool("daily_papers", {"date": DAY.date().isoformat()}))
+    assert day["window"] == DAY.date().isoformat()
+    assert next(p["id"] for p in day["papers"]) == "2601.00002"  # the upvoted one first
+    assert {p["id"] for p in day["papers"]} == set(PAPERS)
+    resource = await client.read_resource("paper://2601.00003")
+    text = resource.contents[0].text
+    assert text.startswith("# Quantum error correction codes")
+    assert "## Abstract" in text
+    assert "@misc{" in text
+    bad = await client.call_tool("daily_papers", {"date": "2026-13-45"})
+    assert "date" in error_text(bad)
+    too_many = await client.call_tool("search_papers", {"query": "x", "limit": 1000})
+    assert "limit" in error_text(too_many)
+    missing = await client.call_tool("get_paper", {"arxiv_id": "2601.09999"})
+    assert "2601.09999" in error_text(missing)
+
+
+async def personal_refused(client: Client) -> None:
+    for name, arguments in [("for_you", {}), ("list_collections", {}),
+                            ("get_collection", {"collection_id": 1})]:
+        assert "API token" in error_text(await client.call_tool(name, arguments))
+
+
+def personal_checks(collection: int) -> Session:
+    async def checks(client: Client) -> None:
+        listed = structured(await client.call_tool("list_collections", {}))
+        assert [item["name"] for item in listed["collections"]] == ["Reading"]
+        saved = await client.call_tool("save_to_collection",
+                                       {"collection_id": collection, "arxiv_id": "2601.00001"})
+        assert not saved.is_error
+        one = structured(await client.call_tool("get_collection", {"collection_id": collection}))
+        assert {paper["id"] for paper in one["papers"]} == {"2601.00001", "2601.00003"}
+        picks = structured(await client.call_tool("for_you", {"limit": 5}))
+        assert picks["basis"] in ("model", "topics", "trending")
+    return checks
+
+
+# -- stdio ------------------------------------------------------------------------------
+
+
+def stdio_params(core: Any, token: str | None = None) -> StdioServerParameters:
+    settings = core.settings
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(settings.data_dir),
+           "PAPERWIRE_SECRET_KEY": settings.secret_key, "PAPERWIRE_EMBEDDER": "fake"}
+    env.pop("PAPERWIRE_DATABASE_URL", None)
+    env.pop("PAPERWIRE_MCP_TOKEN", None)
+    if settings.database_url:
+        env["PAPERWIRE_DATABASE_URL"] = settings.database_url
+    if token:
+        env["PAPERWIRE_MCP_TOKEN"] = token
+    return StdioServerParameters(command=sys.executable, args=["-m", "paperwire", "mcp"], env=env)
+
+
+def over_stdio(core: Any, checks: Session, token: str | None = None) -> None:
+    async def main() -> None:
+        async with Client(stdio_params(core, token)) as client:
+            await checks(client)
+    anyio.run(main)
+
+
+def test_stdio_public_tools_and_resource(store):
+    over_stdio(store["core"], public_checks)
+
+
+def test_stdio_personal_tools_need_the_token(store):
+    over_stdio(store["core"], personal_refused)
+    over_stdio(store["core"], personal_checks(store["collection"]), token=store["token"])
+
+
+# -- streamable HTTP --------------------------------------------------------------------
+
+
+def over_http(url: str, checks: Session, headers: dict[str, str] | None = None) -> None:
+    async def main() -> None:
+        async with httpx2.AsyncClient(headers=headers or {}) as http, \
+                Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
+            await checks(client)
+    anyio.run(main)
+
+
+def test_http_public_personal_and_refused(store):
+    with LiveServer(create_app(core=store["core"])) as server:
+        over_http(server.url, public_checks)
+        over_http(server.url, personal_refused)
+        over_http(server.url, personal_refused, {"Authorization": "Bearer pw_not-a-token"})
+        over_http(server.url, personal_checks(store["collection"]),
+                  {"Authorization": f"Bearer {store['token']}"})
+
+
+def test_http_is_rate_limited(store):
+    core = store["core"]
+    core.settings.rate_limit_mcp = "3/minute"
+    with LiveServer(create_app(core=core)) as server:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        statuses = [httpx2.post(f"{server.url}/mcp", json=body,
+                                headers={"Accept": "application/json, text/event-stream"}).status_code
+                    for _ in range(5)]
+    assert statuses[-1] == 429
+    assert 429 not in statuses[:3]
+
+
+# -- the Markdown rendering ---------------------------------------------------------------
+
+
+def test_paper_markdown_page(store, web_client):
+    response = web_client.get("/papers/2601.00001.md")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/markdown")
+    text = response.text
+    assert text.startswith("# Task-specific heads for multi-task vision\n")
+    assert "Ada Lovelace, Alan Turing" in text
+    assert "(<https://github.com/ada/heads>)" in text
+    assert "(<https://arxiv.org/abs/2601.00001>)" in text
+    assert web_client.get("/papers/2601.00001v1.md").status_code == 301
+    assert web_client.get("/papers/2601.09999.md").status_code == 404
+
+
+def test_hostile_text_cannot_inject_markdown(core, web_client):
+    from markdown_it import MarkdownIt
+
+    hostile = ("[click](https://evil.example/x) ![img](https://evil.example/i.png)"
+               " <script>alert(1)</script> https://evil.example **bold** `code`\n# heading")
+    make_paper(core, "2601.00009", title=hostile, abstract=f"- {hostile}",
+               authors=["<img src=x onerror=alert(1)>", "[A](https://evil.example)"])
+    text = web_client.get("/papers/2601.00009.md").text
+    html = MarkdownIt("commonmark").render(text)
+    assert "evil.example" in html  # shown as text ...
+    assert 'href="https://evil.example' not in html  # ... never a link,
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "<strong>bold" not in html
+    assert "<code>code" not in html
+    assert html.count("<h1>") == 1
+    assert "<h2>Abstract</h2>\n<p>" in html
+
+
+def test_old_style_ids_are_resources_too(core):
+    from paperwire.mcp_server import build_server
+
+    make_paper(core, "hep-th/9901001", title="Black hole entropy")
+
+    async def main() -> None:
+        async with Client(build_server(core)) as client:
+            found = await client.read_resource("paper://hep-th/9901001")
+            assert found.contents[0].text.startswith("# Black hole entropy\n")
+            assert found.contents[0].mime_type == "text/markdown"
+    anyio.run(main)
