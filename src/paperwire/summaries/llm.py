@@ -73,9 +73,9 @@ class Pacer:
 
 class SummaryClient:
     def __init__(self, config: EndpointConfig, *, sleep: Callable[[float], None] = time.sleep,
-                 transport: httpx.BaseTransport | None = None) -> None:
-        self.config, self.sleep = config, sleep
-        self.pacer = Pacer(config.requests_per_minute, sleep=sleep)
+                 pacer: Pacer | None = None, transport: httpx.BaseTransport | None = None) -> None:
+        self.config, self.sleep = config, sleep  # sleep: the backoff's waits
+        self.pacer = pacer or Pacer(config.requests_per_minute)
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._http = httpx.Client(timeout=config.timeout_s, headers=headers,
                                   transport=transport, follow_redirects=False)
