@@ -71,10 +71,7 @@ class ChatServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 server.requests.append((dict(self.headers), json.loads(self.rfile.read(length))))
-                if self.path != "/v1/chat/completions":
-                    reply = Reply(404, b'{"error": "not found"}')
-                else:
-                    reply = server._next()
+                reply = Reply(404, b'{"error": "not found"}') if self.path != "/v1/chat/completions" else server._next()
                 if reply.delay:
                     server._stop.wait(reply.delay)
                 try:

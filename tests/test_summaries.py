@@ -22,7 +22,9 @@ ABSTRACT = ("Multi-task models share parameters across tasks. In this paper, we 
 HOSTILE = '<img src=x onerror="alert(1)"> we propose </script><script>alert(2)</script> a method.'
 
 
-def client_for(server: ChatServer, pace: list[float] | None = None, **overrides: object) -> tuple[SummaryClient, list[float]]:
+def client_for(
+    server: ChatServer, pace: list[float] | None = None, **overrides: object
+) -> tuple[SummaryClient, list[float]]:
     """A client whose backoff waits are recorded, not slept (``waits``); the pacer's too
     when ``pace`` is given."""
     waits: list[float] = []
@@ -39,7 +41,8 @@ def test_a_good_answer_is_the_summary_and_the_request_is_well_formed():
         assert client.summarize("Title", ABSTRACT) == GOOD
         headers, body = server.requests[0]
     assert headers["Authorization"] == "Bearer k"
-    assert body["model"] == "tiny-llm" and body["messages"][1]["content"].startswith("Title: Title")
+    assert body["model"] == "tiny-llm"
+    assert body["messages"][1]["content"].startswith("Title: Title")
 
 
 @pytest.mark.parametrize(("reply", "reason"), [
@@ -75,7 +78,8 @@ def test_429_waits_as_told_and_500_backs_off_then_it_succeeds():
         client, waits = client_for(server, [])
         assert client.summarize("Title", ABSTRACT) == GOOD
         assert len(server.requests) == 3
-    assert waits[0] == 7.0 and waits[1] == 14.0  # Retry-After, then doubled from it
+    assert waits[0] == 7.0
+    assert waits[1] == 14.0
 
 
 def test_timeouts_and_5xx_give_up_after_the_attempts():
@@ -97,7 +101,9 @@ def test_requests_are_paced():
         client, waits = client_for(server, paced, requests_per_minute=60)
         client.summarize("Title", ABSTRACT)
         client.summarize("Title", ABSTRACT)
-    assert waits == [] and len(paced) == 1 and 0.5 < paced[0] <= 1.0  # a second apart, not slept for real
+    assert waits == []
+    assert len(paced) == 1
+    assert 0.5 < paced[0] <= 1.0
 
 
 def stored(core):
@@ -122,10 +128,12 @@ def test_extractive_job_summarizes_embedded_papers_and_resumes(core):
     assert core.build_summaries().extractive == 0  # nothing embedded yet
     core.embed_pending(limit=2)
     first = core.build_summaries().extractive
-    assert len(stored(core)) == 2 and core.pending_summaries() == {"extractive": 0}
+    assert len(stored(core)) == 2
+    assert core.pending_summaries() == {"extractive": 0}
     core.embed_pending()
     assert first + core.build_summaries().extractive == 3  # the empty abstract has none
-    assert len(stored(core)) == 4 and core.build_summaries().extractive == 0
+    assert len(stored(core)) == 4
+    assert core.build_summaries().extractive == 0
     texts = core.summaries_of([row[0] for row in stored(core)])
     assert {s.text for s in texts.values()} == {
         "In this paper, we introduce gradient calibration, which balances the task-specific"
@@ -187,7 +195,8 @@ def test_api_and_page_show_the_summary_escaped(core):
     with TestClient(create_app(core=core)) as client:
         page = client.get("/papers/2601.00001").text
         assert "summary by &lt;b&gt;m&lt;/b&gt;" in page
-        assert "&lt;img src=x" in page and "<img src=x" not in page
+        assert "&lt;img src=x" in page
+        assert "<img src=x" not in page
         detail = client.get("/api/papers/2601.00001").json()
         daily = client.get("/api/daily_papers?date=" + core.get_paper(
             "2601.00001").announced_on.isoformat()).json()

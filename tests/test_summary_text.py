@@ -51,7 +51,8 @@ def test_trim_cuts_at_a_clause_with_an_ellipsis():
     long = "We show " + " ".join(f"w{i}" for i in range(20)) + ", and " + " ".join(
         f"v{i}" for i in range(40)) + "."
     cut = trim(long)
-    assert cut.endswith("…") and word_count(cut) <= 40
+    assert cut.endswith("…")
+    assert word_count(cut) <= 40
     assert cut == "We show " + " ".join(f"w{i}" for i in range(20)) + "…"
     assert trim("$a b c d$ " * 3, max_words=2) == "$a b c d$ $a b c d$…"  # math stays whole
 
@@ -63,13 +64,14 @@ def test_fragments_are_marked():
 
 def _check(summarizer):
     vectors = summarizer.embedder.embed([paper_text(t, a) for t, a in ABSTRACTS])
-    chosen = summarizer.summarize_many([(t, a, v) for (t, a), v in zip(ABSTRACTS, vectors)])
-    for (_, abstract), summary in zip(ABSTRACTS, chosen):
+    chosen = summarizer.summarize_many([(t, a, v) for (t, a), v in zip(ABSTRACTS, vectors, strict=True)])
+    for (_, abstract), summary in zip(ABSTRACTS, chosen, strict=True):
         sentences = split_sentences(abstract)
         assert word_count(summary) <= 40 + 1
         assert summary in sentences or (
             summary.endswith("…") and any(s.startswith(summary[:-1]) for s in sentences))
-        assert word_count(summary) >= 6 and not summary.startswith("In this paper.")
+        assert word_count(summary) >= 6
+        assert not summary.startswith("In this paper.")
     return chosen
 
 

@@ -61,6 +61,8 @@ class DailyPaperItem(BaseModel):
     title: str
     summary: str
     thumbnail: str = Field(description="Always empty: paperwire makes no thumbnails.")
+    ai_summary: str | None = Field(default=None, description="The paper's one-line summary"
+                                   " (as in `paper`), if it has one.")
     numComments: int
     isAuthorParticipating: bool
     submittedBy: UserRef | None = Field(default=None, description="Who submitted it, if anyone did.")
@@ -75,6 +77,8 @@ class SearchItem(BaseModel):
     title: str
     summary: str
     thumbnail: str = Field(description="Always empty: paperwire makes no thumbnails.")
+    ai_summary: str | None = Field(default=None, description="The paper's one-line summary"
+                                   " (as in `paper`), if it has one.")
     numComments: int
     isAuthorParticipating: bool
     submittedBy: UserRef | None = Field(default=None, description="Who submitted it, if anyone did.")

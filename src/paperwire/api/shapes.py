@@ -92,6 +92,7 @@ def daily_item(
     return {
         "paper": hf_paper(paper, keywords=keywords, summary=summary),
         **_beside(paper),
+        **_summary_beside(summary),
         **({"trendingScore": round(paper.trending_score, 6)}
            if paper.trending_score is not None else {}),
     }
@@ -109,10 +110,16 @@ def _beside(paper: Paper) -> dict[str, Any]:
     }
 
 
+def _summary_beside(summary: str | None) -> dict[str, Any]:
+    """``huggingface_hub`` reads a list item's ``ai_summary`` beside the paper, not in it."""
+    return {"ai_summary": summary} if summary else {}
+
+
 def search_item(hit: SearchHit, summary: str | None = None) -> dict[str, Any]:
     return {
         "paper": hf_paper(hit.paper, keywords=hit.concepts, summary=summary),
         **_beside(hit.paper),
+        **_summary_beside(summary),
         "score": round(hit.score, 6),
         "matchedTerms": hit.matched_terms,
         "matchKind": hit.match.value,
