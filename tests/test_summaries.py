@@ -204,3 +204,24 @@ def test_api_and_page_show_the_summary_escaped(core):
     assert detail["ai_summary"] == HOSTILE  # JSON carries text; pages escape it
     assert daily[0]["paper"]["ai_summary"] == HOSTILE
     assert found[0]["paper"]["ai_summary"] == HOSTILE
+
+
+def test_cli_builds_and_counts_summaries(core, tmp_path, monkeypatch):
+    if core.engine.dialect.name != "sqlite":
+        pytest.skip("the CLI reads its store from the environment: SQLite is enough")
+    from typer.testing import CliRunner
+
+    from factories import CORPUS, write_jsonl
+    from paperwire.cli import app
+
+    monkeypatch.setenv("PAPERWIRE_DATA_DIR", str(core.settings.data_dir))
+    monkeypatch.setenv("PAPERWIRE_EMBEDDER", "fake")
+    monkeypatch.setenv("PAPERWIRE_SECRET_KEY", core.settings.secret_key)
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(write_jsonl(tmp_path / "c.jsonl", CORPUS))]).exit_code == 0
+    assert "extractive   6 pending" in runner.invoke(app, ["summaries", "status"]).output
+    built = runner.invoke(app, ["summaries", "build", "--limit", "4"])
+    assert built.exit_code == 0, built.output
+    assert "extractive 4 · abstractive 0" in built.output
+    assert "extractive 2 ·" in runner.invoke(app, ["summaries", "build"]).output
+    assert "extractive   0 pending" in runner.invoke(app, ["summaries", "status"]).output
