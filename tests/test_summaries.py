@@ -225,3 +225,17 @@ def test_cli_builds_and_counts_summaries(core, tmp_path, monkeypatch):
     assert "extractive 4 · abstractive 0" in built.output
     assert "extractive 2 ·" in runner.invoke(app, ["summaries", "build"]).output
     assert "extractive   0 pending" in runner.invoke(app, ["summaries", "status"]).output
+
+
+def test_the_endpoint_settings(tmp_path):
+    from pydantic import ValidationError
+
+    from paperwire.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, summary_url="http://127.0.0.1:1/v1",
+                        summary_model="m", summary_api_key="sekrit-key")
+    shown = {name: value for name, value, _ in settings.describe()}
+    assert shown["PAPERWIRE_SUMMARY_API_KEY"] == "(set)"
+    assert "sekrit" not in repr(settings)
+    with pytest.raises(ValidationError, match="PAPERWIRE_SUMMARY_URL needs PAPERWIRE_SUMMARY_MODEL"):
+        Settings(data_dir=tmp_path, summary_url="http://127.0.0.1:1/v1")

@@ -603,7 +603,7 @@ class Settings(BaseSettings):
                 shown = ", ".join(f"{key}:{item}" for key, item in value.items())
             else:
                 shown = str(value)
-            if name in {"secret_key", "smtp_password"} and value:
+            if name in {"secret_key", "smtp_password", "summary_api_key"} and value:
                 shown = "(set)" if name != "secret_key" or not self.uses_default_secret else (
                     "(the default or too short: allowed only in dev mode)"
                 )
