@@ -82,6 +82,7 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
     core.build_digest(Frequency.DAILY, day)
     session_for(core, "Ada@Example.org")
     core.embed_pending()
+    assert core.build_summaries().extractive  # paper_summaries
     _harvest_and_listing_rows(core, day)
     with core.engine.begin() as connection:
         paper_id = connection.execute(
@@ -315,9 +316,11 @@ def test_an_archive_from_an_unknown_schema_is_refused(core: Paperwire, archive: 
     assert_restores_nothing(core, newer, "schema revision '9999' is unknown here")
 
 
-# Tables 0008 (authors), 0009 (readers' library and signals) and 0010 (paper links) add.
+# Tables 0008 (authors), 0009 (readers' library and signals), 0010 (paper links) and 0012
+# (one-line summaries) add; 0011's change log is not archived.
 AFTER_0006 = {"paper_authors", "author_follows", "author_claims",
-              "library_entries", "reader_signals", "reader_versions", "paper_links"}
+              "library_entries", "reader_signals", "reader_versions", "paper_links",
+              "paper_summaries"}
 
 
 def as_revision_0006(archive: Path) -> tuple[Path, dict]:

@@ -26,6 +26,7 @@ def hub(core):
         make_paper(core, arxiv_id, title=title, published=published,
                    abstract=f"{title}: we study {title.lower()} with new experiments.")
     core.embed_pending()
+    core.build_summaries()
     ada = make_user(core, "ada@example.org", username="ada")
     bob = make_user(core, "bob@example.org", username="bob")
     core.submit_paper(ada, "2601.00003")
@@ -47,6 +48,8 @@ def test_paper_info(hub):
     assert info.published_at.date() == DAY1.date()
     assert info.ai_keywords
     assert all(isinstance(keyword, str) for keyword in info.ai_keywords)
+    assert info.ai_summary == ("Task-specific heads for multi-task vision: we study task-specific"
+                               " heads for multi-task vision with new experiments.")
 
 
 def test_list_daily_papers_by_date_week_and_month(hub):
@@ -54,6 +57,7 @@ def test_list_daily_papers_by_date_week_and_month(hub):
     papers = list(day)
     assert ids(papers) == ["2601.00002", "2601.00001", "2601.00003"]  # most upvoted first
     assert all(paper.title for paper in papers)
+    assert all(paper.ai_summary and paper.ai_summary.startswith(paper.title) for paper in papers)
     assert papers[0].upvotes == 2
     year, week, _ = DAY1.isocalendar()
     in_week = set(ids(hub.list_daily_papers(week=f"{year}-W{week:02d}")))
@@ -79,6 +83,7 @@ def test_list_papers_searches_with_titles(hub):
     assert found[0].id == "2601.00001"
     assert found[0].title == "Task-specific heads for multi-task vision"
     assert all(paper.title and paper.authors for paper in found)
+    assert all(isinstance(paper.ai_summary, str) for paper in found)
     assert len(list(hub.list_papers(query="attention", limit=1))) == 1
 
 

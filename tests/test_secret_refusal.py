@@ -42,6 +42,7 @@ COMMANDS: dict[str, list[str]] = {
     "migrate": ["migrate"],
     "import": ["import", "{snapshot}"],
     "embed": ["embed"],
+    "summaries build": ["summaries", "build"],
     "search": ["search", "Calabi-Yau"],
     "stats": ["stats"],
     "reindex": ["reindex"],
@@ -66,6 +67,7 @@ SAYS = {  # what a command that ran prints, where it says something telling
     "harvest": "added 3", "add": "added 1", "user add": "<bob@example.org>",
     "digest send": "sent 1 ", "search": "Calabi-Yau", "announcements": "2026-02-02",
     "export": "exported ",
+    "summaries build": "extractive ",
 }
 API_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from paperwire.db.locks import JOBS_LOCK, JobLock
 from paperwire.errors import JobBusy
 from paperwire.harvest.scheduler import Scheduler
+from paperwire.search.service import BackgroundEmbedder
 
 if TYPE_CHECKING:
     from paperwire.core import Paperwire
@@ -47,11 +48,13 @@ class BackgroundJobs:
         self._stop = threading.Event()
         self._guard = threading.Lock()  # starting the jobs vs. stopping them
         self._thread: threading.Thread | None = None
+        self.summaries: BackgroundEmbedder | None = None
 
     @property
     def wanted(self) -> bool:
         settings = self.core.settings
-        return settings.harvest_enabled or settings.embed_in_background
+        return (settings.harvest_enabled or settings.embed_in_background
+                or settings.summaries_in_background)
 
     @property
     def running_here(self) -> bool:
@@ -73,6 +76,9 @@ class BackgroundJobs:
                 self.scheduler.stop(timeout)
                 self.scheduler = None
             self.core.stop_background_embedding()
+            if self.summaries is not None:
+                self.summaries.stop()
+                self.summaries = None
             if self.lock is not None:
                 self.lock.release()
                 self.lock = None
@@ -99,10 +105,26 @@ class BackgroundJobs:
             self.lock = lock
             settings = self.core.settings
             jobs = [name for name, on in (("daily harvest", settings.harvest_enabled),
-                                          ("embedding", settings.embed_in_background)) if on]
+                                          ("embedding", settings.embed_in_background),
+                                          ("summaries", settings.summaries_in_background))
+                    if on]
             self.say(f"this process ({lock.owner}) runs the background jobs: {', '.join(jobs)}")
             if settings.embed_in_background:
                 self.core.start_background_embedding()
+            if settings.summaries_in_background:
+                self.summaries = summary_thread(self.core)
             if settings.harvest_enabled:
                 self.scheduler = Scheduler(self.core, say=self.say)
                 self.scheduler.start()
+
+
+def summary_thread(core: Paperwire) -> BackgroundEmbedder:
+    """The summary jobs in a daemon thread of their own (an endpoint's pace must not hold
+    up embedding), run whenever a look every ``embed_poll_seconds`` finds papers waiting."""
+    thread = BackgroundEmbedder(
+        [core.build_summaries], lambda error: log.exception("summary job failed", exc_info=error),
+        poll_seconds=core.settings.embed_poll_seconds,
+        due=lambda: any(core.pending_summaries().values()),
+    )
+    thread.start()
+    return thread

@@ -12,7 +12,7 @@ from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from paperwire.db.engine import redacted_url
@@ -225,6 +225,39 @@ class Settings(BaseSettings):
             " Unset: 0.2 for `sentences` (fit on half the judged queries), 0.5 for an"
             " endpoint (unmeasured: measure your model's)."
         ),
+    )
+
+    # -- one-line summaries (see docs/papers.md) --
+    summaries_in_background: bool = Field(
+        default=True,
+        description=(
+            "`paperwire serve` makes the one-line summaries of newly embedded papers (and"
+            " the abstractive ones, with `PAPERWIRE_SUMMARY_URL`) in a background thread."
+        ),
+    )
+    summary_url: str | None = Field(
+        default=None,
+        description=(
+            "An OpenAI-compatible server (vLLM, llama.cpp, Ollama) for abstractive summaries,"
+            " e.g. `http://127.0.0.1:8000/v1`; `/chat/completions` is added. Unset: the"
+            " extractive summary only."
+        ),
+    )
+    summary_model: str | None = Field(
+        default=None, description="The `model` of each request; needed with `PAPERWIRE_SUMMARY_URL`."
+    )
+    summary_api_key: SecretStr | None = Field(
+        default=None, description="Sent as `Authorization: Bearer ...` to the summary endpoint."
+    )
+    summary_language: str = Field(
+        default="English", min_length=2, max_length=40,
+        description="The language abstractive summaries are asked in.",
+    )
+    summary_requests_per_minute: float = Field(
+        default=30.0, gt=0, le=6000, description="At most this many requests a minute to the endpoint."
+    )
+    summary_timeout_s: float = Field(
+        default=60.0, gt=0, le=600, description="Seconds one request to the endpoint may take."
     )
 
     # -- harvesting arXiv (see docs/harvesting.md) --
@@ -511,6 +544,8 @@ class Settings(BaseSettings):
     def _rerank_endpoint(self) -> Settings:
         if self.rerank in ("http", "embeddings") and not self.rerank_url:
             raise ValueError(f"PAPERWIRE_RERANK={self.rerank} needs PAPERWIRE_RERANK_URL")
+        if self.summary_url and not self.summary_model:
+            raise ValueError("PAPERWIRE_SUMMARY_URL needs PAPERWIRE_SUMMARY_MODEL")
         return self
 
     @property
@@ -572,7 +607,7 @@ class Settings(BaseSettings):
                 shown = ", ".join(f"{key}:{item}" for key, item in value.items())
             else:
                 shown = str(value)
-            if name in {"secret_key", "smtp_password"} and value:
+            if name in {"secret_key", "smtp_password", "summary_api_key"} and value:
                 shown = "(set)" if name != "secret_key" or not self.uses_default_secret else (
                     "(the default or too short: allowed only in dev mode)"
                 )

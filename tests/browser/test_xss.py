@@ -12,6 +12,8 @@ import pytest
 from browser.xss_corpus import corpus
 from conftest import screenshot_on_failure
 from factories import make_paper, make_user
+from paperwire.db import summaries
+from paperwire.db.session import write_transaction
 from paperwire.errors import InvalidInput
 
 pytestmark = pytest.mark.browser
@@ -68,7 +70,18 @@ def seed(core) -> list[str]:  # type: ignore[no-untyped-def]
                                             public=True)
         core.save_paper(author, collection, arxiv_id, note=hostile[:1000])
         core.upvote(author, arxiv_id)
+    hostile_summaries(core, strings)
     return [f"2401.{50000 + index}" for index in range(len(strings))]
+
+
+def hostile_summaries(core, strings: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Each paper's one-line summary and its model's name are hostile too, stored as if an
+    endpoint's answer had got past validation (validate.py refuses every one of them)."""
+    rows = [{"paper_id": core.get_paper(f"2401.{50000 + index}").id, "model": hostile[:200],
+             "text": f"S {hostile}", "source_hash": "x", "version": 1, "error": None,
+             "made_at": datetime.now(UTC)} for index, hostile in enumerate(strings)]
+    with write_transaction(core.engine) as connection:
+        summaries.write_summaries(connection, summaries.ABSTRACTIVE, rows)
 
 
 def test_hostile_strings_never_run(core, live_server, browser):
@@ -95,6 +108,9 @@ def test_hostile_strings_never_run(core, live_server, browser):
                 assert page.evaluate(DOM_CHECK) == [], path
             if path == "/":  # the strings are there, as text
                 assert "T <script>alert(1)</script>" in page.inner_text("main")
+            if path == f"/papers/{ids[0]}":  # and the summary, with its model's name
+                assert "S <script>alert(1)</script>" in page.text_content(".summary-line")
+                assert "summary by <script>alert(1)</script>" in page.text_content(".summary-line")
         assert dialogs == []
     except Exception:
         screenshot_on_failure(page, "xss")

@@ -91,12 +91,18 @@ def daily_papers(
     core = core_of(request)
     page = core.list_papers(paper_filter)
     keywords = core.concepts_of([paper.id for paper in page.papers])
+    summaries = _summary_texts(core, [paper.id for paper in page.papers])
     headers = {}
     if page.offset + len(page.papers) < page.total:
         params = {k: v for k, v in request.query_params.items() if k != "p"}
         params["p"] = str(page.offset // page.limit + 1)
         headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
-    return json_response([daily_item(paper, keywords.get(paper.id)) for paper in page.papers], headers)
+    return json_response([daily_item(paper, keywords.get(paper.id), summaries.get(paper.id))
+                          for paper in page.papers], headers)
+
+
+def _summary_texts(core: Any, ids: list[int]) -> dict[int, str]:
+    return {paper_id: summary.text for paper_id, summary in core.summaries_of(ids).items()}
 
 
 @router.get(
@@ -131,7 +137,9 @@ def search(
     if results.jump_to:
         return RedirectResponse(f"/api/papers/{results.jump_to}", status_code=307)
     headers = {"X-Total-Count": str(results.total)}
-    return json_response([search_item(hit) for hit in results.hits], headers)
+    summaries = _summary_texts(core_of(request), [hit.paper.id for hit in results.hits])
+    return json_response([search_item(hit, summaries.get(hit.paper.id)) for hit in results.hits],
+                         headers)
 
 
 @router.get(
@@ -188,4 +196,5 @@ def paper(
     core = core_of(request)
     found = core.get_paper(canonical)
     keywords = core.concepts_of([found.id]).get(found.id)
-    return json_response(hf_paper(found, detail=True, keywords=keywords))
+    summary = _summary_texts(core, [found.id]).get(found.id)
+    return json_response(hf_paper(found, detail=True, keywords=keywords, summary=summary))

@@ -43,6 +43,9 @@ class HFPaper(BaseModel):
     discussionId: str = Field(description="A stable id for the paper's comment thread"
                               " (`GET /api/papers/{id}/comments`).")
     ai_keywords: list[str] = Field(description="The paper's key concepts (empty until it is embedded).")
+    ai_summary: str | None = Field(
+        default=None, description="A one-sentence summary: abstractive where an endpoint is"
+        " configured, else the abstract's most representative sentence (absent until made).")
     comments: str | None = None
     journalRef: str | None = None
     doi: str | None = None
@@ -58,6 +61,8 @@ class DailyPaperItem(BaseModel):
     title: str
     summary: str
     thumbnail: str = Field(description="Always empty: paperwire makes no thumbnails.")
+    ai_summary: str | None = Field(default=None, description="The paper's one-line summary"
+                                   " (as in `paper`), if it has one.")
     numComments: int
     isAuthorParticipating: bool
     submittedBy: UserRef | None = Field(default=None, description="Who submitted it, if anyone did.")
@@ -72,6 +77,8 @@ class SearchItem(BaseModel):
     title: str
     summary: str
     thumbnail: str = Field(description="Always empty: paperwire makes no thumbnails.")
+    ai_summary: str | None = Field(default=None, description="The paper's one-line summary"
+                                   " (as in `paper`), if it has one.")
     numComments: int
     isAuthorParticipating: bool
     submittedBy: UserRef | None = Field(default=None, description="Who submitted it, if anyone did.")

@@ -32,9 +32,11 @@ def user_ref(name: str | None, fullname: str | None) -> dict[str, Any] | None:
 
 
 def hf_paper(
-    paper: Paper, *, detail: bool = False, keywords: list[str] | None = None
+    paper: Paper, *, detail: bool = False, keywords: list[str] | None = None,
+    summary: str | None = None,
 ) -> dict[str, Any]:
-    """Hugging Face's paper object; ``ai_keywords`` are the paper's key concepts."""
+    """Hugging Face's paper object; ``ai_keywords`` are the paper's key concepts,
+    ``ai_summary`` its one-line summary (omitted until it has one)."""
     data: dict[str, Any] = {
         "id": paper.arxiv_id,
         "authors": [
@@ -53,6 +55,8 @@ def hf_paper(
         "discussionId": object_id("discussion", paper.arxiv_id),
         "ai_keywords": keywords or [],
     }
+    if summary:
+        data["ai_summary"] = summary
     github = _github_repo(paper)
     if github:
         data["githubRepo"] = github
@@ -80,12 +84,15 @@ def _github_repo(paper: Paper) -> str | None:
     return code if code and code.startswith("https://github.com/") else None
 
 
-def daily_item(paper: Paper, keywords: list[str] | None = None) -> dict[str, Any]:
+def daily_item(
+    paper: Paper, keywords: list[str] | None = None, summary: str | None = None
+) -> dict[str, Any]:
     """A list item as Hugging Face's /api/daily_papers gives it: the paper, and its title,
     summary and dates beside it (``huggingface_hub`` reads the title only there)."""
     return {
-        "paper": hf_paper(paper, keywords=keywords),
+        "paper": hf_paper(paper, keywords=keywords, summary=summary),
         **_beside(paper),
+        **_summary_beside(summary),
         **({"trendingScore": round(paper.trending_score, 6)}
            if paper.trending_score is not None else {}),
     }
@@ -103,10 +110,16 @@ def _beside(paper: Paper) -> dict[str, Any]:
     }
 
 
-def search_item(hit: SearchHit) -> dict[str, Any]:
+def _summary_beside(summary: str | None) -> dict[str, Any]:
+    """``huggingface_hub`` reads a list item's ``ai_summary`` beside the paper, not in it."""
+    return {"ai_summary": summary} if summary else {}
+
+
+def search_item(hit: SearchHit, summary: str | None = None) -> dict[str, Any]:
     return {
-        "paper": hf_paper(hit.paper, keywords=hit.concepts),
+        "paper": hf_paper(hit.paper, keywords=hit.concepts, summary=summary),
         **_beside(hit.paper),
+        **_summary_beside(summary),
         "score": round(hit.score, 6),
         "matchedTerms": hit.matched_terms,
         "matchKind": hit.match.value,

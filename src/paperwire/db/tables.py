@@ -463,6 +463,25 @@ paper_links = Table(
     Index("ix_paper_links_status", "status"),
 )
 
+# ``paper_summaries`` holds each paper's one-line summaries (paperwire/summaries/): the
+# extractive one, made from the embedded text (``source_hash`` is that text's hash), and an
+# abstractive one from a configured endpoint (``version``: the arXiv version it read;
+# ``text`` None with an ``error`` when the endpoint's answer was refused).
+
+paper_summaries = Table(
+    "paper_summaries",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(12), nullable=False),  # extractive | abstractive
+    Column("model", String(200), nullable=False),
+    Column("text", Text),
+    Column("source_hash", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("error", String(200)),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("paper_id", "kind", name="pk_paper_summaries"),
+)
+
 author_follows = Table(
     "author_follows",
     metadata,

@@ -89,6 +89,7 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
     return render(
         request, "paper.html", paper=paper, requested_version=version,
         concepts=extras.concepts, similar=extras.similar,
+        summary=core.summaries_of([paper.id]).get(paper.id),
         thread=core.paper_comments(paper.id, user),
         my_collections=core.collections_of(user) if user else [],
         submitted=request.query_params.get("submitted") == "1",
