@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from factories import load
 from paperwire.core import Paperwire
@@ -79,7 +80,7 @@ def test_weight_zero_keeps_the_fused_order(corpus, reranking):
 
 
 def test_the_request_carries_query_documents_model_and_key(corpus, reranking, endpoint):
-    instance = reranking(rerank_api_key="sekrit-123", rerank_model="bge-reranker-base")
+    instance = reranking(rerank_api_key=SecretStr("sekrit-123"), rerank_model="bge-reranker-base")
     results = instance.search_papers(QUERY)
     (call,) = endpoint.calls
     assert call.path == "/rerank"

@@ -204,7 +204,7 @@ class Settings(BaseSettings):
             " `http://127.0.0.1:8000/v1/embeddings` (for `http` and `embeddings`)."
         ),
     )
-    rerank_api_key: str | None = Field(
+    rerank_api_key: SecretStr | None = Field(
         default=None, description="Sent as `Authorization: Bearer ...` to the endpoint, if set."
     )
     rerank_model: str | None = Field(

@@ -336,6 +336,7 @@ def make_reranker(settings: Settings, semantic: SemanticSearcher | None) -> Rera
         return SentenceReranker(semantic) if semantic is not None else None
     if settings.rerank in ("http", "embeddings") and settings.rerank_url:
         kind = RerankEndpoint if settings.rerank == "http" else EmbeddingsEndpoint
-        return kind(settings.rerank_url, api_key=settings.rerank_api_key,
+        key = settings.rerank_api_key
+        return kind(settings.rerank_url, api_key=key.get_secret_value() if key else None,
                     model=settings.rerank_model, timeout=settings.rerank_timeout_s)
     return None
