@@ -14,7 +14,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -371,3 +371,21 @@ def screenshot_on_failure(page: object, name: str) -> None:
     folder = REPO / "test-artifacts"
     folder.mkdir(exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def in_own_thread(work: Callable[[], None]) -> None:
+    """Run ``work`` on a thread of its own: Playwright's sync API may own this thread's
+    event loop (browser tests share the xdist worker), and asyncio.run refuses a second."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]

@@ -16,7 +16,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from conftest import LiveServer
+from conftest import LiveServer, in_own_thread
 from factories import make_paper, make_user
 from paperwire.web.app import create_app
 
@@ -128,7 +128,7 @@ def over_stdio(core: Any, checks: Session, token: str | None = None) -> None:
     async def main() -> None:
         async with Client(stdio_params(core, token)) as client:
             await checks(client)
-    anyio.run(main)
+    in_own_thread(lambda: anyio.run(main))
 
 
 def test_stdio_public_tools_and_resource(store):
@@ -148,7 +148,7 @@ def over_http(url: str, checks: Session, headers: dict[str, str] | None = None) 
         async with httpx2.AsyncClient(headers=headers or {}) as http, \
                 Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
             await checks(client)
-    anyio.run(main)
+    in_own_thread(lambda: anyio.run(main))
 
 
 def test_http_public_personal_and_refused(store):
@@ -217,4 +217,4 @@ def test_old_style_ids_are_resources_too(core):
             found = await client.read_resource("paper://hep-th/9901001")
             assert found.contents[0].text.startswith("# Black hole entropy\n")
             assert found.contents[0].mime_type == "text/markdown"
-    anyio.run(main)
+    in_own_thread(lambda: anyio.run(main))

@@ -6,13 +6,11 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-import threading
-from collections.abc import Callable
 
 import httpx
 import pytest
 
-from conftest import LiveServer, ReservedPort
+from conftest import LiveServer, ReservedPort, in_own_thread
 
 
 def connect(port: int) -> None:
@@ -48,24 +46,6 @@ def test_a_server_listens_on_a_reserved_port_goes_down_and_comes_back():
             connect(reserved.port)
         assert_taken(reserved.port)
         in_own_thread(lambda: asyncio.run(serve_once(reserved.port)))  # back on the same port
-
-
-def in_own_thread(work: Callable[[], None]) -> None:
-    """Run ``work`` on a thread of its own: Playwright's sync API may own this thread's
-    event loop (browser tests share the xdist worker), and asyncio.run refuses a second."""
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as error:
-            failures.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failures:
-        raise failures[0]
 
 
 def test_live_servers_get_their_own_ports():
