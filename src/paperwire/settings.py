@@ -374,6 +374,14 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; bigger ones are answered 413.",
     )
+    rate_limits_shared: bool = Field(
+        default=True,
+        description=(
+            "Count rate limits in the store, so every process and host of a deployment"
+            " shares one limit. Off: each process counts in its own memory and allows the"
+            " full rate on its own."
+        ),
+    )
     rate_limit_signin_ip: str = Field(
         default="10/hour", description="Sign-in link requests per client address (N/unit)."
     )

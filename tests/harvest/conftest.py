@@ -52,7 +52,8 @@ def hcore(core: Paperwire, arxiv: FakeArxiv, fake_time: FakeTime) -> Iterator[Pa
     """The backend-parametrized core, harvesting from the fake arXiv on fake time."""
     saved = core.settings.model_copy()
     point_at(core, arxiv)
-    core.harvest_env = HarvestEnv(sleep=fake_time.sleep, clock=fake_time.clock)
+    core.harvest_env = HarvestEnv(sleep=fake_time.sleep, clock=fake_time.clock,
+                                 wall_clock=fake_time.clock)
     yield core
     for name in type(saved).model_fields:
         setattr(core.settings, name, getattr(saved, name))

@@ -50,6 +50,8 @@ EXCLUDED: dict[str, str] = {
     "job_locks": "held by running processes, which do not move with the data",
     "outbox": "the mail spool: messages already handed over, sign-in links among them",
     "change_log": "where each host's indexes stand; a restore rebuilds them from the papers",
+    "rate_limit_events": "who did what in the last hour, to rate-limit them: gone within a day",
+    "service_pacing": "when this deployment last asked arXiv for something",
 }
 
 

@@ -200,6 +200,31 @@ change_log = Table(
     sqlite_autoincrement=True,
 )
 
+rate_limit_events = Table(
+    "rate_limit_events",
+    metadata,
+    # One row an allowed event of a rate-limited action (a sign-in, a vote ...), so that
+    # every process and host counts against one limit (``db/rate_limits.py``). Rows go
+    # when their window has passed.
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("rule", String(40), nullable=False),
+    Column("key_hash", String(32), nullable=False),  # a hash: no addresses kept at rest
+    Column("at", Float, nullable=False),  # unix seconds
+    Column("expires_at", Float, nullable=False),  # at + the rule's window
+    Index("ix_rate_limit_events_rule_key_at", "rule", "key_hash", "at"),
+    Index("ix_rate_limit_events_expires_at", "expires_at"),
+)
+
+service_pacing = Table(
+    "service_pacing",
+    metadata,
+    # When the last request to an outside service (arXiv) ended, so that a harvest on
+    # another host waits its turn too (``harvest/client.py``).
+    Column("service", String(40), primary_key=True),
+    Column("last_request_at", Float, nullable=False),  # unix seconds
+)
+
 paper_embeddings = Table(
     "paper_embeddings",
     metadata,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 import httpx
 
@@ -34,6 +35,14 @@ class Politeness:
     timeout: float = 120.0
 
 
+class SharedTurns(Protocol):
+    """When the last request of any client of the deployment ended (wall-clock seconds),
+    so that a client on another host keeps the gap too."""
+
+    def last(self) -> float | None: ...
+    def mark(self, at: float) -> None: ...
+
+
 class PoliteClient:
     """GET with arXiv's etiquette. Returns the body bytes of a 200 answer."""
 
@@ -44,9 +53,12 @@ class PoliteClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        turns: SharedTurns | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.politeness = politeness
         self.clock, self.sleep = clock, sleep
+        self.turns, self.wall_clock = turns, wall_clock
         self.requests = 0
         self._last_done: float | None = None
         self._http = httpx.Client(
@@ -104,13 +116,18 @@ class PoliteClient:
             return self._http.get(url, params=params)
         finally:
             self._last_done = self.clock()
+            if self.turns is not None:
+                self.turns.mark(self.wall_clock())
 
     def _wait_turn(self) -> None:
-        if self._last_done is None:
-            return
-        remaining = self._last_done + self.politeness.delay - self.clock()
+        delay, waits = self.politeness.delay, [0.0]
+        if self._last_done is not None:
+            waits.append(self._last_done + delay - self.clock())
+        if self.turns is not None and (last := self.turns.last()) is not None:
+            waits.append(last + delay - self.wall_clock())
+        remaining = max(waits)
         if remaining > 0:
-            self._pause(remaining, None)
+            self._pause(min(remaining, delay), None)
 
     def _backoff(self, wait: float, reason: str) -> float:
         if wait > self.politeness.max_backoff:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from paperwire.db import harvest as store
+from paperwire.db import rate_limits
 from paperwire.db.announcements import apply_listed_days, no_mailing_days
 from paperwire.db.locks import HARVEST_LOCK, JobLock
 from paperwire.db.session import Engine, read_transaction, write_transaction
@@ -34,6 +35,7 @@ from paperwire.sources.arxiv_rss import parse_listing
 from paperwire.sources.xmlsafe import MalformedDocument
 
 log = logging.getLogger(__name__)
+ARXIV = "arxiv"  # the service_pacing row of arXiv's gap between requests
 PHYSICS_ARCHIVES = {
     "astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph",
     "nlin", "nucl-ex", "nucl-th", "physics", "quant-ph",
@@ -56,6 +58,7 @@ class HarvestEnv:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     transport: httpx.BaseTransport | None = None
+    wall_clock: Callable[[], float] = time.time  # the shared pacing's, comparable across hosts
 
 
 @dataclass(slots=True)
@@ -66,6 +69,22 @@ class HarvestReport:
     errors: list[str] = field(default_factory=list)
     listing_day: date | None = None
     missing: list[str] = field(default_factory=list)  # ids arXiv did not return (add)
+
+
+class StoreTurns:
+    """arXiv's pacing kept in the store: every harvest holds the ``harvest`` lock, so the
+    one asking arXiv now reads when the last one (on any host) was answered."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def last(self) -> float | None:
+        with read_transaction(self.engine) as connection:
+            return rate_limits.last_request_at(connection, ARXIV)
+
+    def mark(self, at: float) -> None:
+        with write_transaction(self.engine) as connection:
+            rate_limits.mark_request(connection, ARXIV, at)
 
 
 class Harvester:
@@ -90,7 +109,8 @@ class Harvester:
             timeout=self.settings.arxiv_timeout_seconds,
         )
         return PoliteClient(politeness, clock=self.env.clock, sleep=self.env.sleep,
-                            transport=self.env.transport)
+                            transport=self.env.transport, turns=StoreTurns(self.engine),
+                            wall_clock=self.env.wall_clock)
 
     # -- jobs ----------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from paperwire.web import (
 )
 from paperwire.web.mcp_http import McpEndpoint
 from paperwire.web.pagecache import PageCache
-from paperwire.web.ratelimit import RateLimiter
+from paperwire.web.ratelimit import make_limiter
 from paperwire.web.security import SecurityMiddleware
 from paperwire.web.templating import compile_templates, make_templates
 from paperwire.web.timing import ServerTimingMiddleware
@@ -96,7 +96,7 @@ def create_app(
     app.state.core = core
     app.state.templates = make_templates(core.settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.state.limiter = RateLimiter()
+    app.state.limiter = make_limiter(core)
     app.state.page_cache = PageCache(core.settings.page_cache_seconds)
     # Before the papers router: its /api/papers/{id:path} would swallow .../comments.
     app.include_router(api_community.router)

@@ -1,7 +1,9 @@
-"""In-process rate limits: a sliding window of event times per (rule, key).
+"""Rate limits: a sliding window of event times per (rule, key).
 
-Limits hold per server process; run one process (the default) or put a proxy
-limit in front of several.
+:class:`SharedRateLimiter` (the default) counts in the store, so every process and every
+host of a deployment share one limit (``core.hit_rate_limit``); :class:`RateLimiter`
+counts in this process's memory (``PAPERWIRE_RATE_LIMITS_SHARED=false``: each process
+then allows the full rate on its own).
 """
 
 from __future__ import annotations
@@ -11,11 +13,35 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from paperwire.errors import RateLimited
 from paperwire.settings import parse_rate
 
+if TYPE_CHECKING:
+    from paperwire.core import Paperwire
+
 MAX_KEYS = 100_000
+
+
+class Limiter(Protocol):
+    def hit(self, rule: str, key: str, rate: str) -> None: ...
+    def reset(self) -> None: ...
+
+
+class SharedRateLimiter:
+    def __init__(self, core: Paperwire) -> None:
+        self.core = core
+
+    def hit(self, rule: str, key: str, rate: str) -> None:
+        self.core.hit_rate_limit(rule, key, rate)
+
+    def reset(self) -> None:
+        self.core.reset_rate_limits()
+
+
+def make_limiter(core: Paperwire) -> Limiter:
+    return SharedRateLimiter(core) if core.settings.rate_limits_shared else RateLimiter()
 
 
 class RateLimiter:
