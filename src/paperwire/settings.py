@@ -152,6 +152,22 @@ class Settings(BaseSettings):
         default=True,
         description="`paperwire serve` embeds new and changed papers in a background thread.",
     )
+    index_follow_seconds: float = Field(
+        default=2.0, ge=0, le=3600,
+        description=(
+            "How often each `paperwire serve` process brings its own keyword and vector"
+            " indexes up to the store's change feed (what another host imported, what a"
+            " worker embedded). 0: only when this process changes the store or a search"
+            " finds the keyword index behind."
+        ),
+    )
+    healthz_max_index_lag_seconds: float = Field(
+        default=60.0, gt=0,
+        description=(
+            "`/healthz` answers 503 once a change has waited longer than this to reach this"
+            " host's keyword or vector index (a load balancer then sends readers elsewhere)."
+        ),
+    )
     embed_poll_seconds: int = Field(
         default=60, ge=1, le=3600,
         description=(

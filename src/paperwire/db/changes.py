@@ -115,6 +115,33 @@ def count_changed(
     ).scalar_one()
 
 
+def oldest_after(
+    connection: Connection, since: FeedPosition, kinds: Sequence[str] = (PAPER, EMBEDDING),
+) -> int | None:
+    """When (unix seconds) the oldest change after ``since`` was made; None: none."""
+    return connection.execute(
+        select(func.min(change_log.c.changed_at)).where(_after(connection, since), _kinds(kinds))
+    ).scalar()
+
+
+@dataclass(frozen=True, slots=True)
+class Lag:
+    """How far a reader of the feed is behind the store."""
+
+    behind: int  # papers changed after its position
+    oldest: int | None = None  # when (unix seconds) the oldest of those changes was made
+    rebuild: bool = False  # no position, or one older than the feed keeps: reads it all
+
+
+def lag_of(
+    connection: Connection, since: FeedPosition | None, synced_at: float | None,
+    kinds: Sequence[str] = (PAPER, EMBEDDING),
+) -> Lag:
+    if since is None or not trusted(synced_at):
+        return Lag(0, rebuild=True)
+    return Lag(count_changed(connection, since, kinds), oldest_after(connection, since, kinds))
+
+
 def prune(connection: Connection, *, now: float | None = None) -> int:
     """Forget changes older than the retention; returns how many rows went."""
     before = int((time.time() if now is None else now) - RETENTION_SECONDS)

@@ -35,6 +35,13 @@ def count_pending(connection: Connection, model: str) -> int:
     return connection.execute(select(func.count()).select_from(joined).where(stale)).scalar_one()
 
 
+def count_embedded(connection: Connection, model: str) -> int:
+    """Papers with a stored vector of the model (current or not)."""
+    return connection.execute(
+        select(func.count()).select_from(paper_embeddings).where(paper_embeddings.c.model == model)
+    ).scalar_one()
+
+
 def pending_batch(
     connection: Connection, model: str, *, after: tuple[date, int] | None, limit: int
 ) -> list[Any]:

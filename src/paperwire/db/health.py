@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, select
 
 from paperwire.db.session import read_transaction
 
@@ -19,6 +19,16 @@ def can_connect(engine: Engine) -> str | None:
             return None
     except Exception as error:  # any driver's failure is the answer here
         return f"{type(error).__name__}: {error}"
+
+
+def ping(engine: Engine) -> str | None:
+    """None when the store answers a query now, else the first line of why not."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(select(1))
+            return None
+    except Exception as error:  # any driver's failure is the answer here
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
 
 
 def table_names(engine: Engine) -> set[str]:

@@ -6,9 +6,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from paperwire.db import embeddings
+from paperwire.db import changes, embeddings
+from paperwire.db.changes import FeedPosition
 from paperwire.db.locks import EMBED_LOCK, JobLock
 from paperwire.db.session import (
     Engine,
@@ -71,6 +73,28 @@ class SearchIndexer:
             report.indexed = self._sync(fresh=False)
         return report
 
+    def lag(self) -> changes.Lag:
+        """How far this host's vector index is behind the stored vectors."""
+        meta = self.semantic.index.meta()
+        position = None if meta is None or meta.feed is None else FeedPosition.from_json(meta.feed)
+        with read_transaction(self.engine) as connection:
+            lag = changes.lag_of(connection, position, meta and meta.synced_at,
+                                 (changes.EMBEDDING,))
+            if lag.rebuild:
+                return replace(lag, behind=embeddings.count_embedded(connection, self.model))
+        return lag
+
+    def follow(self) -> int:
+        """Take in the vectors stored since the last sync (by a worker on another host,
+        say), unless none were or this process is embedding now; returns how many."""
+        lag = self.lag()
+        if not (lag.behind or lag.rebuild) or not self._job.acquire(blocking=False):
+            return 0
+        try:
+            return self._sync(fresh=False)
+        finally:
+            self._job.release()
+
     def rebuild_index(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the index file from stored vectors (no model run)."""
         with self._job:
@@ -111,12 +135,13 @@ class BackgroundEmbedder:
     def __init__(
         self, jobs: list[Callable[[], Any]], on_error: Callable[[Exception], Any], *,
         poll_seconds: float = 3600, due: Callable[[], bool] | None = None,
+        name: str = "paperwire-embed",
     ) -> None:
         self.jobs, self.on_error = jobs, on_error
         self.poll_seconds, self.due = poll_seconds, due
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="paperwire-embed", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         self._wake.set()

@@ -464,6 +464,24 @@ class KeptTextIndex:
             return text_sync.count_papers(connection)
         return changes.count_changed(connection, meta.position)
 
+    def lag(self, connection: Connection) -> changes.Lag:
+        """How far the index is behind the store (a rebuild counts every paper)."""
+        meta = _read_meta(self.path)
+        lag = changes.lag_of(connection, meta and meta.position, meta and meta.synced_at)
+        if lag.rebuild:
+            return replace(lag, behind=text_sync.count_papers(connection))
+        return lag
+
+    def follow(self) -> int:
+        """Take in what changed since the last sync, unless nothing did or another
+        process of this host is writing the index now; returns how many were written."""
+        with self.connect() as connection:
+            lag = self.lag(connection)
+        if not (lag.behind or lag.rebuild):
+            return 0
+        with writer_lock(self.path, wait=False) as mine:
+            return sync(self.connect, self.path, model=self.model()) if mine else 0
+
     def sync(self, *, fresh: bool = False, on_progress: Callable[[int], None] | None = None) -> int:
         with writer_lock(self.path):
             return sync(

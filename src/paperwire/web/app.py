@@ -30,6 +30,7 @@ from paperwire.web import (
     feeds,
     feeds_community,
     for_you,
+    health,
     library,
     links,
     lists,
@@ -75,8 +76,11 @@ def create_app(
         await anyio.to_thread.run_sync(core.warm_search)
         await anyio.to_thread.run_sync(compile_templates, app.state.templates)
         jobs = BackgroundJobs(core).start() if background_jobs else None
+        if background_jobs:  # a serving process: its indexes follow what other hosts do
+            core.start_following()
         async with mcp.running():
             yield
+        core.stop_following()
         if jobs:
             await anyio.to_thread.run_sync(jobs.stop)
         core.close()
@@ -103,6 +107,7 @@ def create_app(
     app.include_router(api_writes.router)
     app.include_router(api_for_you.router)
     app.include_router(api_papers.router)
+    app.include_router(health.router)
     app.include_router(citations.router)  # before the feeds: /collections/{id}.{fmt} is theirs
     app.include_router(paper_markdown.router)  # before the pages: /papers/{id:path} is theirs
     app.router.routes.append(mcp.route())
