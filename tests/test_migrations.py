@@ -283,3 +283,32 @@ def test_drift_is_seen() -> None:
         connection.execute(text("ALTER TABLE users ADD COLUMN nickname TEXT"))
     drift = migrate.schema_drift(engine)
     assert [(d[0], d[2], d[3].name) for d in drift] == [("remove_column", "users", "nickname")]
+
+
+def test_hosts_starting_at_once_migrate_once(tmp_path: Path) -> None:
+    """Three hosts start on one empty PostgreSQL store together: one migrates, the
+    others wait for it and find the schema current (none fails on a half-made table)."""
+    import threading
+
+    url = fresh_postgres_database(f"paperwire_race_{worker_id()}")
+    hosts = [Paperwire(make_settings(tmp_path / f"host{n}", database_url=url)) for n in range(3)]
+    failures: list[BaseException] = []
+    start = threading.Barrier(len(hosts))
+
+    def boot(host: Paperwire) -> None:
+        start.wait()
+        try:
+            host.migrate()
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=boot, args=(host,), daemon=True) for host in hosts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "the upgrades deadlocked"
+    assert failures == []
+    assert all(migrate.is_current(host.engine) for host in hosts)
+    for host in hosts:
+        host.close()

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -38,8 +38,24 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# The advisory lock every upgrading process of a PostgreSQL deployment queues on.
+UPGRADE_LOCK = 0x70617065_7277_0001 & 0x7FFFFFFFFFFFFFFF
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    """Upgrade the store. On PostgreSQL, hosts starting at once take turns: the first
+    migrates, the others wait for it and then find nothing left to do."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+        holder.commit()  # the lock is the session's: no transaction left open meanwhile
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+            holder.commit()
 
 
 def downgrade(engine: Engine, revision: str) -> None:
