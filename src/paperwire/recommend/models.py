@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from paperwire.models import Paper
+from paperwire.recommend.model import ReaderModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +27,13 @@ class ForYou:
     formula: str = ""
     positives: int = 0
     hidden_seen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedReader:
+    """A reader's model with the papers it hides from their picks (their positives and
+    not-interested papers), cached together under their signals version."""
+
+    model: ReaderModel | None
+    positives: frozenset[int]
+    negatives: frozenset[int]
