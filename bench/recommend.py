@@ -188,7 +188,7 @@ def paperwire_ranker(corpus: Corpus, store: Path, **blend_overrides: float) -> R
         vectors = {pid: corpus.vectors[corpus.row_of_id[pid]] for pid in ids}
         model = train(background, dict.fromkeys(ids, 1.0), vectors)
         assert model is not None
-        candidates = [c for c in candidate_ids(model, index.search)
+        candidates = [c for c in candidate_ids(model, index.search_many)
                       if c not in vectors and c in corpus.row_of_id]
         rows = [corpus.row_of_id[c] for c in candidates]
         ranked = rank_candidates(

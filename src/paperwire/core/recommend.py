@@ -8,7 +8,9 @@ import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -29,15 +31,16 @@ from paperwire.recommend.background import sample_ids
 from paperwire.recommend.batch import score_batch
 from paperwire.recommend.blend import Blend, own_relevance, threshold_between
 from paperwire.recommend.candidates import candidate_ids
-from paperwire.recommend.model import Background, Evidence, ReaderModel, train_many
+from paperwire.recommend.model import Background, Components, Evidence, ReaderModel, train_many
 from paperwire.recommend.models import ForYou, Pick, TrainedReader
 from paperwire.recommend.ranker import rank_candidates
 from paperwire.recommend.reader import positive_weights
+from paperwire.recommend.threads import one_blas_thread
 
 MODEL_CACHE = 2_000
 THRESHOLD_SAMPLE = 512  # corpus papers a reader's digest threshold is measured on
 FOR_YOU_WINDOW = 500  # a list sorted for you orders this many of the window's papers
-SHORTLIST = 300  # candidates whose trending and age are read (``_shortlist``)
+SHORTLIST = 120  # at most this many candidates a window have their dates and trending read
 FOLLOWED_CANDIDATES = 100  # newest papers of followed authors added to the candidates
 BLEND = Blend()
 EMPTY = TrainedReader(None, frozenset(), frozenset())
@@ -235,8 +238,9 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             facts = store.announced_days(connection, ids)
             trending = store.trending_of(connection, self._window(Period.WEEK), ids)
             by_followed = store.papers_with_authors(connection, ids, followed)
-        scores = dict(self._ranked(trained.model, [i for i in ids if i in facts], facts,
-                                   trending, by_followed))
+        with one_blas_thread():
+            scores = dict(self._ranked(trained.model, [i for i in ids if i in facts], facts,
+                                       trending, by_followed))
         def key(paper: Paper) -> tuple[bool, float]:
             return (paper.id in trained.negatives or paper.id not in scores,
                     -scores.get(paper.id, 0.0))
@@ -250,6 +254,12 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
     ) -> ForYou:
         """The reader's picks, best first, each with its reasons. ``since``: announced
         on or after that day; ``hide_seen``: leave out papers already shown or opened."""
+        with one_blas_thread():
+            return self._recommend(user_id, limit=limit, since=since, hide_seen=hide_seen,
+                                   period=period)
+
+    def _recommend(self, user_id: int, *, limit: int, since: date | None, hide_seen: bool,
+                   period: Period) -> ForYou:
         trained = self._trained(user_id)
         model = trained.model
         hidden = trained.negatives | trained.positives
@@ -261,41 +271,60 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         followed = self._followed_keys(user_id)
         with read_transaction(self.engine) as connection:
             theirs = store.newest_by_authors(connection, followed, limit=FOLLOWED_CANDIDATES)
-        found = [pid for pid in candidate_ids(model, semantic.index.search, theirs)
-                 if pid not in hidden]
-        hidden_seen = sum(pid in seen for pid in found)
-        found = [pid for pid in found if pid not in seen]
-        with read_transaction(self.engine) as connection:
-            by_followed = store.papers_with_authors(connection, found, followed)
-            found = self._shortlist(model, found, by_followed, size=SHORTLIST + limit)
-            facts = store.announced_days(connection, found)
-            found = [pid for pid in found if pid in facts and not facts[pid].withdrawn
-                     and (since is None or facts[pid].announced_on >= since)]
-            trending = store.trending_of(connection, self._window(period), found)
-            ranked = self._ranked(model, found, facts, trending, by_followed)[:limit]
-            picks = self._explained(connection, user_id, model, ranked, trending, followed)
+            found = [pid for pid in candidate_ids(model, semantic.index.search_many, theirs)
+                     if pid not in hidden]
+            hidden_seen = sum(pid in seen for pid in found)
+            scored = self._scored(model, [pid for pid in found if pid not in seen], followed,
+                                  connection)
+            ranked, trending = self._best(connection, scored, limit=limit, since=since,
+                                          period=period)
+            picks = self._explained(connection, user_id, trained, scored, ranked, trending,
+                                    followed)
         return ForYou(picks=picks, basis="model", formula=BLEND.describe(),
                       positives=len(model.positive_ids), hidden_seen=hidden_seen)
 
-    def _shortlist(self, model: ReaderModel, ids: list[int], by_followed: dict[int, set[str]],
-                   *, size: int) -> list[int]:
-        """The ``size`` candidates the blend's reader side (relevance, followed author,
-        not-interested penalty) likes best: trending and recency, which move a score by
-        at most 0.15, are read for these only."""
-        if len(ids) <= size:
-            return ids
+    def _scored(self, model: ReaderModel, ids: list[int], followed: set[str],
+                connection: Connection) -> Scored:
+        """The candidates' vectors (one read of the index) and the model's view of them."""
         semantic = self.semantic
         assert semantic is not None
-        vectors = semantic.index.vectors(ids)
-        ids = [pid for pid in ids if pid in vectors]
-        if len(ids) <= size:
-            return ids
-        none = np.zeros(len(ids), dtype=np.float32)
-        scores = BLEND.score(model.score(np.stack([vectors[pid] for pid in ids])),
-                             trending=none, age_days=none + 1e6,
-                             followed=np.asarray([pid in by_followed for pid in ids]))
-        best = np.argpartition(-scores, size)[:size]
-        return [ids[i] for i in sorted(best)]
+        ids, matrix = semantic.index.matrix(ids)
+        by_followed = store.papers_with_authors(connection, ids, followed)
+        parts = model.score(matrix)
+        flags = np.asarray([pid in by_followed for pid in ids], dtype=bool)
+        return Scored(ids, matrix, parts, BLEND.reader_side(parts, flags), by_followed)
+
+    def _best(self, connection: Connection, scored: Scored, *, limit: int, since: date | None,
+              period: Period) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The ``limit`` best candidates by the whole blend, and their trending scores.
+        Dates and trending are read only for candidates whose reader side is within
+        ``Blend.lift`` of the ``limit``-th best survivor (no other can reach the top),
+        and for at most ``SHORTLIST`` of them unless filters (withdrawn, ``since``) leave
+        fewer than ``limit``."""
+        reader = scored.reader
+        order = np.argsort(-reader, kind="stable")
+        kept: list[int] = []  # rows of ``scored`` that pass the filters
+        facts: dict = {}
+        start = 0
+        while start < len(order) and not _settled(reader, order, kept, start, limit):
+            if start >= SHORTLIST and len(kept) >= limit:
+                break  # the bound: past the shortlist, the reader side alone decides
+            need = limit - min(len(kept), limit - 1)
+            bar = reader[order[min(start + need, len(order)) - 1]] - BLEND.lift
+            size = max(need, int(np.sum(reader[order[start:]] >= bar)))
+            window = [int(i) for i in order[start:start + min(size, SHORTLIST)]]
+            facts.update(store.announced_days(connection, [scored.ids[i] for i in window]))
+            kept += [i for i in window if _passes(facts.get(scored.ids[i]), since)]
+            start += len(window)
+        ids = [scored.ids[i] for i in kept]
+        trending = store.trending_of(connection, self._window(period), ids)
+        today = date.fromtimestamp(self.now())
+        final = reader[kept] + BLEND.community_side(
+            trending=np.asarray([trending.get(pid, 0.0) for pid in ids], dtype=np.float32),
+            age_days=np.asarray([(today - facts[pid].announced_on).days for pid in ids],
+                                dtype=np.float32))
+        best = np.argsort(-final, kind="stable")[:limit]
+        return [(ids[i], float(final[i])) for i in best], trending
 
     def _window(self, period: Period) -> TrendingWindow:
         return TrendingWindow.of(now=self.now(), period=period,
@@ -319,27 +348,26 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         )
 
     def _explained(
-        self, connection: Connection, user_id: int, model: ReaderModel,
+        self, connection: Connection, user_id: int, trained: TrainedReader, scored: Scored,
         ranked: list[tuple[int, float]], trending: dict[int, float], followed: set[str],
     ) -> list[Pick]:
         semantic = self.semantic
+        model = trained.model
         assert semantic is not None
-        ids = [pid for pid, _ in ranked]
-        vectors = semantic.index.vectors(ids)
+        assert model is not None
+        row_of = {pid: row for row, pid in enumerate(scored.ids)}
         closest = {}
-        present = [pid for pid in ids if pid in vectors]
-        if present:
-            matrix = np.stack([vectors[pid] for pid in present])
-            parts = model.score(matrix)
-            sims = matrix @ model.positives.T
-            for row, pid in enumerate(present):
-                index = int(parts.nearest_index[row])
-                closest[pid] = (model.positive_ids[index], float(sims[row, index]))
+        for pid, _ in ranked:
+            index = int(scored.parts.nearest_index[row_of[pid]])
+            cosine = float(scored.vectors[row_of[pid]] @ model.positives[index])
+            closest[pid] = (model.positive_ids[index], cosine)
+        ids = [pid for pid, _ in ranked]
         wanted = list({*ids, *(c for c, _ in closest.values())})
         papers, concepts = queries.papers_and_concepts(connection, wanted, semantic.model)
-        _, positive_concepts = queries.papers_and_concepts(
-            connection, list(model.positive_ids), semantic.model)
-        reader = explain.reader_concepts(positive_concepts.values())
+        if trained.concepts is None:
+            trained.concepts = explain.reader_concepts(store.concepts_of(
+                connection, list(model.positive_ids), semantic.model).values())
+        reader = trained.concepts
         categories = set(user_topics(connection, user_id)) | {
             p.primary_category for pid, p in papers.items() if pid in model.positive_ids}
         picks = []
@@ -378,3 +406,28 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             return page.papers
         return self.list_papers(PaperFilter(period=period, categories=tuple(topics),
                                             limit=limit)).papers
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Candidates as the reader's model sees them: ids, vectors (rows), the model's
+    components, the blend's reader side, and which are by followed authors."""
+
+    ids: list[int]
+    vectors: np.ndarray
+    parts: Components
+    reader: np.ndarray
+    by_followed: dict[int, set[str]]
+
+
+def _passes(facts: Any, since: date | None) -> bool:
+    return facts is not None and not facts.withdrawn and (
+        since is None or facts.announced_on >= since)
+
+
+def _settled(reader: np.ndarray, order: np.ndarray, kept: list[int], start: int,
+             limit: int) -> bool:
+    """Whether no candidate from ``order[start]`` on can enter the top ``limit``."""
+    if len(kept) < limit:
+        return False
+    return bool(reader[order[start]] < np.sort(reader[kept])[-limit] - BLEND.lift)

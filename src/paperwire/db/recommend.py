@@ -119,20 +119,31 @@ def followed_keys_of(connection: Connection, user_ids: Sequence[int]) -> dict[in
 def papers_with_authors(connection: Connection, paper_ids: Sequence[int],
                         keys: Collection[str]) -> dict[int, set[str]]:
     """Paper id → which of ``keys`` are among its authors, for the papers of
-    ``paper_ids`` that have any (all of ``paper_ids`` in one statement per 5,000)."""
+    ``paper_ids`` that have any: one statement over the author index (every paper of
+    those authors), the ids kept here, so thousands of candidates cost no parameters."""
     found: dict[int, set[str]] = {}
     if not paper_ids or not keys:
         return found
-    ids = list(paper_ids)
-    for start in range(0, len(ids), 5_000):
-        rows = connection.execute(
-            select(paper_authors.c.paper_id, paper_authors.c.author_key)
-            .where(paper_authors.c.paper_id.in_(ids[start : start + 5_000]),
-                   paper_authors.c.author_key.in_(list(keys)))
-        )
-        for paper_id, key in rows:
+    wanted = set(paper_ids)
+    rows = connection.execute(
+        select(paper_authors.c.paper_id, paper_authors.c.author_key)
+        .where(paper_authors.c.author_key.in_(list(keys)))
+    )
+    for paper_id, key in rows:
+        if paper_id in wanted:
             found.setdefault(paper_id, set()).add(key)
     return found
+
+
+def concepts_of(connection: Connection, ids: Sequence[int], model: str) -> dict[int, list[str]]:
+    """The stored key concepts of those of ``ids`` the model embedded (one statement)."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(paper_embeddings.c.paper_id, paper_embeddings.c.concepts)
+        .where(paper_embeddings.c.paper_id.in_(list(ids)), paper_embeddings.c.model == model)
+    )
+    return {row.paper_id: list(row.concepts) for row in rows if row.concepts}
 
 
 def newest_by_authors(connection: Connection, keys: Collection[str], *, limit: int) -> list[int]:

@@ -37,14 +37,29 @@ class Blend:
     def relevance(self, parts: Components) -> np.ndarray:
         return self.linear * parts.linear + self.nearest * parts.nearest
 
-    def score(self, parts: Components, *, trending: np.ndarray, age_days: np.ndarray,
-              followed: np.ndarray | None = None) -> np.ndarray:
-        community = self.trending * trending / (trending + 1.0)
-        fresh = self.recency * 0.5 ** (np.maximum(age_days, 0.0) / self.recency_half_life_days)
+    def reader_side(self, parts: Components, followed: np.ndarray | None = None) -> np.ndarray:
+        """The score less its community and recency terms (all the reader's own)."""
         penalty = self.negative * np.maximum(parts.negative - self.negative_floor, 0.0) / (
             1.0 - self.negative_floor)
         boost = 0.0 if followed is None else self.followed * np.asarray(followed, dtype=np.float32)
-        return self.relevance(parts) + boost + community + fresh - penalty
+        return self.relevance(parts) + boost - penalty
+
+    def community_side(self, *, trending: np.ndarray, age_days: np.ndarray) -> np.ndarray:
+        """The trending and recency terms: together always below ``lift``."""
+        community = self.trending * trending / (trending + 1.0)
+        return community + self.recency * 0.5 ** (
+            np.maximum(age_days, 0.0) / self.recency_half_life_days)
+
+    @property
+    def lift(self) -> float:
+        """The most the community side can add: a candidate whose reader side is more
+        than this below another's can never pass it."""
+        return self.trending + self.recency
+
+    def score(self, parts: Components, *, trending: np.ndarray, age_days: np.ndarray,
+              followed: np.ndarray | None = None) -> np.ndarray:
+        return self.reader_side(parts, followed) + self.community_side(
+            trending=trending, age_days=age_days)
 
     def describe(self) -> str:
         return (

@@ -10,27 +10,21 @@ import numpy as np
 
 from paperwire.recommend.model import ReaderModel
 
-Search = Callable[[np.ndarray, int], list[tuple[int, float]]]
-PER_POSITIVE = 60
-BY_DIRECTION = 400  # shared among the interests, at least MIN_BY_DIRECTION each
+SearchMany = Callable[[np.ndarray, int], np.ndarray]  # queries (rows), k → keys (``search_many``)
+PER_POSITIVE = 50
+BY_DIRECTION = 300  # shared among the interests, at least MIN_BY_DIRECTION each
 MIN_BY_DIRECTION = 100
 MOST_INTERESTS = 8  # the largest interests asked by direction
-MOST_POSITIVES = 64  # the most recent positives asked for neighbours
+MOST_POSITIVES = 16  # the most recent positives asked for neighbours
 
 
-def candidate_ids(model: ReaderModel, search: Search, extra: Iterable[int] = ()) -> list[int]:
+def candidate_ids(model: ReaderModel, search: SearchMany, extra: Iterable[int] = ()) -> list[int]:
     """Paper ids near the reader, then ``extra`` (positives included: the caller drops
-    what it hides)."""
-    found: dict[int, None] = {}
+    what it hides); two batched index searches."""
     sizes = np.bincount(model.interest_of, minlength=model.interests)
     largest = np.argsort(-sizes, kind="stable")[:MOST_INTERESTS]
     each = max(MIN_BY_DIRECTION, BY_DIRECTION // len(largest))
-    directions = model.directions
-    for interest in largest:
-        for pid, _ in search(directions[interest], each):
-            found[pid] = None
-    for row in model.positives[-MOST_POSITIVES:]:
-        for pid, _ in search(row, PER_POSITIVE):
-            found[pid] = None
+    found = dict.fromkeys(search(model.directions[largest], each).tolist())
+    found.update(dict.fromkeys(search(model.positives[-MOST_POSITIVES:], PER_POSITIVE).tolist()))
     found.update(dict.fromkeys(extra))
     return list(found)
