@@ -2,7 +2,7 @@
 built from the search judgments, plus the scorer's speed.
 
     python bench/recommend.py [--store PATH] eval [--draws 3] [--json] [--variants]
-    python bench/recommend.py [--store PATH] speed [--readers 10000] [--new 2000]
+    python bench/recommend.py speed [--synthetic DIR] [--readers 10000] [--new 2000]
 
 Personas (bench/relevance_judgments.json): for every query with at least
 ``MIN_GRADE2`` papers judged 2, a persona's library is 5 of them drawn at random
@@ -252,38 +252,79 @@ def variants(corpus: Corpus, store: Path) -> dict[str, Ranker]:
 
 
 def speed(args: argparse.Namespace) -> None:
-    """Retraining after a signal, and the digest's batch: a day's new papers scored for
-    many readers as matrix products."""
-    from paperwire.recommend.batch import score_batch
-    from paperwire.recommend.model import Background, train
+    """Retraining after a signal, and the digest's whole path for many readers: read
+    every reader's signals, train their models, score a day's new papers, on the
+    synthetic 100k-paper store of bench/for_you_store.py (readers written in bulk)."""
+    import sys
 
-    corpus = load_corpus(args.store)
-    rng = np.random.default_rng(3)
-    background = Background.of(sample_rows(corpus))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import search
+    from for_you_store import digest_readers, ensure_papers, page_readers
+    from paperwire.db.session import read_transaction
+    from paperwire.library.signals import readers_signals
+    from paperwire.recommend.batch import score_batch
+    from paperwire.recommend.model import train
+    from paperwire.recommend.threads import one_blas_thread
+
+    ensure_papers(args.synthetic, 100_000)
+    pages = page_readers(args.synthetic, [5, 20, 50, 100, 200])
+    readers = digest_readers(args.synthetic, args.readers)
+    core = search.bench_core(args.synthetic)
     print(f"{machine()}; load {os.getloadavg()[0]:.1f}; threads "
-          f"{os.environ.get('OMP_NUM_THREADS', 'all')}")
-    timings = []
-    for size in (5, 50, 500):
-        rows = rng.choice(len(corpus.ids), size, replace=False)
-        vectors = {int(corpus.ids[r]): corpus.vectors[r] for r in rows}
-        positives = dict.fromkeys(vectors, 1.0)
+          f"{os.environ.get('OMP_NUM_THREADS', 'all')}; {len(core.semantic.index):,} papers "
+          "(SYNTHETIC vectors)")
+    background = core._corpus_background()
+    rng = np.random.default_rng(3)
+    top = len(core.semantic.index)
+    for size in (5, 50, 200, 500):
+        ids = [int(i) for i in rng.choice(np.arange(1, top + 1), size, replace=False)]
+        vectors = core.semantic.index.vectors(ids)
+        timings = []
         for _ in range(20):
             started = time.perf_counter()
-            train(background, positives, vectors)
+            with one_blas_thread():  # as the core trains
+                train(background, dict.fromkeys(vectors, 1.0), vectors)
             timings.append(time.perf_counter() - started)
-        print(f"retrain, {size} positives: median {statistics.median(timings[-20:]) * 1000:.1f} ms")
-    models = []
+        print(f"train, {size} random positives (as many interests, at most 16 scorers): "
+              f"median {statistics.median(timings) * 1000:.1f} ms")
+    for reader in pages:  # the page's path: a signal, then the reader's model again
+        timings = []
+        for n in range(10):  # the two take each other back: the version always moves
+            core.mark_signal(reader["user_id"], top - 5000,
+                             ("more_like_this", "not_interested")[n % 2])
+            started = time.perf_counter()
+            core.reader_model(reader["user_id"])
+            timings.append(time.perf_counter() - started)
+        print(f"after a signal, library of {reader['library']}: reader_model median "
+              f"{statistics.median(timings) * 1000:.1f} ms (version, signals, vectors, train)")
+    new = list(range(top - args.new + 1, top + 1))
+    core.close()
+    fresh = search.bench_core(args.synthetic)
     started = time.perf_counter()
-    for _ in range(args.readers):
-        rows = rng.choice(len(corpus.ids), int(rng.integers(5, 40)), replace=False)
-        vectors = {int(corpus.ids[r]): corpus.vectors[r] for r in rows}
-        models.append(train(background, dict.fromkeys(vectors, 1.0), vectors))
-    print(f"trained {args.readers:,} readers in {time.perf_counter() - started:.1f} s")
-    new = corpus.vectors[rng.choice(len(corpus.ids), args.new, replace=False)]
+    sections = fresh.for_you_sections(readers, new, limit=5)
+    whole = time.perf_counter() - started
+    picked = sum(len(v) for v in sections.values())
+    print(f"digest path, whole (for_you_sections, empty model cache): {args.new:,} new papers "
+          f"for {len(readers):,} readers in {whole:.1f} s; {len(sections):,} readers get a "
+          f"section, {picked / max(len(sections), 1):.1f} papers each")
+    fresh.close()
+    parts = search.bench_core(args.synthetic)
     started = time.perf_counter()
-    scores = score_batch(models, new)
-    print(f"scored {args.new:,} new papers for {args.readers:,} readers in "
-          f"{time.perf_counter() - started:.1f} s (matrix {scores.shape})")
+    with read_transaction(parts.engine) as connection:
+        signals = readers_signals(connection, readers)
+    read = time.perf_counter() - started
+    started = time.perf_counter()
+    trained = parts._train_readers([signals[uid] for uid in readers])
+    learnt = time.perf_counter() - started
+    vectors = np.stack(list(parts.semantic.index.vectors(new).values()))
+    started = time.perf_counter()
+    scores = score_batch([t.model for t in trained], vectors)
+    scored = time.perf_counter() - started
+    interests = statistics.fmean(t.model.interests for t in trained if t.model is not None)
+    print(f"  of which: read signals {read:.1f} s ({sum(len(s.positives) for s in signals.values()):,}"
+          f" positives), train {learnt:.1f} s ({interests:.2f} interests a reader), score "
+          f"{scored:.1f} s (matrix {scores.shape}); the rest is thresholds and choosing")
+    print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -298,6 +339,7 @@ def main() -> None:
     run.add_argument("--no-baselines", action="store_true", help="paperwire (and variants) only")
     fast = commands.add_parser("speed")
     fast.add_argument("--readers", type=int, default=10_000)
+    fast.add_argument("--synthetic", type=Path, default=Path("/work/scratch/for-you-scale/store-100k"))
     fast.add_argument("--new", type=int, default=2_000)
     args = parser.parse_args()
     {"eval": evaluate, "speed": speed}[args.command](args)

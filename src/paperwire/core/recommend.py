@@ -114,7 +114,8 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         evidence = [Evidence.of(p, vectors, background.dim,
                                 {pid: vectors[pid] for pid in n if pid in vectors})
                     for p, n in zip(positives, negatives, strict=True)]
-        models = train_many(background, evidence)
+        with one_blas_thread():  # many small solves: BLAS threads only contend
+            models = train_many(background, evidence)
         return [TrainedReader(m, frozenset(p), frozenset(n))
                 for m, p, n in zip(models, positives, negatives, strict=True)]
 
@@ -183,13 +184,14 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         sample = self._corpus_background().sample[:THRESHOLD_SAMPLE]
         corpus = score_batch(models, sample, BLEND).mean(axis=1)
         sections: dict[int, list[int]] = {}
-        for row, (user_id, model) in enumerate(zip(readers, models, strict=True)):
-            assert model is not None
-            threshold = threshold_between(float(corpus[row]), own_relevance(model, BLEND))
+        with one_blas_thread():  # each reader's own products are tiny
+            own = [own_relevance(model, BLEND) for model in models if model is not None]
+        for row, user_id in enumerate(readers):
+            values = relevance[row]
+            passing = np.flatnonzero(values >= threshold_between(float(corpus[row]), own[row]))
             known = trained[user_id].positives
-            order = np.argsort(-relevance[row], kind="stable")
-            chosen = [ids[i] for i in order if relevance[row, i] >= threshold
-                      and ids[i] not in known][:limit]
+            best = passing[np.argsort(-values[passing], kind="stable")][:limit + len(known)]
+            chosen = [ids[i] for i in best if ids[i] not in known][:limit]
             if chosen:
                 sections[user_id] = chosen
         return sections

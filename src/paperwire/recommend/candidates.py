@@ -21,7 +21,7 @@ MOST_POSITIVES = 16  # the most recent positives asked for neighbours
 def candidate_ids(model: ReaderModel, search: SearchMany, extra: Iterable[int] = ()) -> list[int]:
     """Paper ids near the reader, then ``extra`` (positives included: the caller drops
     what it hides); two batched index searches."""
-    sizes = np.bincount(model.interest_of, minlength=model.interests)
+    sizes = np.bincount(model.interest_of[model.interest_of >= 0], minlength=model.interests)
     largest = np.argsort(-sizes, kind="stable")[:MOST_INTERESTS]
     each = max(MIN_BY_DIRECTION, BY_DIRECTION // len(largest))
     found = dict.fromkeys(search(model.directions[largest], each).tolist())

@@ -36,6 +36,7 @@ NEGATIVE_TARGET = -1.0
 NEAREST_BONUS = 0.05  # added to a positive's cosine per unit of weight above 1
 NEAREST_K = 3  # the closest positives averaged
 READERS_PER_BLOCK = 512  # readers whose rows share one product with A₀⁻¹
+MOST_INTERESTS = 16  # interests (by weight) given a linear scorer; the rest count as nearest
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ class ReaderModel:
     bias: np.ndarray  # (k,)
     low: np.ndarray  # (k,) raw score of the background's mean
     span: np.ndarray  # (k,) raw score of the interest's positives' mean, less ``low``
-    interest_of: np.ndarray  # (p,) each positive's interest
+    interest_of: np.ndarray  # (p,) each positive's interest (−1: one without a scorer)
     positive_ids: tuple[int, ...]
     positives: np.ndarray  # (p, d), unit rows
     bonus: np.ndarray  # (p,)
@@ -169,7 +170,8 @@ def train_many(
 
 def _train_block(background: Background, block: Sequence[Evidence | None],
                  distance: float) -> list[ReaderModel | None]:
-    labels = [None if e is None else interest_labels(e.positives, distance) for e in block]
+    labels = [None if e is None else _kept_interests(interest_labels(e.positives, distance),
+                                                     e.weight) for e in block]
     rows, targets, shares, fits = [], [], [], []  # fits: (reader, start, stop)
     offset = 0
     for reader, (e, label) in enumerate(zip(block, labels, strict=True)):
@@ -199,6 +201,18 @@ def _train_block(background: Background, block: Sequence[Evidence | None],
         solutions.setdefault(reader, []).append(m.T @ np.linalg.solve(system, target[first:last]))
     return [None if e is None else _model(background, e, labels[i], np.stack(solutions[i]))
             for i, e in enumerate(block)]
+
+
+def _kept_interests(labels: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The ``MOST_INTERESTS`` heaviest interests renumbered 0… by weight; the members
+    of the others get −1 (no linear scorer: they still count as nearest positives)."""
+    totals = np.bincount(labels, weights=weight)
+    if len(totals) <= MOST_INTERESTS:
+        return labels
+    kept = np.argsort(-totals, kind="stable")[:MOST_INTERESTS]
+    renumber = np.full(len(totals), -1, dtype=np.intp)
+    renumber[np.sort(kept)] = np.arange(len(kept))
+    return renumber[labels]
 
 
 def _model(background: Background, e: Evidence, labels: np.ndarray, solved: np.ndarray
