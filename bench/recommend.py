@@ -2,6 +2,7 @@
 built from the search judgments, plus the scorer's speed.
 
     python bench/recommend.py [--store PATH] eval [--draws 3] [--json] [--variants]
+    python bench/recommend.py [--store PATH] sweep [--draws 3] [--mixed 120]
     python bench/recommend.py speed [--synthetic DIR] [--readers 10000] [--new 2000]
 
 Personas (bench/relevance_judgments.json): for every query with at least
@@ -169,24 +170,28 @@ def svm_ranker(corpus: Corpus) -> Ranker:
     return rank
 
 
-def paperwire_ranker(corpus: Corpus, store: Path, **blend_overrides: float) -> Ranker:
+def paperwire_ranker(corpus: Corpus, store: Path, *, distance: float | None = None,
+                     ridge: float | None = None, **blend_overrides: float) -> Ranker:
     """The product's path: background sample, train, candidates from the usearch index,
-    blend, over the corpus's vectors (the store's own)."""
+    blend, over the corpus's vectors (the store's own). ``distance`` (the interests'
+    cut), ``ridge`` and the blend's weights default to the product's."""
     from paperwire.recommend.blend import Blend
     from paperwire.recommend.candidates import candidate_ids
-    from paperwire.recommend.model import Background, train
+    from paperwire.recommend.interests import INTEREST_DISTANCE
+    from paperwire.recommend.model import RIDGE, Background, train
     from paperwire.recommend.ranker import rank_candidates
     from paperwire.search.vectors import VectorIndex
 
     index = VectorIndex(store / "vectors", corpus.model, corpus.vectors.shape[1], exact_max=5_000)
-    background = Background.of(sample_rows(corpus))
+    background = Background.of(sample_rows(corpus), ridge=RIDGE if ridge is None else ridge)
     blend = Blend(**blend_overrides)
+    cut = INTEREST_DISTANCE if distance is None else distance
     today = int(corpus.announced.max())
 
     def rank(persona: Persona) -> list[str]:
         ids = [int(corpus.ids[r]) for r in library_rows(corpus, persona)]
         vectors = {pid: corpus.vectors[corpus.row_of_id[pid]] for pid in ids}
-        model = train(background, dict.fromkeys(ids, 1.0), vectors)
+        model = train(background, dict.fromkeys(ids, 1.0), vectors, distance=cut)
         assert model is not None
         candidates = [c for c in candidate_ids(model, index.search_many)
                       if c not in vectors and c in corpus.row_of_id]
@@ -245,10 +250,60 @@ def report(systems: dict[str, Ranker], people: list[Persona]) -> dict[str, dict[
 
 def variants(corpus: Corpus, store: Path) -> dict[str, Ranker]:
     return {
+        "paperwire one interest": paperwire_ranker(corpus, store, distance=2.0),
         "paperwire linear only": paperwire_ranker(corpus, store, nearest=0.0),
         "paperwire nearest only": paperwire_ranker(corpus, store, linear=0.0),
         "paperwire no recency": paperwire_ranker(corpus, store, recency=0.0),
     }
+
+
+SWEEP = {"distance": (0.5, 0.6, 0.7, 0.75, 0.8, 0.9), "linear": (0.3, 0.4, 0.5, 0.6, 0.7),
+         "ridge": (3e-3, 1e-2, 3e-2)}
+
+
+def sweep(args: argparse.Namespace) -> None:
+    """Choose the interests' cut, the linear/nearest weights and the ridge on half the
+    queries (their single and two-interest personas), report the choice on the other
+    half: a query's personas are all in one half (by a hash of its text)."""
+    import hashlib
+    import itertools
+
+    corpus = load_corpus(args.store)
+    people = personas(args.draws, corpus)
+    half = {p.query: int(hashlib.sha256(p.query.encode()).hexdigest(), 16) % 2 for p in people}
+    fit = [p for p in people if half[p.query] == 0]
+    held = [p for p in people if half[p.query] == 1]
+    sets = {"fit": (fit, mixed_personas(args.mixed // 2, fit)),
+            "held-out": (held, mixed_personas(args.mixed // 2, held))}
+    print(f"{machine()}; load {os.getloadavg()[0]:.1f}; fit on {len(fit)} single + "
+          f"{len(sets['fit'][1])} mixed personas ({sum(1 - v for v in half.values())} queries), "
+          f"report on {len(held)} + {len(sets['held-out'][1])} ({sum(half.values())} queries)")
+
+    def score(config: dict, which: str) -> tuple[float, float]:
+        rank = paperwire_ranker(corpus, args.store, distance=config["distance"],
+                                ridge=config["ridge"], linear=config["linear"],
+                                nearest=1 - config["linear"])
+        single, mixed = sets[which]
+        return (statistics.fmean(measure(rank(p), p)["ndcg10"] for p in single),
+                statistics.fmean(measure(rank(p), p)["ndcg10"] for p in mixed))
+
+    results = []
+    for values in itertools.product(*SWEEP.values()):
+        config = dict(zip(SWEEP, values, strict=True))
+        single, mixed = score(config, "fit")
+        results.append(((single + mixed) / 2, single, mixed, config))
+        print(f"  fit  {config}  single {single:.3f}  mixed {mixed:.3f}", flush=True)
+    results.sort(key=lambda r: -r[0])
+    for _, single, mixed, config in results[:5]:
+        print(f"best on fit: {config}  single {single:.3f}  mixed {mixed:.3f}")
+    chosen = results[0][3]
+    single, mixed = score(chosen, "held-out")
+    print(f"chosen {chosen} on the held-out half: single {single:.3f}  mixed {mixed:.3f}")
+    centroid = centroid_ranker(corpus)
+    one, two = sets["held-out"]
+    print(f"centroid on the held-out half: single "
+          f"{statistics.fmean(measure(centroid(p), p)['ndcg10'] for p in one):.3f}  mixed "
+          f"{statistics.fmean(measure(centroid(p), p)['ndcg10'] for p in two):.3f}")
 
 
 def speed(args: argparse.Namespace) -> None:
@@ -337,12 +392,15 @@ def main() -> None:
     run.add_argument("--variants", action="store_true")
     run.add_argument("--mixed", type=int, default=60, help="mixed personas (0: none)")
     run.add_argument("--no-baselines", action="store_true", help="paperwire (and variants) only")
+    tune = commands.add_parser("sweep")
+    tune.add_argument("--draws", type=int, default=3)
+    tune.add_argument("--mixed", type=int, default=120, help="mixed personas over both halves")
     fast = commands.add_parser("speed")
     fast.add_argument("--readers", type=int, default=10_000)
     fast.add_argument("--synthetic", type=Path, default=Path("/work/scratch/for-you-scale/store-100k"))
     fast.add_argument("--new", type=int, default=2_000)
     args = parser.parse_args()
-    {"eval": evaluate, "speed": speed}[args.command](args)
+    {"eval": evaluate, "sweep": sweep, "speed": speed}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def test_the_page_explains_picks_from_the_library(corpus: Paperwire, ada):  # no
     assert arxiv_id("graph", 0) not in picks
     library_titles = [corpus.get_paper(arxiv_id("graph", n)).title for n in (0, 1)]
     assert any(f"close to “{title}”" in page.text for title in library_titles)
-    assert "0.5·linear + 0.5·nearest" in page.text  # the blend is shown
+    assert "0.6·linear + 0.4·nearest" in page.text  # the blend is shown
     assert 'action="/papers/' + picks[0] + '/not-interested"' in page.text
 
 

@@ -1,7 +1,7 @@
 """The For-you blend, published (like the trending formula): one score per candidate
 from the reader's model and the community's ranking.
 
-    score = 0.5·linear + 0.5·nearest              (what the reader's signals say)
+    score = 0.6·linear + 0.4·nearest              (what the reader's signals say)
           + 0.10·[by an author the reader follows]
           + 0.10·trending/(trending + 1)          (the community: ranking.py's score)
           + 0.05·0.5^(age_days / 30)              (recency)
@@ -25,8 +25,8 @@ from paperwire.recommend.model import Components, ReaderModel, nearest_mean
 
 @dataclass(frozen=True, slots=True)
 class Blend:
-    linear: float = 0.5
-    nearest: float = 0.5
+    linear: float = 0.6
+    nearest: float = 0.4
     followed: float = 0.10
     trending: float = 0.10
     recency: float = 0.05

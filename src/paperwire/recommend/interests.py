@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-INTEREST_DISTANCE = 0.75  # average cosine distance below which two groups are one interest
+INTEREST_DISTANCE = 0.7  # average cosine distance below which two groups are one interest
 MOST_CLUSTERED = 200  # positives clustered; older ones join the interest they are closest to
 
 

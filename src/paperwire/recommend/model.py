@@ -29,7 +29,7 @@ import numpy as np
 
 from paperwire.recommend.interests import INTEREST_DISTANCE, interest_labels
 
-RIDGE = 1e-2  # λ on the weights (not the bias), in units of the background's total weight
+RIDGE = 3e-3  # λ on the weights (not the bias), in units of the background's total weight
 POSITIVE_MASS = 1.0  # total weight of an interest's positives against the background's (1.0)
 NEGATIVE_MASS = 0.5  # total weight of the not-interested papers
 NEGATIVE_TARGET = -1.0
