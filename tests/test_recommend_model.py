@@ -58,7 +58,8 @@ def test_interests_split_two_fields_and_keep_one_whole():
     rng = np.random.default_rng(1)
     first, second, _, _ = two_interests(rng, 6, 4)
     labels = interest_labels(np.vstack([first, second]))
-    assert len(set(labels[:6])) == 1 and len(set(labels[6:])) == 1
+    assert len(set(labels[:6])) == 1
+    assert len(set(labels[6:])) == 1
     assert labels[0] != labels[6]
     assert list(interest_labels(first)) == [0] * 6
     assert list(interest_labels(first[:1])) == [0]
@@ -72,7 +73,8 @@ def test_woodbury_equals_the_direct_weighted_ridge(background: Background):
     vectors = {i: positives[i] for i in range(7)} | {100 + i: negatives[i] for i in range(3)}
     model = train(background, {i: float(weight[i]) for i in range(7)}, vectors,
                   {100 + i: negatives[i] for i in range(3)})
-    assert model is not None and model.interests == 1
+    assert model is not None
+    assert model.interests == 1
 
     def augmented(rows: np.ndarray) -> np.ndarray:
         return np.hstack([rows, np.ones((len(rows), 1))]).astype(np.float64)
@@ -100,8 +102,10 @@ def test_a_small_second_interest_has_its_own_scorer(background: Background):
     vectors = dict(enumerate(library))
     model = train(background, dict.fromkeys(vectors, 1.0), vectors)
     one = train(background, dict.fromkeys(vectors, 1.0), vectors, distance=2.0)
-    assert model is not None and one is not None
-    assert model.interests == 2 and one.interests == 1
+    assert model is not None
+    assert one is not None
+    assert model.interests == 2
+    assert one.interests == 1
     near_small = model.score(around(b, 20, np.random.default_rng(5)))
     small_interest = int(model.interest_of[-1])
     assert (near_small.interest == small_interest).mean() > 0.9
