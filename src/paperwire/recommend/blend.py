@@ -93,9 +93,3 @@ def threshold_between(corpus: float, own: float) -> float:
     quarter of the way (``DIGEST_THRESHOLD``) from what the reader's model gives a
     typical corpus paper (the mean over a sample) to what it gives their own positives."""
     return corpus + DIGEST_THRESHOLD * (own - corpus)
-
-
-def reader_threshold(model: ReaderModel, background: np.ndarray, blend: Blend) -> float:
-    """``threshold_between`` for one reader, ``background`` a sample of corpus vectors."""
-    corpus = float(np.mean(blend.relevance(model.score(background))))
-    return threshold_between(corpus, own_relevance(model, blend))
