@@ -1,7 +1,6 @@
 """The For-you page and GET /api/for-you at 100k papers, through uvicorn.
 
     python bench/for_you_page.py [--store DIR] [--papers 100000] [--requests 200]
-                                 [--profile FILE]
 
 Builds (or reuses) a SQLite store under /work/scratch (bench/for_you_store.py:
 synthetic papers with CLUSTERED SYNTHETIC vectors, one author each), five readers with
@@ -15,7 +14,9 @@ sequential requests, readers taken in turn:
 - the same right after a signal (a not-interested mark given in this process, on the
   same store: the server sees the reader's signals version move and retrains).
 
-``--profile FILE`` runs the server under cProfile and writes its stats there.
+To profile, run ``core.recommend`` in-process under cProfile (the server's sync routes
+run on a thread pool, which a profiler of the server's main thread does not see):
+docs/benchmarks.md says where the time went.
 Target (issue 14): the For-you page p95 <= 100 ms at 100k papers.
 """
 
@@ -46,14 +47,12 @@ def make_app():  # type: ignore[no-untyped-def]
     return create_app(core=search.bench_core(Path(os.environ["BENCH_STORE"])))
 
 
-def serve(directory: Path, port: int, profile: Path | None) -> subprocess.Popen:
+def serve(directory: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "BENCH_STORE": str(directory), "PYTHONPATH": str(Path(__file__).parent),
            "PAPERWIRE_DEV_MODE": "true", "PAPERWIRE_HARVEST_ENABLED": "false",
            "PAPERWIRE_PAGE_CACHE_SECONDS": "0"}
     command = ["-m", "uvicorn", "for_you_page:make_app", "--factory", "--port", str(port),
                "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"]
-    if profile is not None:
-        command = ["-m", "cProfile", "-o", str(profile), *command]
     process = subprocess.Popen([sys.executable, *command], env=env)
     for _ in range(600):
         try:
@@ -100,13 +99,12 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--port", type=int, default=8791)
-    parser.add_argument("--profile", type=Path)
     args = parser.parse_args()
     ensure_papers(args.store, args.papers)
     readers = page_readers(args.store, SIZES)
     print(f"{machine()}; load {os.getloadavg()[0]:.1f}; {args.papers:,} papers (SYNTHETIC "
           f"vectors); readers with libraries of {', '.join(map(str, SIZES))} papers")
-    process = serve(args.store, args.port, args.profile)
+    process = serve(args.store, args.port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=60) as client:
             for reader in readers:  # first requests train and fill the caches
