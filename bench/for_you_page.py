@@ -1,6 +1,7 @@
 """The For-you page and GET /api/for-you at 100k papers, through uvicorn.
 
     python bench/for_you_page.py [--store DIR] [--papers 100000] [--requests 200]
+    python bench/for_you_page.py --profile 20      # core.recommend in-process, cProfile
 
 Builds (or reuses) a SQLite store under /work/scratch (bench/for_you_store.py:
 synthetic papers with CLUSTERED SYNTHETIC vectors, one author each), five readers with
@@ -14,9 +15,9 @@ sequential requests, readers taken in turn:
 - the same right after a signal (a not-interested mark given in this process, on the
   same store: the server sees the reader's signals version move and retrains).
 
-To profile, run ``core.recommend`` in-process under cProfile (the server's sync routes
-run on a thread pool, which a profiler of the server's main thread does not see):
-docs/benchmarks.md says where the time went.
+``--profile N`` runs ``core.recommend`` N times a reader in-process under cProfile and
+prints where the time goes (the server's sync routes run on a thread pool, which a
+profiler of the server's main thread would not see).
 Target (issue 14): the For-you page p95 <= 100 ms at 100k papers.
 """
 
@@ -93,15 +94,40 @@ def after_signal(directory: Path, client: httpx.Client, readers: list[dict], rou
     return times
 
 
+def profile(directory: Path, readers: list[dict], rounds: int) -> None:
+    import cProfile
+    import pstats
+
+    import search
+
+    core = search.bench_core(directory)
+    for reader in readers:  # train and fill the caches first
+        core.recommend(reader["user_id"], limit=30)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(rounds):
+        for reader in readers:
+            core.recommend(reader["user_id"], limit=30)
+    profiler.disable()
+    each = (time.perf_counter() - started) / (rounds * len(readers))
+    print(f"core.recommend in-process: {each * 1000:.1f} ms a call (profiled)")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=STORE)
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--profile", type=int, metavar="N", help="profile in-process instead")
     args = parser.parse_args()
     ensure_papers(args.store, args.papers)
     readers = page_readers(args.store, SIZES)
+    if args.profile:
+        profile(args.store, readers, args.profile)
+        return
     print(f"{machine()}; load {os.getloadavg()[0]:.1f}; {args.papers:,} papers (SYNTHETIC "
           f"vectors); readers with libraries of {', '.join(map(str, SIZES))} papers")
     process = serve(args.store, args.port)
