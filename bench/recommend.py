@@ -2,7 +2,8 @@
 built from the search judgments, plus the scorer's speed.
 
     python bench/recommend.py [--store PATH] eval [--draws 3] [--json] [--variants]
-    python bench/recommend.py [--store PATH] speed [--readers 10000] [--new 2000]
+    python bench/recommend.py [--store PATH] sweep [--draws 3] [--mixed 120]
+    python bench/recommend.py speed [--synthetic DIR] [--readers 10000] [--new 2000]
 
 Personas (bench/relevance_judgments.json): for every query with at least
 ``MIN_GRADE2`` papers judged 2, a persona's library is 5 of them drawn at random
@@ -169,26 +170,30 @@ def svm_ranker(corpus: Corpus) -> Ranker:
     return rank
 
 
-def paperwire_ranker(corpus: Corpus, store: Path, **blend_overrides: float) -> Ranker:
+def paperwire_ranker(corpus: Corpus, store: Path, *, distance: float | None = None,
+                     ridge: float | None = None, **blend_overrides: float) -> Ranker:
     """The product's path: background sample, train, candidates from the usearch index,
-    blend, over the corpus's vectors (the store's own)."""
+    blend, over the corpus's vectors (the store's own). ``distance`` (the interests'
+    cut), ``ridge`` and the blend's weights default to the product's."""
     from paperwire.recommend.blend import Blend
     from paperwire.recommend.candidates import candidate_ids
-    from paperwire.recommend.model import Background, train
+    from paperwire.recommend.interests import INTEREST_DISTANCE
+    from paperwire.recommend.model import RIDGE, Background, train
     from paperwire.recommend.ranker import rank_candidates
     from paperwire.search.vectors import VectorIndex
 
     index = VectorIndex(store / "vectors", corpus.model, corpus.vectors.shape[1], exact_max=5_000)
-    background = Background.of(sample_rows(corpus))
+    background = Background.of(sample_rows(corpus), ridge=RIDGE if ridge is None else ridge)
     blend = Blend(**blend_overrides)
+    cut = INTEREST_DISTANCE if distance is None else distance
     today = int(corpus.announced.max())
 
     def rank(persona: Persona) -> list[str]:
         ids = [int(corpus.ids[r]) for r in library_rows(corpus, persona)]
         vectors = {pid: corpus.vectors[corpus.row_of_id[pid]] for pid in ids}
-        model = train(background, dict.fromkeys(ids, 1.0), vectors)
+        model = train(background, dict.fromkeys(ids, 1.0), vectors, distance=cut)
         assert model is not None
-        candidates = [c for c in candidate_ids(model, index.search)
+        candidates = [c for c in candidate_ids(model, index.search_many)
                       if c not in vectors and c in corpus.row_of_id]
         rows = [corpus.row_of_id[c] for c in candidates]
         ranked = rank_candidates(
@@ -245,45 +250,136 @@ def report(systems: dict[str, Ranker], people: list[Persona]) -> dict[str, dict[
 
 def variants(corpus: Corpus, store: Path) -> dict[str, Ranker]:
     return {
+        "paperwire one interest": paperwire_ranker(corpus, store, distance=2.0),
         "paperwire linear only": paperwire_ranker(corpus, store, nearest=0.0),
         "paperwire nearest only": paperwire_ranker(corpus, store, linear=0.0),
         "paperwire no recency": paperwire_ranker(corpus, store, recency=0.0),
     }
 
 
-def speed(args: argparse.Namespace) -> None:
-    """Retraining after a signal, and the digest's batch: a day's new papers scored for
-    many readers as matrix products."""
-    from paperwire.recommend.batch import score_batch
-    from paperwire.recommend.model import Background, train
+SWEEP = {"distance": (0.5, 0.6, 0.7, 0.75, 0.8, 0.9), "linear": (0.3, 0.4, 0.5, 0.6, 0.7),
+         "ridge": (3e-3, 1e-2, 3e-2)}
+
+
+def sweep(args: argparse.Namespace) -> None:
+    """Choose the interests' cut, the linear/nearest weights and the ridge on half the
+    queries (their single and two-interest personas), report the choice on the other
+    half: a query's personas are all in one half (by a hash of its text)."""
+    import hashlib
+    import itertools
 
     corpus = load_corpus(args.store)
-    rng = np.random.default_rng(3)
-    background = Background.of(sample_rows(corpus))
+    people = personas(args.draws, corpus)
+    half = {p.query: int(hashlib.sha256(p.query.encode()).hexdigest(), 16) % 2 for p in people}
+    fit = [p for p in people if half[p.query] == 0]
+    held = [p for p in people if half[p.query] == 1]
+    sets = {"fit": (fit, mixed_personas(args.mixed // 2, fit)),
+            "held-out": (held, mixed_personas(args.mixed // 2, held))}
+    print(f"{machine()}; load {os.getloadavg()[0]:.1f}; fit on {len(fit)} single + "
+          f"{len(sets['fit'][1])} mixed personas ({sum(1 - v for v in half.values())} queries), "
+          f"report on {len(held)} + {len(sets['held-out'][1])} ({sum(half.values())} queries)")
+
+    def score(config: dict, which: str) -> tuple[float, float]:
+        rank = paperwire_ranker(corpus, args.store, distance=config["distance"],
+                                ridge=config["ridge"], linear=config["linear"],
+                                nearest=1 - config["linear"])
+        single, mixed = sets[which]
+        return (statistics.fmean(measure(rank(p), p)["ndcg10"] for p in single),
+                statistics.fmean(measure(rank(p), p)["ndcg10"] for p in mixed))
+
+    results = []
+    for values in itertools.product(*SWEEP.values()):
+        config = dict(zip(SWEEP, values, strict=True))
+        single, mixed = score(config, "fit")
+        results.append(((single + mixed) / 2, single, mixed, config))
+        print(f"  fit  {config}  single {single:.3f}  mixed {mixed:.3f}", flush=True)
+    results.sort(key=lambda r: -r[0])
+    for _, single, mixed, config in results[:5]:
+        print(f"best on fit: {config}  single {single:.3f}  mixed {mixed:.3f}")
+    chosen = results[0][3]
+    single, mixed = score(chosen, "held-out")
+    print(f"chosen {chosen} on the held-out half: single {single:.3f}  mixed {mixed:.3f}")
+    centroid = centroid_ranker(corpus)
+    one, two = sets["held-out"]
+    print(f"centroid on the held-out half: single "
+          f"{statistics.fmean(measure(centroid(p), p)['ndcg10'] for p in one):.3f}  mixed "
+          f"{statistics.fmean(measure(centroid(p), p)['ndcg10'] for p in two):.3f}")
+
+
+def speed(args: argparse.Namespace) -> None:
+    """Retraining after a signal, and the digest's whole path for many readers: read
+    every reader's signals, train their models, score a day's new papers, on the
+    synthetic 100k-paper store of bench/for_you_store.py (readers written in bulk)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import search
+    from for_you_store import digest_readers, ensure_papers, page_readers
+    from paperwire.db.session import read_transaction
+    from paperwire.library.signals import readers_signals
+    from paperwire.recommend.batch import score_batch
+    from paperwire.recommend.model import train
+    from paperwire.recommend.threads import one_blas_thread
+
+    ensure_papers(args.synthetic, 100_000)
+    pages = page_readers(args.synthetic, [5, 20, 50, 100, 200])
+    readers = digest_readers(args.synthetic, args.readers)
+    core = search.bench_core(args.synthetic)
     print(f"{machine()}; load {os.getloadavg()[0]:.1f}; threads "
-          f"{os.environ.get('OMP_NUM_THREADS', 'all')}")
-    timings = []
-    for size in (5, 50, 500):
-        rows = rng.choice(len(corpus.ids), size, replace=False)
-        vectors = {int(corpus.ids[r]): corpus.vectors[r] for r in rows}
-        positives = dict.fromkeys(vectors, 1.0)
+          f"{os.environ.get('OMP_NUM_THREADS', 'all')}; {len(core.semantic.index):,} papers "
+          "(SYNTHETIC vectors)")
+    background = core._corpus_background()
+    rng = np.random.default_rng(3)
+    top = len(core.semantic.index)
+    for size in (5, 50, 200, 500):
+        ids = [int(i) for i in rng.choice(np.arange(1, top + 1), size, replace=False)]
+        vectors = core.semantic.index.vectors(ids)
+        timings = []
         for _ in range(20):
             started = time.perf_counter()
-            train(background, positives, vectors)
+            with one_blas_thread():  # as the core trains
+                train(background, dict.fromkeys(vectors, 1.0), vectors)
             timings.append(time.perf_counter() - started)
-        print(f"retrain, {size} positives: median {statistics.median(timings[-20:]) * 1000:.1f} ms")
-    models = []
+        print(f"train, {size} random positives (as many interests, at most 16 scorers): "
+              f"median {statistics.median(timings) * 1000:.1f} ms")
+    for reader in pages:  # the page's path: a signal, then the reader's model again
+        timings = []
+        for n in range(10):  # the two take each other back: the version always moves
+            core.mark_signal(reader["user_id"], top - 5000,
+                             ("more_like_this", "not_interested")[n % 2])
+            started = time.perf_counter()
+            core.reader_model(reader["user_id"])
+            timings.append(time.perf_counter() - started)
+        print(f"after a signal, library of {reader['library']}: reader_model median "
+              f"{statistics.median(timings) * 1000:.1f} ms (version, signals, vectors, train)")
+    new = list(range(top - args.new + 1, top + 1))
+    core.close()
+    fresh = search.bench_core(args.synthetic)
     started = time.perf_counter()
-    for _ in range(args.readers):
-        rows = rng.choice(len(corpus.ids), int(rng.integers(5, 40)), replace=False)
-        vectors = {int(corpus.ids[r]): corpus.vectors[r] for r in rows}
-        models.append(train(background, dict.fromkeys(vectors, 1.0), vectors))
-    print(f"trained {args.readers:,} readers in {time.perf_counter() - started:.1f} s")
-    new = corpus.vectors[rng.choice(len(corpus.ids), args.new, replace=False)]
+    sections = fresh.for_you_sections(readers, new, limit=5)
+    whole = time.perf_counter() - started
+    picked = sum(len(v) for v in sections.values())
+    print(f"digest path, whole (for_you_sections, empty model cache): {args.new:,} new papers "
+          f"for {len(readers):,} readers in {whole:.1f} s; {len(sections):,} readers get a "
+          f"section, {picked / max(len(sections), 1):.1f} papers each")
+    fresh.close()
+    parts = search.bench_core(args.synthetic)
     started = time.perf_counter()
-    scores = score_batch(models, new)
-    print(f"scored {args.new:,} new papers for {args.readers:,} readers in "
-          f"{time.perf_counter() - started:.1f} s (matrix {scores.shape})")
+    with read_transaction(parts.engine) as connection:
+        signals = readers_signals(connection, readers)
+    read = time.perf_counter() - started
+    started = time.perf_counter()
+    trained = parts._train_readers([signals[uid] for uid in readers])
+    learnt = time.perf_counter() - started
+    vectors = np.stack(list(parts.semantic.index.vectors(new).values()))
+    started = time.perf_counter()
+    scores = score_batch([t.model for t in trained], vectors)
+    scored = time.perf_counter() - started
+    interests = statistics.fmean(t.model.interests for t in trained if t.model is not None)
+    print(f"  of which: read signals {read:.1f} s ({sum(len(s.positives) for s in signals.values()):,}"
+          f" positives), train {learnt:.1f} s ({interests:.2f} interests a reader), score "
+          f"{scored:.1f} s (matrix {scores.shape}); the rest is thresholds and choosing")
+    print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -296,11 +392,15 @@ def main() -> None:
     run.add_argument("--variants", action="store_true")
     run.add_argument("--mixed", type=int, default=60, help="mixed personas (0: none)")
     run.add_argument("--no-baselines", action="store_true", help="paperwire (and variants) only")
+    tune = commands.add_parser("sweep")
+    tune.add_argument("--draws", type=int, default=3)
+    tune.add_argument("--mixed", type=int, default=120, help="mixed personas over both halves")
     fast = commands.add_parser("speed")
     fast.add_argument("--readers", type=int, default=10_000)
+    fast.add_argument("--synthetic", type=Path, default=Path("/work/scratch/for-you-scale/store-100k"))
     fast.add_argument("--new", type=int, default=2_000)
     args = parser.parse_args()
-    {"eval": evaluate, "speed": speed}[args.command](args)
+    {"eval": evaluate, "sweep": sweep, "speed": speed}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -164,3 +164,78 @@ def test_a_followed_author_is_named_whatever_the_spelling(corpus: Paperwire):
     assert picks
     for pick in picks:
         assert "by an author you follow: Ada Lovelace" in pick.because, pick.because
+
+
+def test_a_followed_authors_paper_rises(corpus: Paperwire):
+    """Following an author adds the blend's boost to their papers: of two papers with
+    the same text, the followed author's passes the other, and says why."""
+    day = date.today() - timedelta(days=2)
+    words = TOPICS["graph"][0]
+    for arxiv, author in (("2401.09001", "Grace Hopper"), ("2401.09002", "Edsger Dijkstra")):
+        make_paper(corpus, arxiv, title="A note on graph neural networks", authors=[author],
+                   abstract=f"{words} note", categories=["cs.LG"], announced_on=day)
+    corpus.embed_pending()
+    reader = make_user(corpus, "reader@example.org")
+    library(corpus, reader.id, arxiv_id("graph", 0), arxiv_id("graph", 1))
+
+    def twins() -> dict[str, object]:
+        picks = corpus.recommend(reader.id, limit=30).picks
+        return {p.paper.arxiv_id: p for p in picks if p.paper.arxiv_id.startswith("2401.0900")}
+
+    before = twins()
+    assert before["2401.09001"].score == pytest.approx(before["2401.09002"].score, abs=1e-3)
+    corpus.follow_author(reader, "Grace Hopper")
+    after = twins()
+    grace, other = after["2401.09001"], after["2401.09002"]
+    assert grace.rank < other.rank
+    assert grace.score - other.score == pytest.approx(corpus.for_you_blend.followed, abs=1e-3)
+    assert "by an author you follow: Grace Hopper" in grace.because
+    assert not any("author you follow" in r for r in other.because)
+
+
+def test_a_signal_retrains_the_cached_model(corpus: Paperwire):
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("graph", 0))
+    first = corpus.reader_model(reader)
+    assert corpus.reader_model(reader) is first  # nothing changed: the cached model
+    corpus.mark_signal(reader, arxiv_id("quantum", 0), "more_like_this")
+    second = corpus.reader_model(reader)
+    assert second is not first
+    assert set(second.positive_ids) == set(first.positive_ids) | {
+        corpus.get_paper(arxiv_id("quantum", 0)).id}
+    assert arxiv_id("quantum", 0) not in picked(corpus, reader, limit=24)  # now a positive
+    corpus.clear_signal(reader, arxiv_id("quantum", 0), "more_like_this")
+    assert set(corpus.reader_model(reader).positive_ids) == set(first.positive_ids)
+
+
+def test_the_batched_path_equals_the_one_reader_path(corpus: Paperwire):
+    """``reader_models`` (all readers' signals in a few statements, trained in blocks)
+    gives each reader the model ``reader_model`` gives them, and ``score_batch`` the
+    relevance each model's own ``score`` gives, within float tolerance."""
+    import numpy as np
+
+    from paperwire.recommend.batch import score_batch
+
+    readers = []
+    for n, ids in enumerate([("graph", 0, 1), ("quantum", 2), ("galaxy", 0, 3, 5)]):
+        reader = make_user(corpus, f"r{n}@example.org")
+        library(corpus, reader.id, *(arxiv_id(ids[0], i) for i in ids[1:]))
+        readers.append(reader.id)
+    corpus.upvote(make_user(corpus, "x@example.org"), arxiv_id("graph", 4), up=True)
+    corpus.upvote(corpus.user_by_email("r1@example.org"), arxiv_id("graph", 4), up=True)
+    corpus.mark_signal(readers[2], arxiv_id("quantum", 1), "not_interested")
+    corpus.mark_signal(readers[0], arxiv_id("graph", 6), "more_like_this")
+    one = [corpus.reader_model(r) for r in readers]
+    corpus.__dict__.pop("_for_you_models")  # an empty cache: the batched path trains them
+    many = corpus.reader_models([*readers, make_user(corpus, "none@example.org").id])
+    assert many[max(many)].model is None  # a reader without signals has no model
+    papers = [corpus.get_paper(arxiv_id(t, n)).id for t in TOPICS for n in range(8)]
+    vectors = np.stack(list(corpus.semantic.index.vectors(papers).values()))
+    batched = score_batch([many[r].model for r in readers], vectors, corpus.for_you_blend)
+    for row, (reader, model) in enumerate(zip(readers, one, strict=True)):
+        other = many[reader].model
+        assert other.positive_ids == model.positive_ids
+        np.testing.assert_allclose(other.weights, model.weights, rtol=1e-4, atol=1e-5)
+        alone = corpus.for_you_blend.relevance(model.score(vectors))
+        np.testing.assert_allclose(batched[row], alone, rtol=1e-4, atol=1e-5)
+        assert list(np.argsort(-batched[row])[:5]) == list(np.argsort(-alone)[:5])

@@ -8,7 +8,9 @@ import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -20,22 +22,28 @@ from paperwire.core.search import SearchCore
 from paperwire.db import queries
 from paperwire.db import recommend as store
 from paperwire.db.session import Connection, read_transaction
+from paperwire.library.models import ReaderSignals
+from paperwire.library.signals import readers_signals
 from paperwire.models import Paper, PaperFilter, PaperPage, Period, SortOrder
 from paperwire.ranking import TrendingWindow
 from paperwire.recommend import explain
 from paperwire.recommend.background import sample_ids
 from paperwire.recommend.batch import score_batch
-from paperwire.recommend.blend import Blend, reader_threshold
+from paperwire.recommend.blend import Blend, own_relevance, threshold_between
 from paperwire.recommend.candidates import candidate_ids
-from paperwire.recommend.model import Background, ReaderModel, train
-from paperwire.recommend.models import ForYou, Pick
+from paperwire.recommend.model import Background, Components, Evidence, ReaderModel, train_many
+from paperwire.recommend.models import ForYou, Pick, TrainedReader
 from paperwire.recommend.ranker import rank_candidates
 from paperwire.recommend.reader import positive_weights
+from paperwire.recommend.threads import one_blas_thread
 
 MODEL_CACHE = 2_000
 THRESHOLD_SAMPLE = 512  # corpus papers a reader's digest threshold is measured on
 FOR_YOU_WINDOW = 500  # a list sorted for you orders this many of the window's papers
+SHORTLIST = 120  # at most this many candidates a window have their dates and trending read
+FOLLOWED_CANDIDATES = 100  # newest papers of followed authors added to the candidates
 BLEND = Blend()
+EMPTY = TrainedReader(None, frozenset(), frozenset())
 
 
 class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
@@ -55,30 +63,78 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
     def reader_model(self, user_id: int) -> ReaderModel | None:
         """The reader's model, trained on their signals now or taken from the cache
         while their signals version is unchanged (None: no positive with a vector)."""
+        return self._trained(user_id).model
+
+    def _trained(self, user_id: int) -> TrainedReader:
+        """From the cache by (reader, signals version, index size): one primary-key read
+        when nothing changed; else the reader's signals are read and trained on."""
         semantic = self.semantic
         if semantic is None:
-            return None
+            return EMPTY
+        key = (user_id, self.signals_version(user_id).version, len(semantic.index))
+        cached = self._cached([key])
+        if key in cached:
+            return cached[key]
         signals = self.reader_signals(user_id)
-        key = (user_id, signals.version, len(semantic.index))
+        trained = self._train_readers([signals])[0]
+        self._remember({(user_id, signals.version, key[2]): trained})
+        return trained
+
+    def reader_models(self, user_ids: Sequence[int]) -> dict[int, TrainedReader]:
+        """Many readers' models (the digest's path): versions, then the signals of those
+        not cached, in a few statements per 2,000 readers; trained in blocks
+        (``model.train_many``)."""
+        semantic = self.semantic
+        if semantic is None:
+            return dict.fromkeys(user_ids, EMPTY)
+        size = len(semantic.index)
+        versions = self.signals_versions(user_ids)
+        keys = {uid: (uid, versions[uid].version if uid in versions else 0, size)
+                for uid in user_ids}
+        cached = self._cached(list(keys.values()))
+        found = {uid: cached[key] for uid, key in keys.items() if key in cached}
+        missing = [uid for uid in keys if uid not in found]
+        if missing:
+            with read_transaction(self.engine) as connection:
+                signals = readers_signals(connection, missing)
+            trained = self._train_readers([signals[uid] for uid in missing])
+            found.update(zip(missing, trained, strict=True))
+            self._remember({(uid, signals[uid].version, size): found[uid] for uid in missing})
+        return found
+
+    def _train_readers(self, signals: Sequence[ReaderSignals]) -> list[TrainedReader]:
+        """Train on each reader's signals; every vector they need in one index read."""
+        semantic = self.semantic
+        assert semantic is not None
+        positives = [positive_weights(s) for s in signals]
+        negatives = [sorted(s.negative_ids) for s in signals]
+        wanted = {pid for p in positives for pid in p} | {pid for n in negatives for pid in n}
+        vectors = semantic.index.vectors(sorted(wanted))
+        background = self._corpus_background()
+        evidence = [Evidence.of(p, vectors, background.dim,
+                                {pid: vectors[pid] for pid in n if pid in vectors})
+                    for p, n in zip(positives, negatives, strict=True)]
+        with one_blas_thread():  # many small solves: BLAS threads only contend
+            models = train_many(background, evidence)
+        return [TrainedReader(m, frozenset(p), frozenset(n))
+                for m, p, n in zip(models, positives, negatives, strict=True)]
+
+    def _cached(self, keys: Sequence[tuple[int, int, int]]) -> dict[tuple[int, int, int], TrainedReader]:
         cache = self._model_cache()
         with self._model_lock():
-            if key in cache:
+            found = {key: cache[key] for key in keys if key in cache}
+            for key in found:
                 cache.move_to_end(key)
-                return cache[key]
-        positives = positive_weights(signals)
-        negatives = signals.negative_ids
-        vectors = semantic.index.vectors([*positives, *negatives])
-        model = train(
-            self._corpus_background(), positives, vectors,
-            {pid: vectors[pid] for pid in negatives if pid in vectors},
-        )
+        return found
+
+    def _remember(self, trained: dict[tuple[int, int, int], TrainedReader]) -> None:
+        cache = self._model_cache()
         with self._model_lock():
-            cache[key] = model
+            cache.update(trained)
             while len(cache) > MODEL_CACHE:
                 cache.popitem(last=False)
-        return model
 
-    def _model_cache(self) -> OrderedDict[tuple[int, int, int], ReaderModel | None]:
+    def _model_cache(self) -> OrderedDict[tuple[int, int, int], TrainedReader]:
         if "_for_you_models" not in self.__dict__:
             self.__dict__["_for_you_models"] = OrderedDict()
             self.__dict__["_for_you_lock"] = threading.Lock()
@@ -108,8 +164,9 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         self, user_ids: Sequence[int], paper_ids: Sequence[int], *, limit: int = 5
     ) -> dict[int, list[int]]:
         """Per reader, up to ``limit`` of ``paper_ids`` (a period's new papers) whose
-        relevance passes the reader's own threshold (``blend.reader_threshold``), best
-        first; one matrix product per block of readers (``recommend/batch.py``)."""
+        relevance (plus the followed-author boost) passes the reader's own threshold
+        (``blend.threshold_between``), best first: models from ``reader_models``, scores
+        as matrix products (``recommend/batch.py``)."""
         semantic = self.semantic
         if semantic is None or not user_ids or not paper_ids:
             return {}
@@ -117,21 +174,42 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         ids = [pid for pid in paper_ids if pid in stored]
         if not ids:
             return {}
-        models = [self.reader_model(user_id) for user_id in user_ids]
+        trained = self.reader_models(user_ids)
+        readers = [uid for uid in user_ids if trained[uid].model is not None]
+        models = [trained[uid].model for uid in readers]
+        if not models:
+            return {}
         relevance = score_batch(models, np.stack([stored[pid] for pid in ids]), BLEND)
+        self._boost_followed(relevance, readers, ids)
         sample = self._corpus_background().sample[:THRESHOLD_SAMPLE]
+        corpus = score_batch(models, sample, BLEND).mean(axis=1)
         sections: dict[int, list[int]] = {}
-        for row, (user_id, model) in enumerate(zip(user_ids, models, strict=True)):
-            if model is None:
-                continue
-            threshold = reader_threshold(model, sample, BLEND)
-            known = set(model.positive_ids)
-            order = np.argsort(-relevance[row], kind="stable")
-            chosen = [ids[i] for i in order if relevance[row, i] >= threshold
-                      and ids[i] not in known][:limit]
+        with one_blas_thread():  # each reader's own products are tiny
+            own = [own_relevance(model, BLEND) for model in models if model is not None]
+        for row, user_id in enumerate(readers):
+            values = relevance[row]
+            passing = np.flatnonzero(values >= threshold_between(float(corpus[row]), own[row]))
+            known = trained[user_id].positives
+            best = passing[np.argsort(-values[passing], kind="stable")][:limit + len(known)]
+            chosen = [ids[i] for i in best if ids[i] not in known][:limit]
             if chosen:
                 sections[user_id] = chosen
         return sections
+
+    def _boost_followed(self, relevance: np.ndarray, readers: Sequence[int],
+                        ids: Sequence[int]) -> None:
+        """Add the blend's followed-author boost where a reader follows an author of a paper."""
+        with read_transaction(self.engine) as connection:
+            follows = store.followed_keys_of(connection, readers)
+            if not follows:
+                return
+            authors = store.papers_with_authors(connection, ids, set().union(*follows.values()))
+        column = {pid: i for i, pid in enumerate(ids)}
+        for row, user_id in enumerate(readers):
+            keys = follows.get(user_id)
+            if keys:
+                hits = [column[pid] for pid, names in authors.items() if names & keys]
+                relevance[row, hits] += BLEND.followed
 
     # -- "for you" as a list's order ---------------------------------------------------
 
@@ -153,17 +231,21 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
     def order_for_reader(self, user_id: int, papers: Sequence[Paper]) -> list[Paper]:
         """``papers`` best first for the reader (as they were without a model; papers
         without a vector keep their order after the scored ones)."""
-        model = self.reader_model(user_id)
-        if model is None or not papers:
+        trained = self._trained(user_id)
+        if trained.model is None or not papers:
             return list(papers)
         ids = [paper.id for paper in papers]
+        followed = self._followed_keys(user_id)
         with read_transaction(self.engine) as connection:
             facts = store.announced_days(connection, ids)
             trending = store.trending_of(connection, self._window(Period.WEEK), ids)
-        scores = dict(self._ranked(model, [i for i in ids if i in facts], facts, trending))
-        negatives = self.reader_signals(user_id).negative_ids
+            by_followed = store.papers_with_authors(connection, ids, followed)
+        with one_blas_thread():
+            scores = dict(self._ranked(trained.model, [i for i in ids if i in facts], facts,
+                                       trending, by_followed))
         def key(paper: Paper) -> tuple[bool, float]:
-            return (paper.id in negatives or paper.id not in scores, -scores.get(paper.id, 0.0))
+            return (paper.id in trained.negatives or paper.id not in scores,
+                    -scores.get(paper.id, 0.0))
         return sorted(papers, key=key)
 
     # -- picks -----------------------------------------------------------------------
@@ -174,33 +256,84 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
     ) -> ForYou:
         """The reader's picks, best first, each with its reasons. ``since``: announced
         on or after that day; ``hide_seen``: leave out papers already shown or opened."""
-        signals = self.reader_signals(user_id)
-        model = self.reader_model(user_id)
-        hidden = set(signals.negative_ids) | set(positive_weights(signals))
-        seen = set(signals.seen) if hide_seen else set()
+        with one_blas_thread():
+            return self._recommend(user_id, limit=limit, since=since, hide_seen=hide_seen,
+                                   period=period)
+
+    def _recommend(self, user_id: int, *, limit: int, since: date | None, hide_seen: bool,
+                   period: Period) -> ForYou:
+        trained = self._trained(user_id)
+        model = trained.model
+        hidden = trained.negatives | trained.positives
+        seen = self.seen_paper_ids(user_id) if hide_seen else set()
         if model is None:
             return self._cold_start(user_id, limit=limit, hidden=hidden | seen, period=period)
         semantic = self.semantic
         assert semantic is not None
-        found = [pid for pid in candidate_ids(model, semantic.index.search) if pid not in hidden]
-        hidden_seen = sum(pid in seen for pid in found)
-        found = [pid for pid in found if pid not in seen]
+        followed = self._followed_keys(user_id)
         with read_transaction(self.engine) as connection:
-            facts = store.announced_days(connection, found)
-            found = [pid for pid in found if pid in facts and not facts[pid].withdrawn
-                     and (since is None or facts[pid].announced_on >= since)]
-            trending = store.trending_of(connection, self._window(period), found)
-            ranked = self._ranked(model, found, facts, trending)[:limit]
-            picks = self._explained(connection, user_id, model, ranked, trending)
+            theirs = store.newest_by_authors(connection, followed, limit=FOLLOWED_CANDIDATES)
+            found = [pid for pid in candidate_ids(model, semantic.index.search_many, theirs)
+                     if pid not in hidden]
+            hidden_seen = sum(pid in seen for pid in found)
+            scored = self._scored(model, [pid for pid in found if pid not in seen], followed,
+                                  connection)
+            ranked, trending = self._best(connection, scored, limit=limit, since=since,
+                                          period=period)
+            picks = self._explained(connection, user_id, trained, scored, ranked, trending,
+                                    followed)
         return ForYou(picks=picks, basis="model", formula=BLEND.describe(),
                       positives=len(model.positive_ids), hidden_seen=hidden_seen)
+
+    def _scored(self, model: ReaderModel, ids: list[int], followed: set[str],
+                connection: Connection) -> Scored:
+        """The candidates' vectors (one read of the index) and the model's view of them."""
+        semantic = self.semantic
+        assert semantic is not None
+        ids, matrix = semantic.index.matrix(ids)
+        by_followed = store.papers_with_authors(connection, ids, followed)
+        parts = model.score(matrix)
+        flags = np.asarray([pid in by_followed for pid in ids], dtype=bool)
+        return Scored(ids, matrix, parts, BLEND.reader_side(parts, flags), by_followed)
+
+    def _best(self, connection: Connection, scored: Scored, *, limit: int, since: date | None,
+              period: Period) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The ``limit`` best candidates by the whole blend, and their trending scores.
+        Dates and trending are read only for candidates whose reader side is within
+        ``Blend.lift`` of the ``limit``-th best survivor (no other can reach the top),
+        and for at most ``SHORTLIST`` of them unless filters (withdrawn, ``since``) leave
+        fewer than ``limit``."""
+        reader = scored.reader
+        order = np.argsort(-reader, kind="stable")
+        kept: list[int] = []  # rows of ``scored`` that pass the filters
+        facts: dict = {}
+        start = 0
+        while start < len(order) and not _settled(reader, order, kept, start, limit):
+            if start >= SHORTLIST and len(kept) >= limit:
+                break  # the bound: past the shortlist, the reader side alone decides
+            need = limit - min(len(kept), limit - 1)
+            bar = reader[order[min(start + need, len(order)) - 1]] - BLEND.lift
+            size = max(need, int(np.sum(reader[order[start:]] >= bar)))
+            window = [int(i) for i in order[start:start + min(size, SHORTLIST)]]
+            facts.update(store.announced_days(connection, [scored.ids[i] for i in window]))
+            kept += [i for i in window if _passes(facts.get(scored.ids[i]), since)]
+            start += len(window)
+        ids = [scored.ids[i] for i in kept]
+        trending = store.trending_of(connection, self._window(period), ids)
+        today = date.fromtimestamp(self.now())
+        final = reader[kept] + BLEND.community_side(
+            trending=np.asarray([trending.get(pid, 0.0) for pid in ids], dtype=np.float32),
+            age_days=np.asarray([(today - facts[pid].announced_on).days for pid in ids],
+                                dtype=np.float32))
+        best = np.argsort(-final, kind="stable")[:limit]
+        return [(ids[i], float(final[i])) for i in best], trending
 
     def _window(self, period: Period) -> TrendingWindow:
         return TrendingWindow.of(now=self.now(), period=period,
                                  half_life_hours=self.settings.trending_half_life_hours)
 
-    def _ranked(self, model: ReaderModel, ids: list[int], facts: dict, trending: dict[int, float]
-                ) -> list[tuple[int, float]]:
+    def _ranked(self, model: ReaderModel, ids: list[int], facts: dict, trending: dict[int, float],
+                by_followed: dict[int, set[str]]) -> list[tuple[int, float]]:
         semantic = self.semantic
         assert semantic is not None
         vectors = semantic.index.vectors(ids)
@@ -213,32 +346,32 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             age_days=np.asarray([(today - facts[pid].announced_on).days for pid in ids],
                                 dtype=np.float32),
             trending=np.asarray([trending.get(pid, 0.0) for pid in ids], dtype=np.float32),
+            followed=np.asarray([pid in by_followed for pid in ids]),
         )
 
     def _explained(
-        self, connection: Connection, user_id: int, model: ReaderModel,
-        ranked: list[tuple[int, float]], trending: dict[int, float],
+        self, connection: Connection, user_id: int, trained: TrainedReader, scored: Scored,
+        ranked: list[tuple[int, float]], trending: dict[int, float], followed: set[str],
     ) -> list[Pick]:
         semantic = self.semantic
+        model = trained.model
         assert semantic is not None
-        ids = [pid for pid, _ in ranked]
-        vectors = semantic.index.vectors(ids)
+        assert model is not None
+        row_of = {pid: row for row, pid in enumerate(scored.ids)}
         closest = {}
-        if vectors:
-            parts = model.score(np.stack([vectors[pid] for pid in ids if pid in vectors]))
-            present = [pid for pid in ids if pid in vectors]
-            sims = np.stack([vectors[pid] for pid in present]) @ model.positives.T
-            for row, pid in enumerate(present):
-                index = int(parts.nearest_index[row])
-                closest[pid] = (model.positive_ids[index], float(sims[row, index]))
+        for pid, _ in ranked:
+            index = int(scored.parts.nearest_index[row_of[pid]])
+            cosine = float(scored.vectors[row_of[pid]] @ model.positives[index])
+            closest[pid] = (model.positive_ids[index], cosine)
+        ids = [pid for pid, _ in ranked]
         wanted = list({*ids, *(c for c, _ in closest.values())})
         papers, concepts = queries.papers_and_concepts(connection, wanted, semantic.model)
-        _, positive_concepts = queries.papers_and_concepts(
-            connection, list(model.positive_ids), semantic.model)
-        reader = explain.reader_concepts(positive_concepts.values())
+        if trained.concepts is None:
+            trained.concepts = explain.reader_concepts(store.concepts_of(
+                connection, list(model.positive_ids), semantic.model).values())
+        reader = trained.concepts
         categories = set(user_topics(connection, user_id)) | {
             p.primary_category for pid, p in papers.items() if pid in model.positive_ids}
-        followed = self._followed_keys(user_id)
         picks = []
         for rank, (pid, score) in enumerate(ranked, start=1):
             paper = papers[pid]
@@ -275,3 +408,28 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             return page.papers
         return self.list_papers(PaperFilter(period=period, categories=tuple(topics),
                                             limit=limit)).papers
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Candidates as the reader's model sees them: ids, vectors (rows), the model's
+    components, the blend's reader side, and which are by followed authors."""
+
+    ids: list[int]
+    vectors: np.ndarray
+    parts: Components
+    reader: np.ndarray
+    by_followed: dict[int, set[str]]
+
+
+def _passes(facts: Any, since: date | None) -> bool:
+    return facts is not None and not facts.withdrawn and (
+        since is None or facts.announced_on >= since)
+
+
+def _settled(reader: np.ndarray, order: np.ndarray, kept: list[int], start: int,
+             limit: int) -> bool:
+    """Whether no candidate from ``order[start]`` on can enter the top ``limit``."""
+    if len(kept) < limit:
+        return False
+    return bool(reader[order[start]] < np.sort(reader[kept])[-limit] - BLEND.lift)

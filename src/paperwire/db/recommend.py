@@ -3,13 +3,20 @@ dates, in bulk (the background sample, the digest's day of new papers, benchmark
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, desc, select
 
-from paperwire.db.tables import digest_subscriptions, paper_embeddings, papers, users
+from paperwire.db.tables import (
+    author_follows,
+    digest_subscriptions,
+    paper_authors,
+    paper_embeddings,
+    papers,
+    users,
+)
 from paperwire.db.trending import trending_scores
 from paperwire.ranking import TrendingWindow
 
@@ -88,5 +95,67 @@ def papers_announced(connection: Connection, first: date, last: date) -> list[in
     rows = connection.execute(
         select(papers.c.id).where(papers.c.announced_on >= first, papers.c.announced_on <= last,
                                   papers.c.withdrawn.is_(False))
+    )
+    return [row.id for row in rows]
+
+
+# -- followed authors, as the model reads them ----------------------------------------
+
+
+def followed_keys_of(connection: Connection, user_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Reader id → the author keys they follow (readers who follow none are left out)."""
+    found: dict[int, set[str]] = {}
+    ids = sorted(set(user_ids))
+    for start in range(0, len(ids), 2_000):
+        rows = connection.execute(
+            select(author_follows.c.user_id, author_follows.c.author_key)
+            .where(author_follows.c.user_id.in_(ids[start : start + 2_000]))
+        )
+        for user_id, key in rows:
+            found.setdefault(user_id, set()).add(key)
+    return found
+
+
+def papers_with_authors(connection: Connection, paper_ids: Sequence[int],
+                        keys: Collection[str]) -> dict[int, set[str]]:
+    """Paper id → which of ``keys`` are among its authors, for the papers of
+    ``paper_ids`` that have any: one statement over the author index (every paper of
+    those authors), the ids kept here, so thousands of candidates cost no parameters."""
+    found: dict[int, set[str]] = {}
+    if not paper_ids or not keys:
+        return found
+    wanted = set(paper_ids)
+    rows = connection.execute(
+        select(paper_authors.c.paper_id, paper_authors.c.author_key)
+        .where(paper_authors.c.author_key.in_(list(keys)))
+    )
+    for paper_id, key in rows:
+        if paper_id in wanted:
+            found.setdefault(paper_id, set()).add(key)
+    return found
+
+
+def concepts_of(connection: Connection, ids: Sequence[int], model: str) -> dict[int, list[str]]:
+    """The stored key concepts of those of ``ids`` the model embedded (one statement)."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(paper_embeddings.c.paper_id, paper_embeddings.c.concepts)
+        .where(paper_embeddings.c.paper_id.in_(list(ids)), paper_embeddings.c.model == model)
+    )
+    return {row.paper_id: list(row.concepts) for row in rows if row.concepts}
+
+
+def newest_by_authors(connection: Connection, keys: Collection[str], *, limit: int) -> list[int]:
+    """Ids of the newest ``limit`` papers (not withdrawn) by any of the author keys."""
+    if not keys:
+        return []
+    rows = connection.execute(
+        select(papers.c.id)
+        .join(paper_authors, paper_authors.c.paper_id == papers.c.id)
+        .where(paper_authors.c.author_key.in_(list(keys)), papers.c.withdrawn.is_(False))
+        .group_by(papers.c.id, papers.c.announced_on)
+        .order_by(desc(papers.c.announced_on), desc(papers.c.id))
+        .limit(limit)
     )
     return [row.id for row in rows]

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from paperwire.db.tables import collection_items, collections, reader_signals, reader_versions, votes
+from paperwire.db.tables import (
+    collection_items,
+    collections,
+    library_entries,
+    reader_signals,
+    reader_versions,
+    votes,
+)
 from paperwire.library.models import SignalsVersion
 
 CHUNK = 500
+READERS_CHUNK = 2_000  # readers a many-reader statement asks for at once
 
 
 def _insert(connection: Connection):  # type: ignore[no-untyped-def]
@@ -144,4 +152,38 @@ def versions_of(connection: Connection, user_ids: Iterable[int]) -> dict[int, Si
             .where(reader_versions.c.user_id.in_(ids[start : start + CHUNK]))
         )
         found.update((row[0], SignalsVersion(row[1], row[2])) for row in rows)
+    return found
+
+
+# -- many readers at once (the digest's path) ---------------------------------------------
+
+
+def _chunks(user_ids: Iterable[int]) -> list[list[int]]:
+    ids = sorted(set(user_ids))
+    return [ids[start : start + READERS_CHUNK] for start in range(0, len(ids), READERS_CHUNK)]
+
+
+def model_rows_of(connection: Connection, user_ids: Iterable[int]
+                  ) -> list[tuple[int, int, str, int]]:
+    """(user id, paper id, source, at) of everything the readers' models train on —
+    library entries, upvotes, saves (first save), and the ``reader_signals`` but
+    "seen" — four statements per ``READERS_CHUNK`` readers, in no particular order."""
+    found: list[tuple[int, int, str, int]] = []
+    for chunk in _chunks(user_ids):
+        found += [(row[0], row[1], "library", row[2]) for row in connection.execute(
+            select(library_entries.c.user_id, library_entries.c.paper_id,
+                   library_entries.c.added_at).where(library_entries.c.user_id.in_(chunk)))]
+        found += [(row[0], row[1], "upvote", row[2]) for row in connection.execute(
+            select(votes.c.user_id, votes.c.paper_id, votes.c.voted_at)
+            .where(votes.c.user_id.in_(chunk)))]
+        found += [(row[0], row[1], "saved", row[2]) for row in connection.execute(
+            select(collections.c.user_id, collection_items.c.paper_id,
+                   func.min(collection_items.c.added_at))
+            .join(collections, collections.c.id == collection_items.c.collection_id)
+            .where(collections.c.user_id.in_(chunk))
+            .group_by(collections.c.user_id, collection_items.c.paper_id))]
+        found += [(row[0], row[1], row[2], row[3]) for row in connection.execute(
+            select(reader_signals.c.user_id, reader_signals.c.paper_id, reader_signals.c.kind,
+                   reader_signals.c.created_at)
+            .where(reader_signals.c.user_id.in_(chunk), reader_signals.c.kind != "seen"))]
     return found

@@ -2,14 +2,16 @@
 from the reader's model and the community's ranking.
 
     score = 0.6·linear + 0.4·nearest              (what the reader's signals say)
+          + 0.10·[by an author the reader follows]
           + 0.10·trending/(trending + 1)          (the community: ranking.py's score)
           + 0.05·0.5^(age_days / 30)              (recency)
           − 1.00·max(0, not_cos − 0.55) / 0.45    (close to a paper marked not interested)
 
-``linear`` is the reader's linear model on its 0–1 scale (0: a typical paper of the
-corpus, 1: a typical positive); ``nearest`` the mean cosine to the two closest positives
-(+0.05 for a more-like-this paper); ``not_cos`` the cosine to the closest not-interested paper.
-The weights were chosen on the persona benchmark (bench/recommend.py, docs/for-you.md).
+``linear`` is the best of the reader's per-interest linear scorers, each on its own 0–1
+scale (0: a typical paper of the corpus, 1: a typical positive of that interest);
+``nearest`` the mean cosine to the three closest positives (+0.05 for a more-like-this
+paper); ``not_cos`` the cosine to the closest not-interested paper. The weights were
+chosen on the persona benchmark (bench/recommend.py, docs/for-you.md).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from paperwire.recommend.model import Components, ReaderModel, nearest_mean
 class Blend:
     linear: float = 0.6
     nearest: float = 0.4
+    followed: float = 0.10
     trending: float = 0.10
     recency: float = 0.05
     recency_half_life_days: float = 30.0
@@ -34,16 +37,34 @@ class Blend:
     def relevance(self, parts: Components) -> np.ndarray:
         return self.linear * parts.linear + self.nearest * parts.nearest
 
-    def score(self, parts: Components, *, trending: np.ndarray, age_days: np.ndarray) -> np.ndarray:
-        community = self.trending * trending / (trending + 1.0)
-        fresh = self.recency * 0.5 ** (np.maximum(age_days, 0.0) / self.recency_half_life_days)
+    def reader_side(self, parts: Components, followed: np.ndarray | None = None) -> np.ndarray:
+        """The score less its community and recency terms (all the reader's own)."""
         penalty = self.negative * np.maximum(parts.negative - self.negative_floor, 0.0) / (
             1.0 - self.negative_floor)
-        return self.relevance(parts) + community + fresh - penalty
+        boost = 0.0 if followed is None else self.followed * np.asarray(followed, dtype=np.float32)
+        return self.relevance(parts) + boost - penalty
+
+    def community_side(self, *, trending: np.ndarray, age_days: np.ndarray) -> np.ndarray:
+        """The trending and recency terms: together always below ``lift``."""
+        community = self.trending * trending / (trending + 1.0)
+        return community + self.recency * 0.5 ** (
+            np.maximum(age_days, 0.0) / self.recency_half_life_days)
+
+    @property
+    def lift(self) -> float:
+        """The most the community side can add: a candidate whose reader side is more
+        than this below another's can never pass it."""
+        return self.trending + self.recency
+
+    def score(self, parts: Components, *, trending: np.ndarray, age_days: np.ndarray,
+              followed: np.ndarray | None = None) -> np.ndarray:
+        return self.reader_side(parts, followed) + self.community_side(
+            trending=trending, age_days=age_days)
 
     def describe(self) -> str:
         return (
             f"score = {self.linear:g}·linear + {self.nearest:g}·nearest"
+            f" + {self.followed:g}·[by an author you follow]"
             f" + {self.trending:g}·trending/(trending+1)"
             f" + {self.recency:g}·0.5^(age/{self.recency_half_life_days:g} days)"
             f" − {self.negative:g}·max(0, not-interested cosine − {self.negative_floor:g})"
@@ -54,17 +75,21 @@ class Blend:
 DIGEST_THRESHOLD = 0.25  # of the way from a typical corpus paper to a typical positive
 
 
-def reader_threshold(model: ReaderModel, background: np.ndarray, blend: Blend) -> float:
-    """The relevance a paper needs to enter the reader's For-you section of a digest:
-    a quarter of the way (``DIGEST_THRESHOLD``) from what the reader's model gives a typical paper
-    of the corpus (``background``, a sample) to what it gives their own positives (each
-    scored against the others, so it is not its own nearest)."""
-    corpus = float(np.mean(blend.relevance(model.score(background))))
+def own_relevance(model: ReaderModel, blend: Blend) -> float:
+    """The mean relevance of the reader's own positives, each scored against the others
+    (so it is not its own nearest; a one-paper library: against itself)."""
     own = model.score(model.positives)
     if len(model.positives) > 1:
         count = len(model.positives)
         similarity = model.positives @ model.positives.T + model.bonus
         others = similarity[~np.eye(count, dtype=bool)].reshape(count, count - 1)
-        own = Components(own.linear, nearest_mean(others), own.nearest_index, own.negative)
-    positives = float(np.mean(blend.relevance(own)))
-    return corpus + DIGEST_THRESHOLD * (positives - corpus)
+        own = Components(own.linear, own.interest, nearest_mean(others), own.nearest_index,
+                         own.negative)
+    return float(np.mean(blend.relevance(own)))
+
+
+def threshold_between(corpus: float, own: float) -> float:
+    """The relevance a paper needs to enter the reader's For-you section of a digest: a
+    quarter of the way (``DIGEST_THRESHOLD``) from what the reader's model gives a
+    typical corpus paper (the mean over a sample) to what it gives their own positives."""
+    return corpus + DIGEST_THRESHOLD * (own - corpus)

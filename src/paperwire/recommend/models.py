@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from paperwire.models import Paper
+from paperwire.recommend.model import ReaderModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +28,16 @@ class ForYou:
     formula: str = ""
     positives: int = 0
     hidden_seen: int = 0
+
+
+@dataclass(slots=True)
+class TrainedReader:
+    """A reader's model with the papers it hides from their picks (their positives and
+    not-interested papers), cached together under their signals version; ``concepts``
+    (how many of their papers name each key concept) is filled by the first page that
+    explains picks."""
+
+    model: ReaderModel | None
+    positives: frozenset[int]
+    negatives: frozenset[int]
+    concepts: Counter[str] | None = None

@@ -116,6 +116,31 @@ class VectorIndex:
             for key, distance in zip(matches.keys, matches.distances, strict=True)
         ]
 
+    def search_many(self, queries: np.ndarray, k: int) -> np.ndarray:
+        """The keys of the ``k`` nearest papers of every row of ``queries``, as one
+        array (a query's order kept, queries one after another): one call for many."""
+        index = self._current()
+        if index is None or len(index) == 0 or k <= 0 or not len(queries):
+            return np.zeros(0, dtype=np.int64)
+        matches = index.search(np.asarray(queries, dtype=np.float32), min(k, len(index)),
+                               exact=len(index) <= self.exact_max, threads=1)
+        keys = np.asarray(matches.keys, dtype=np.int64).reshape(len(queries), -1)
+        counts = np.asarray(getattr(matches, "counts", [len(matches)])).reshape(-1)  # one row: Matches
+        return np.concatenate([row[:count] for row, count in zip(keys, counts, strict=True)])
+
+    def matrix(self, keys: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """The keys that have a vector, in the order given, and their vectors as rows
+        of one float32 matrix (no per-row objects: the For-you page reads thousands)."""
+        index = self._current()
+        if index is None or not len(keys):
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        wanted = np.asarray(keys, dtype=np.uint64)
+        found = wanted[np.asarray(index.contains(wanted), dtype=bool)]
+        if not len(found):
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        rows = np.asarray(index.get(found), dtype=np.float32).reshape(len(found), -1)
+        return [int(k) for k in found], rows
+
     def vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
         """Stored vectors of the papers that have one."""
         index = self._current()
