@@ -110,3 +110,51 @@ def test_a_serving_process_follows_in_the_background(core, other_host):
         assert client.get("/healthz").json()["indexes"]["vectors"]["behind"] == 0
     assert [hit.paper.arxiv_id for hit in other_host.search_papers("followed").hits] == [
         "2601.00005"]
+
+
+def test_a_new_host_starts_from_a_snapshot_and_follows_from_there(core, other_host, tmp_path):
+    shared = tmp_path / "snapshots"
+    core.settings.index_snapshot_dir = other_host.settings.index_snapshot_dir = shared
+    for n in range(1, 6):
+        make_paper(core, f"2601.0001{n}", title=f"Graph neural networks part {n}")
+    core.embed_pending()
+    published = core.publish_index_snapshot()
+    assert published.papers == 5
+    assert list(published.vectors.values()) == [5]
+    make_paper(core, "2601.00020", title="Graph neural networks after the snapshot")
+    core.embed_pending()
+
+    assert other_host.adopt_index_snapshot() == ["keyword", "vectors"]
+    health = other_host.health()
+    assert {i.name: (i.behind, i.rebuild) for i in health.indexes} == {
+        "keyword": (1, False), "vectors": (1, False)}  # only what came after the snapshot
+    assert other_host.follow_changes() == 2  # that one paper, into each index
+    assert other_host.health().ok
+    found = other_host.search_papers("graph neural networks", limit=10)
+    assert len(found.hits) == 6
+    assert other_host.adopt_index_snapshot() == []  # its own indexes are current now
+
+
+def test_snapshots_are_published_atomically_and_the_two_newest_kept(core, tmp_path):
+    shared = tmp_path / "snapshots"
+    core.settings.index_snapshot_dir = shared
+    make_paper(core, "2601.00030", title="One paper")
+    clock = iter([1_800_000_000.0, 1_800_000_100.0, 1_800_000_200.0])
+    core.clock = lambda: next(clock)
+    names = [core.publish_index_snapshot().path.name for _ in range(3)]
+    assert sorted(p.name for p in shared.iterdir() if not p.name.startswith(".")) == [
+        "LATEST", *names[1:]]
+    assert (shared / "LATEST").read_text().strip() == names[-1]
+
+
+def test_snapshot_cli_without_a_folder_is_one_clear_line(core):
+    import subprocess
+    import sys
+
+    from servers import store_env
+
+    result = subprocess.run([sys.executable, "-m", "paperwire", "index-snapshot"],
+                            env=store_env(core), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "PAPERWIRE_INDEX_SNAPSHOT_DIR" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -161,6 +161,16 @@ class Settings(BaseSettings):
             " finds the keyword index behind."
         ),
     )
+    index_snapshot_dir: Path | None = Field(
+        default=None,
+        description=(
+            "A folder every host can read (a shared mount, or one synced from object"
+            " storage) where `paperwire index snapshot` publishes this host's keyword and"
+            " vector indexes. A `serve` process whose own indexes are missing starts from"
+            " the latest snapshot there and follows the change feed from it, instead of"
+            " reading every paper. Unset: no snapshots."
+        ),
+    )
     healthz_max_index_lag_seconds: float = Field(
         default=60.0, gt=0,
         description=(

@@ -189,6 +189,18 @@ def reindex(
             out.print(f"vector index rebuilt over {count:,} papers")
 
 
+@app.command("index-snapshot")
+@one_line_errors
+def index_snapshot() -> None:
+    """Publish this host's keyword and vector indexes (brought up to the store first) to
+    PAPERWIRE_INDEX_SNAPSHOT_DIR, where new web hosts start from them. Run it on a worker
+    host from a timer (hourly, say); the two newest snapshots are kept."""
+    snapshot = open_core().publish_index_snapshot()
+    vectors = ", ".join(f"{model} {count:,}" for model, count in snapshot.vectors.items())
+    out.print(f"published {snapshot.path}: keyword index {snapshot.papers:,} papers"
+              f"{'; vectors ' + vectors if vectors else ''}")
+
+
 @app.command("export")
 @one_line_errors
 def export(

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from paperwire.core.search import SearchCore
 from paperwire.db import health as store_health
 from paperwire.db.changes import Lag
 from paperwire.db.session import StoreError, snapshot_transaction, store_error_line
+from paperwire.errors import PaperwireError
+from paperwire.search import snapshots
 from paperwire.search.service import BackgroundEmbedder
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,40 @@ class HealthCore(SearchCore):
         returns how many papers were written into them."""
         done = self.text_index.follow() if self.text_index is not None else 0
         return done + (self.indexer.follow() if self.indexer is not None else 0)
+
+    def publish_index_snapshot(self) -> snapshots.Snapshot:
+        """Bring this host's indexes up to the store, then publish them as the newest
+        snapshot in ``index_snapshot_dir`` (for new hosts to start from)."""
+        target = self._snapshot_dir()
+        self.follow_changes()
+        models = [self.indexer.model] if self.indexer is not None else []
+        return snapshots.publish(self.settings.text_index_dir, self.settings.vector_dir,
+                                 target, models=models, now=self.clock())
+
+    def adopt_index_snapshot(self) -> list[str]:
+        """Start this host's missing or untrusted indexes from the latest snapshot (then
+        ``follow_changes`` takes in what changed since); returns the indexes adopted."""
+        directory = self.settings.index_snapshot_dir
+        snapshot = None if directory is None else snapshots.latest(directory)
+        if snapshot is None:
+            return []
+        adopted = []
+        with snapshot_transaction(self.engine) as connection:
+            text_lag = None if self.text_index is None else self.text_index.lag(connection)
+        if text_lag is not None and text_lag.rebuild and \
+                snapshots.adopt_text(snapshot, self.settings.text_index_dir):
+            adopted.append("keyword")
+        if self.indexer is not None and self.indexer.lag().rebuild and \
+                snapshots.adopt_vectors(snapshot, self.settings.vector_dir, self.indexer.model):
+            adopted.append("vectors")
+        if adopted:
+            log.info("indexes %s started from %s", " and ".join(adopted), snapshot.path)
+        return adopted
+
+    def _snapshot_dir(self) -> Path:
+        if self.settings.index_snapshot_dir is None:
+            raise PaperwireError("no snapshot folder: set PAPERWIRE_INDEX_SNAPSHOT_DIR")
+        return self.settings.index_snapshot_dir
 
     def start_following(self) -> None:
         """Follow the change feed in a daemon thread every ``index_follow_seconds``."""

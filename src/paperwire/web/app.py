@@ -73,6 +73,8 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = core.settings.web_threads
         # A worker takes requests once its model and indexes are loaded and its templates
         # compiled, so the first readers do not queue behind that (a second or two).
+        if background_jobs:  # a serving host with no indexes yet starts from a snapshot
+            await anyio.to_thread.run_sync(core.adopt_index_snapshot)
         await anyio.to_thread.run_sync(core.warm_search)
         await anyio.to_thread.run_sync(compile_templates, app.state.templates)
         jobs = BackgroundJobs(core).start() if background_jobs else None
