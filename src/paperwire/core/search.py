@@ -41,7 +41,7 @@ class SearchCore(PapersCore):
     semantic_problem: str | None = None
 
     def close(self) -> None:
-        self.stop_background_embedding()
+        self.stop_index_follower()
         stage = self.__dict__.get("rerank_stage")  # only if one was built
         if stage is not None:
             stage.close()
@@ -147,22 +147,23 @@ class SearchCore(PapersCore):
             self.sync_text_index()
         return report
 
-    def start_background_embedding(self) -> None:
-        """Keep the search indexes in step in a daemon thread: now, after every import,
-        whenever a search finds them behind, and whenever a look at the store every
-        ``embed_poll_seconds`` finds papers pending (added by another process)."""
+    def start_index_follower(self) -> None:
+        """Keep this host's search indexes (the keyword index, the vector index file) in
+        step with the store in a daemon thread: now, after every import, whenever a search
+        finds them behind, and every ``embed_poll_seconds``. Embedding itself is a job
+        (``jobs/tasks.py``) that any worker may run; this only follows the change feed."""
         if self._background is not None:
             return
-        jobs = [self.sync_text_index, self.prune_change_log]
-        if self.indexer is not None:
-            jobs.append(self.embed_pending)
-        indexer = self.indexer
         self._background = BackgroundEmbedder(
-            jobs, lambda error: log.exception("search index job failed", exc_info=error),
-            poll_seconds=self.settings.embed_poll_seconds,
-            due=None if indexer is None else lambda: indexer.pending() > 0,
+            [self.sync_text_index, self.sync_vector_index],
+            lambda error: log.exception("search index sync failed", exc_info=error),
+            poll_seconds=self.settings.embed_poll_seconds, due=lambda: True,
         )
         self._background.start()
+
+    def sync_vector_index(self) -> int:
+        """Take the vectors stored since this host's vector index file last synced."""
+        return 0 if self.indexer is None else self.indexer.sync_index()
 
     def warm_search(self) -> None:
         """Load the embedding model and open the indexes now rather than on first use."""
@@ -189,7 +190,7 @@ class SearchCore(PapersCore):
         with write_transaction(self.engine) as connection:
             return changes.prune(connection)
 
-    def stop_background_embedding(self) -> None:
+    def stop_index_follower(self) -> None:
         if self._background is not None:
             self._background.stop()
             self._background = None

@@ -26,8 +26,8 @@ def include_object(
     _object: object, name: str | None, type_: str, _reflected: bool, _compare_to: object
 ) -> bool:
     """Alembic's filter: what autogenerate and ``schema_drift`` compare."""
-    if type_ == "table" and name is not None and name.startswith("papers_fts"):
-        return False
+    if type_ == "table" and name is not None and name.startswith(("papers_fts", "procrastinate_")):
+        return False  # FTS5's tables; the job queue's (db/queue.py), queue state not data
     return name not in OUTSIDE_METADATA.get(type_, set())
 
 
@@ -39,7 +39,13 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade our schema; at the head, also make sure the job queue's schema is there
+    (PostgreSQL only; ``db/queue.py``)."""
     command.upgrade(alembic_config(engine), revision)
+    if revision == "head":
+        from paperwire.db.queue import ensure_queue_schema
+
+        ensure_queue_schema(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -36,6 +36,14 @@ def next_run_after(moment: datetime, at: object, timezone: str) -> datetime:
     return candidate.astimezone(UTC)
 
 
+def last_run_before(moment: datetime, at: object, timezone: str) -> datetime:
+    """The last ``at`` o'clock (in ``timezone``) at or before ``moment`` (UTC-aware)."""
+    candidate = next_run_after(moment - timedelta(days=1), at, timezone)
+    # A 25-hour day (the end of summer time) can put it just after ``moment``.
+    return candidate if candidate <= moment else next_run_after(
+        moment - timedelta(days=2), at, timezone)
+
+
 class Scheduler:
     """Harvest once at start when the store is empty, then daily at ``harvest_time``."""
 

@@ -71,6 +71,11 @@ class SearchIndexer:
             report.indexed = self._sync(fresh=False)
         return report
 
+    def sync_index(self) -> int:
+        """Bring the index file up to date with the stored vectors (the feed's changes);
+        the index file's own lock, not the job's, so it never waits for a batch."""
+        return self._sync(fresh=False)
+
     def rebuild_index(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the index file from stored vectors (no model run)."""
         with self._job:
