@@ -66,10 +66,13 @@ class JobsCore(DigestCore):
 
         return make_app(self).open()  # type: ignore[arg-type]
 
-    def close(self) -> None:
+    def close_job_queue(self) -> None:
         app = self.__dict__.pop("job_queue", None)
         if app is not None:
             app.close()
+
+    def close(self) -> None:
+        self.close_job_queue()
         super().close()
 
     # -- deferring --------------------------------------------------------------------
