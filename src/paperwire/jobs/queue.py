@@ -19,8 +19,8 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from procrastinate import App, JobContext, PsycopgConnector, RetryDecision
-from procrastinate.exceptions import AlreadyEnqueued
-from procrastinate.jobs import Job
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy
 
 from paperwire.db.queue import conninfo
@@ -56,8 +56,8 @@ def make_app(core: Paperwire) -> App:
     wanted = {spec.name for spec in TASKS if spec.wanted(settings)}
     for spec in TASKS:
         task = app.task(
-            name=spec.name, queue=spec.queue, lock=spec.name, queueing_lock=spec.name,
-            pass_context=True, retry=Backoff(settings, spec.max_attempts),
+            name=spec.name, queue=spec.queue, lock=spec.name, pass_context=True,
+            retry=Backoff(settings, spec.max_attempts),
         )(_task_function(core, spec, app))
         schedule = spec.schedule(settings)
         if schedule and spec.name in wanted:
@@ -80,23 +80,31 @@ def _add_stalled_task(app: App, settings: Settings) -> None:
     stalled = settings.jobs_stalled_seconds
 
     async def retry_stalled_jobs(timestamp: int | None = None) -> int:
-        jobs = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled)
+        jobs = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled))
         for job in jobs:
             log.warning("job %s (%s) of a silent worker: retrying it", job.id, job.task_name)
-            await app.job_manager.retry_job(job)
-        return len(list(jobs))
+            try:
+                await app.job_manager.retry_job(job)
+            except UniqueViolation:
+                # Another job of the task already waits (its queueing lock): that one does
+                # the work; this one ends as failed, so its lock no longer blocks the task.
+                await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+        return len(jobs)
 
-    task = app.task(name=STALLED_TASK, queue="maintenance", queueing_lock=STALLED_TASK)(
+    task = app.task(name=STALLED_TASK, queue="maintenance", lock=STALLED_TASK)(
         retry_stalled_jobs)
     app.periodic(cron=every(max(1, min(59, stalled // 2))), periodic_id=STALLED_TASK)(task)
 
 
 def defer(app: App, name: str) -> int | None:
-    """Queue one job of ``name``; None when one is already waiting (its queueing lock)."""
-    try:
-        return app.configure_task(name, allow_unknown=False).defer()
-    except AlreadyEnqueued:
+    """Queue one job of ``name``; None when one already waits to start.
+
+    Not procrastinate's queueing lock: a failed job put back in ``todo`` for its retry
+    would then collide with the next periodic or deferred job of its task. Two processes
+    deferring at the same instant may queue two; the bodies make the second a no-op."""
+    if app.job_manager.list_jobs(task=name, status="todo"):
         return None
+    return app.configure_task(name, allow_unknown=False).defer()
 
 
 def worker_options(settings: Settings, *, concurrency: int, queues: list[str] | None,

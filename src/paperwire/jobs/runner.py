@@ -26,7 +26,7 @@ from croniter import croniter
 
 from paperwire.db import job_failures
 from paperwire.db.session import write_transaction
-from paperwire.jobs.tasks import TaskSpec, backoff_seconds, one_line
+from paperwire.jobs.tasks import TaskRun, TaskSpec, backoff_seconds, one_line
 
 if TYPE_CHECKING:
     from paperwire.core import Paperwire
@@ -40,7 +40,7 @@ def run_body(core: Paperwire, spec: TaskSpec, *, job_id: int, attempt: int,
     """Run a task's body once; a failure is recorded (``job_failures``), then re-raised
     for the runner to retry or give up."""
     try:
-        return spec.body(core, defer)
+        return spec.body(core, TaskRun(attempt, defer))
     except Exception as error:
         final = attempt >= spec.max_attempts
         log.warning("job %s (%s) failed, attempt %d%s: %s", job_id, spec.name, attempt,

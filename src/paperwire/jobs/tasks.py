@@ -5,8 +5,8 @@ on PostgreSQL) run exactly these.
 A body calls core methods only. The core methods keep taking the store's job locks
 (``harvest``, ``digest``, ``embed``, ``summaries``), so a CLI run and a task never
 overlap: a task that finds its lock held elsewhere is *skipped* (not failed). The queue's
-own locks keep one job of each task running (``lock``) and one waiting (``queueing_lock``
-is the task's name) at a time.
+own lock (``lock``: the task's name) keeps one job of each task running at a time, and a
+defer is skipped while a job of the task waits to start.
 
 Work that is never done sits in a batch-sized task that defers itself again while more
 is pending (``embed_pending``, ``build_summaries``), so a long backlog is many short jobs
@@ -32,7 +32,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Defer = Callable[[str], None]  # defer(task name): queue one more job of that task
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRun:
+    """What a body knows of its run: which attempt (1 for the first), and how to queue one
+    more job of a task (``defer(name)``)."""
+
+    attempt: int
+    defer: Callable[[str], object]
+
 SKIPPED = "skipped"
 DAILY_KINDS = ("daily", "first-run")
 
@@ -41,7 +50,7 @@ DAILY_KINDS = ("daily", "first-run")
 class TaskSpec:
     name: str
     queue: str
-    body: Callable[[Paperwire, Defer], object]
+    body: Callable[[Paperwire, TaskRun], object]
     describe: str
     max_attempts: int = 3  # runs in all, the first one included
     # The periodic schedule, a cron expression in UTC (a sixth field: seconds), or None
@@ -66,22 +75,25 @@ def every(seconds: int) -> str:
 # -- the bodies ---------------------------------------------------------------------------
 
 
-def daily_harvest_due(core: Paperwire, now: datetime) -> bool | None:
+def daily_harvest_due(core: Paperwire, now: datetime, *, retry: bool = False) -> bool | None:
     """None: not due. True: the first run (an empty store that never harvested). False:
-    the daily run, due once ``harvest_time`` has passed since the last daily run began."""
+    the daily run, due once ``harvest_time`` has passed since the last daily run began.
+    A ``retry`` (the queue running a failed job again) is due until a run succeeds."""
     with read_transaction(core.engine) as connection:
         last = harvest_store.latest_run(connection, kinds=DAILY_KINDS)
-    if last is None:
+        last_ok = harvest_store.latest_run(connection, "ok", kinds=DAILY_KINDS)
+    if last_ok is None and (last is None or retry):
         return bool(core.is_empty())
     settings = core.settings
     scheduled = last_run_before(now, settings.harvest_time, settings.harvest_timezone)
-    return False if last.started_at < scheduled else None
+    since = last_ok if retry else last
+    return False if since is None or since.started_at < scheduled else None
 
 
-def harvest_daily(core: Paperwire, defer: Defer) -> object:
+def harvest_daily(core: Paperwire, run: TaskRun) -> object:
     """Checked every few minutes; harvests when the day's ``harvest_time`` has passed (or
     the store is empty), then defers the scheduled digests."""
-    first_run = daily_harvest_due(core, datetime.now(UTC))
+    first_run = daily_harvest_due(core, datetime.now(UTC), retry=run.attempt > 1)
     if first_run is None:
         return "not due"
     try:
@@ -90,12 +102,12 @@ def harvest_daily(core: Paperwire, defer: Defer) -> object:
         log.info("harvest skipped: %s", busy)
         return SKIPPED
     if core.settings.digest_enabled:
-        defer("send_digests")
+        run.defer("send_digests")
     counts = report.counts
     return f"{counts.added:,} added, {counts.updated:,} updated"
 
 
-def send_digests(core: Paperwire, _defer: Defer) -> object:
+def send_digests(core: Paperwire, _run: TaskRun) -> object:
     """Build today's issues (and the weekly one on its day) and send them; exactly once
     per message stays the send log's job, so a retried job only finishes the rest."""
     try:
@@ -106,7 +118,7 @@ def send_digests(core: Paperwire, _defer: Defer) -> object:
     return f"{report.sent:,} sent, {report.failed:,} failed"
 
 
-def embed_pending(core: Paperwire, defer: Defer) -> object:
+def embed_pending(core: Paperwire, run: TaskRun) -> object:
     """One batch of pending papers (``jobs_embed_batch``); again while more wait."""
     if core.pending_embeddings() == 0:
         return "nothing pending"
@@ -116,11 +128,11 @@ def embed_pending(core: Paperwire, defer: Defer) -> object:
         log.info("embedding skipped: %s", busy)
         return SKIPPED
     if core.pending_embeddings() > 0:
-        defer("embed_pending")
+        run.defer("embed_pending")
     return f"{report.embedded:,} embedded"
 
 
-def build_summaries(core: Paperwire, defer: Defer) -> object:
+def build_summaries(core: Paperwire, run: TaskRun) -> object:
     """One batch of summaries of each kind; again while more wait."""
     if not any(core.pending_summaries().values()):
         return "nothing pending"
@@ -130,11 +142,11 @@ def build_summaries(core: Paperwire, defer: Defer) -> object:
         log.info("summaries skipped: %s", busy)
         return SKIPPED
     if any(core.pending_summaries().values()):
-        defer("build_summaries")
+        run.defer("build_summaries")
     return f"{report.extractive:,} extractive, {report.abstractive:,} abstractive"
 
 
-def prune_change_log(core: Paperwire, _defer: Defer) -> object:
+def prune_change_log(core: Paperwire, _run: TaskRun) -> object:
     return f"{core.prune_change_log():,} changes pruned"
 
 
