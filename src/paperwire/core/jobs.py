@@ -9,6 +9,7 @@ checks find their work (papers pending) instead.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from paperwire.jobs.runner import InProcessRunner
 
+log = logging.getLogger(__name__)
 STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
 
 
@@ -91,13 +93,12 @@ class JobsCore(DigestCore):
     def _wake_background(self) -> None:
         """New papers: this host's indexes catch up, and a job embeds them (any worker)."""
         super()._wake_background()
-        if self.settings.embed_in_background and self.semantic is not None:
+        # The setting, not ``self.semantic``: a CLI import must not load the model for this.
+        if self.settings.embed_in_background and self.settings.embedder != "none":
             try:
                 self.defer_job("embed_pending")
             except Exception:  # the periodic check finds them anyway
-                import logging
-
-                logging.getLogger(__name__).exception("could not defer embedding")
+                log.exception("could not defer embedding")
 
     # -- looking at jobs --------------------------------------------------------------
 
