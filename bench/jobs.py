@@ -3,7 +3,8 @@
     python bench/jobs.py [--papers 5000] [--embedder fake|onnx] [--batch 256]
 
 Imports ``--papers`` of the sample into a fresh PostgreSQL database without embedding,
-starts the workers (and waits until they are registered), then queues one
+times one in-process ``embed_pending`` (what ``paperwire embed`` does, no queue), then
+for 1 and 2 workers starts them (and waits until they are registered), queues one
 ``embed_pending`` job and times until no paper is pending: each job embeds ``--batch``
 papers and queues the next. The stored vectors are dropped between runs.
 """
@@ -92,6 +93,12 @@ def main() -> None:
     papers = core.pending_embeddings()
     print(f"machine: {machine()}")
     print(f"{papers:,} papers, embedder {args.embedder}, {args.batch} papers a job")
+    with core.engine.begin() as connection:
+        connection.execute(delete(paper_embeddings))
+    started = time.perf_counter()
+    core.embed_pending()  # the reference: one `paperwire embed`, no queue
+    seconds = time.perf_counter() - started
+    print(f"paperwire embed: {seconds:6.1f} s  {papers / seconds:8,.0f} papers/s  (no queue)")
     for count in (1, 2):
         seconds = run(core, env, count, papers)
         print(f"{count} worker{'s' if count > 1 else ' '}: {seconds:6.1f} s"
