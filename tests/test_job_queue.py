@@ -146,11 +146,12 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_and_each_paper_is_embedded
         # Holding the third batch's paper row makes the worker's insert wait mid-job.
         blocker.execute(text("SELECT id FROM papers WHERE id = :id FOR UPDATE"),
                         {"id": third_batch})
-        assert pg.defer_job("embed_pending") is not None
+        job_id = pg.defer_job("embed_pending")
+        assert job_id is not None
         first, log = workers(env)
         wait_for(lambda: count(pg, paper_embeddings) == 10 and waiting_on_a_lock(pg),
                  "the worker to commit two batches and wait in the third", log)
-        assert [job.status for job in queue_jobs(pg, "embed_pending")] == ["doing"]
+        assert ("doing", job_id) in {(job.status, job.id) for job in queue_jobs(pg, "embed_pending")}
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     finally:
@@ -252,3 +253,33 @@ def test_cancel_a_waiting_job_and_refuse_what_cannot_be_changed(pg: Paperwire) -
     bad = cli(env, "jobs", "list", "--status", "lost")
     assert bad.returncode == 1
     assert "no job status 'lost'" in bad.stderr
+
+
+def test_a_web_host_without_jobs_finds_papers_a_worker_on_another_host_embedded(
+    pg: Paperwire, workers: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Three "hosts" (each its own data folder): `serve` with PAPERWIRE_JOBS_IN_SERVE=false,
+    a `paperwire worker`, and a shell importing with --no-embed. The worker embeds; the
+    web host's own vector index follows the stored vectors, and its similar papers work."""
+    from browser.conftest import start_serve
+    from conftest import ReservedPort
+    from test_serve_background import import_no_embed, sample_lines, wait_until_similar
+
+    def host(name: str, **extra: str) -> dict[str, str]:
+        return {**queue_env(pg, PAPERWIRE_EMBED_POLL_SECONDS="1", **extra),
+                "PAPERWIRE_DATA_DIR": str(tmp_path / name)}
+
+    web_env = host("web", PAPERWIRE_JOBS_IN_SERVE="false")
+    _, log = workers(host("worker"))
+    with ReservedPort() as reserved:
+        serve, url = start_serve(web_env, reserved)
+        try:
+            lines = sample_lines(4)
+            imported = import_no_embed(host("shell"), lines, tmp_path / "import.jsonl")
+            wait_until_similar(url, imported[0], set(imported[1:]))
+        finally:
+            serve.terminate()
+            serve.wait(timeout=30)
+    assert "runs the background jobs" not in (serve.stdout.read() or b"").decode()
+    assert count(pg, paper_embeddings) == 4
+    assert log.exists()

@@ -57,6 +57,7 @@ def test_backoff_doubles_and_schedules_read_as_cron() -> None:
     assert [backoff_seconds(settings, n) for n in (1, 2, 3)] == [5, 10, 20]
     assert every(10) == "* * * * * */10"
     assert every(300) == "*/5 * * * *"
+    assert every(3600) == "0 */1 * * *"
 
 
 def test_the_settings_choose_the_tasks(core: Paperwire) -> None:

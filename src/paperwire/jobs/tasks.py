@@ -69,7 +69,9 @@ def every(seconds: int) -> str:
     """A cron expression firing every ``seconds`` (rounded to what cron can say)."""
     if seconds < 60:
         return f"* * * * * */{seconds}"
-    return f"*/{min(59, seconds // 60)} * * * *"
+    if seconds < 3600:
+        return f"*/{seconds // 60} * * * *"
+    return f"0 */{min(23, seconds // 3600)} * * *"
 
 
 # -- the bodies ---------------------------------------------------------------------------
