@@ -109,9 +109,9 @@ def exclude_duplicates(
 
 
 class BackgroundEmbedder:
-    """A daemon thread that runs the index jobs (keyword index sync, then embedding)
-    whenever it is woken, whenever a look every ``poll_seconds`` finds work waiting
-    (``due``: papers another process added), and hourly."""
+    """A daemon thread that runs its jobs (a web process's index syncs: the keyword
+    index, then the vector index file) whenever it is woken, whenever a look every
+    ``poll_seconds`` finds work waiting (``due``), and hourly."""
 
     def __init__(
         self, jobs: list[Callable[[], Any]], on_error: Callable[[Exception], Any], *,
