@@ -84,8 +84,13 @@ def fresh_postgres_database(name: str) -> str:
     return f"{base}/{name}"
 
 
+QUEUE_TABLES = ("procrastinate_jobs", "procrastinate_periodic_defers", "procrastinate_events",
+                "procrastinate_workers")  # the job queue's (db/queue.py): empty too
+
+
 def truncate_all(core: Paperwire) -> None:
-    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    names = ", ".join(f'"{name}"' for name in [*(t.name for t in metadata.sorted_tables),
+                                               *QUEUE_TABLES])
     with core.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
@@ -139,7 +144,8 @@ def core(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
     # shared engine, so what one test changes on its core does not leak into the next.
     instance = Paperwire(shared.settings.model_copy(), engine=shared.engine)
     yield instance
-    instance.stop_background_embedding()
+    instance.stop_index_follower()
+    instance.close_job_queue()
 
 
 @pytest.fixture

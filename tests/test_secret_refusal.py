@@ -144,14 +144,14 @@ def answers(port: int) -> bool:
 def long_running_starts(name: str, args: list[str], env: dict[str, str], port: int,
                         log: Path) -> bool:
     """Start `serve` or `worker`, wait until it is at work (serving pages, or its
-    scheduler announced), then stop it."""
+    jobs announced), then stop it."""
     with log.open("w") as stderr:
         process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
                                    text=True)
     try:
         if name == "serve":
             return until(lambda: answers(port), process, 60)
-        return until(lambda: "worker: daily harvest" in log.read_text(), process, 60)
+        return until(lambda: "worker: 1 at once" in log.read_text(), process, 60)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

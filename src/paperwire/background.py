@@ -1,13 +1,16 @@
-"""The background jobs of ``paperwire serve``: the harvest scheduler (and the scheduled
-digests after it) and background embedding, run by exactly one process of a deployment
-however many worker processes serve it.
+"""The background work of ``paperwire serve``: each process keeps its host's search
+indexes in step with the store, and exactly one process of a deployment runs the jobs
+(``jobs/tasks.py``: the daily harvest, embedding, summaries, digests ...).
 
 Every web process starts :class:`BackgroundJobs` (``create_app(..., background_jobs=True)``).
 Each tries to take the store's ``jobs`` lock (``db/locks.py``: it dies with its holder);
 the one that gets it runs the jobs for as long as it lives, the others look again every
 ``retry_seconds`` and take over when the holder is gone (a worker restarted or killed).
-The job locks underneath (``harvest``, ``digest``, ``embed``) still keep a ``paperwire
-worker``, a CLI run or a second deployment on the same store from doing a job twice.
+On SQLite the holder runs the tasks in-process (``jobs/runner.py``); on PostgreSQL it runs
+a procrastinate worker (``jobs/queue.py``) unless ``jobs_in_serve`` is off, when
+``paperwire worker`` processes on any host run them. The job locks underneath
+(``harvest``, ``digest``, ``embed``, ``summaries``) still keep a CLI run from doing a job
+at the same time.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from typing import TYPE_CHECKING
 
 from paperwire.db.locks import JOBS_LOCK, JobLock
 from paperwire.errors import JobBusy
-from paperwire.harvest.scheduler import Scheduler
-from paperwire.search.service import BackgroundEmbedder
+from paperwire.jobs.queue import QueueWorker
+from paperwire.jobs.runner import InProcessRunner
+from paperwire.jobs.tasks import wanted_tasks
 
 if TYPE_CHECKING:
     from paperwire.core import Paperwire
@@ -35,32 +39,37 @@ def say_to_stderr(line: str) -> None:
 
 
 class BackgroundJobs:
-    """``BackgroundJobs(core).start()`` … ``.stop()``: run the jobs the settings turn on
-    (``harvest_enabled``, ``embed_in_background``) if this process holds the jobs lock."""
+    """``BackgroundJobs(core).start()`` … ``.stop()``: follow the store with this host's
+    indexes, and run the jobs the settings turn on if this process holds the jobs lock."""
 
     def __init__(
         self, core: Paperwire, *, say: Callable[[str], None] = say_to_stderr,
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self.core, self.say, self.retry_seconds = core, say, retry_seconds
-        self.scheduler: Scheduler | None = None
+        self.runner: InProcessRunner | QueueWorker | None = None
         self.lock: JobLock | None = None  # set while this process runs the jobs
         self._stop = threading.Event()
         self._guard = threading.Lock()  # starting the jobs vs. stopping them
         self._thread: threading.Thread | None = None
-        self.summaries: BackgroundEmbedder | None = None
+
+    @property
+    def tasks(self) -> list[str]:
+        return [spec.name for spec in wanted_tasks(self.core.settings)]
 
     @property
     def wanted(self) -> bool:
-        settings = self.core.settings
-        return (settings.harvest_enabled or settings.embed_in_background
-                or settings.summaries_in_background)
+        """Whether this process offers to run the jobs (PostgreSQL: ``jobs_in_serve``)."""
+        if self.core.uses_queue and not self.core.settings.jobs_in_serve:
+            return False
+        return bool(self.tasks)
 
     @property
     def running_here(self) -> bool:
         return self.lock is not None
 
     def start(self) -> BackgroundJobs:
+        self.core.start_index_follower()
         if self.wanted:
             self._thread = threading.Thread(target=self._take_and_run, name="paperwire-jobs",
                                             daemon=True)
@@ -72,13 +81,11 @@ class BackgroundJobs:
         if self._thread is not None:
             self._thread.join(timeout)
         with self._guard:
-            if self.scheduler is not None:
-                self.scheduler.stop(timeout)
-                self.scheduler = None
-            self.core.stop_background_embedding()
-            if self.summaries is not None:
-                self.summaries.stop()
-                self.summaries = None
+            if self.runner is not None:
+                self.runner.stop()
+                self.runner = None
+                self.core.local_runner = None
+            self.core.stop_index_follower()
             if self.lock is not None:
                 self.lock.release()
                 self.lock = None
@@ -103,28 +110,16 @@ class BackgroundJobs:
                 lock.release()
                 return
             self.lock = lock
-            settings = self.core.settings
-            jobs = [name for name, on in (("daily harvest", settings.harvest_enabled),
-                                          ("embedding", settings.embed_in_background),
-                                          ("summaries", settings.summaries_in_background))
-                    if on]
-            self.say(f"this process ({lock.owner}) runs the background jobs: {', '.join(jobs)}")
-            if settings.embed_in_background:
-                self.core.start_background_embedding()
-            if settings.summaries_in_background:
-                self.summaries = summary_thread(self.core)
-            if settings.harvest_enabled:
-                self.scheduler = Scheduler(self.core, say=self.say)
-                self.scheduler.start()
-
-
-def summary_thread(core: Paperwire) -> BackgroundEmbedder:
-    """The summary jobs in a daemon thread of their own (an endpoint's pace must not hold
-    up embedding), run whenever a look every ``embed_poll_seconds`` finds papers waiting."""
-    thread = BackgroundEmbedder(
-        [core.build_summaries], lambda error: log.exception("summary job failed", exc_info=error),
-        poll_seconds=core.settings.embed_poll_seconds,
-        due=lambda: any(core.pending_summaries().values()),
-    )
-    thread.start()
-    return thread
+            core = self.core
+            how = "a queue worker" if core.uses_queue else "in-process"
+            self.say(f"this process ({lock.owner}) runs the background jobs ({how}):"
+                     f" {', '.join(self.tasks)}")
+            concurrency = core.settings.jobs_concurrency
+            if core.uses_queue:
+                self.runner = QueueWorker(core, concurrency=concurrency,
+                                          name=f"serve-{lock.owner}").start()
+            else:
+                runner = InProcessRunner(core, wanted_tasks(core.settings),
+                                         concurrency=concurrency)
+                core.local_runner = runner
+                self.runner = runner.start()

@@ -150,7 +150,10 @@ class Settings(BaseSettings):
     )
     embed_in_background: bool = Field(
         default=True,
-        description="`paperwire serve` embeds new and changed papers in a background thread.",
+        description=(
+            "New and changed papers are embedded by the `embed_pending` job (`paperwire"
+            " serve` or `paperwire worker` runs it)."
+        ),
     )
     index_follow_seconds: float = Field(
         default=2.0, ge=0, le=3600,
@@ -181,9 +184,10 @@ class Settings(BaseSettings):
     embed_poll_seconds: int = Field(
         default=60, ge=1, le=3600,
         description=(
-            "How often `paperwire serve`'s background thread looks in the store for papers"
-            " another process added (`paperwire import --no-embed`, a harvest by `paperwire"
-            " worker`) and embeds them. Its own imports and harvests start it at once."
+            "How often the `embed_pending` and `build_summaries` jobs look in the store for"
+            " papers waiting (added by any process: `paperwire import --no-embed`, a"
+            " harvest), and each web process brings its own search indexes up to date."
+            " Imports and harvests queue an embedding job at once."
         ),
     )
     vector_exact_max: int = Field(
@@ -253,12 +257,59 @@ class Settings(BaseSettings):
         ),
     )
 
+    # -- background jobs (see docs/jobs.md) --
+    jobs_in_serve: bool = Field(
+        default=True,
+        description=(
+            "On PostgreSQL, whether one `paperwire serve` process (the holder of the `jobs`"
+            " lock) also runs a job-queue worker, so one box needs no `paperwire worker`."
+            " Set false when `paperwire worker` processes run the jobs. On SQLite `serve`"
+            " always runs them in-process."
+        ),
+    )
+    jobs_concurrency: int = Field(
+        default=2, ge=1, le=64,
+        description="Jobs `paperwire serve` runs at once (its worker or in-process runner).",
+    )
+    jobs_retry_seconds: float = Field(
+        default=60.0, gt=0, le=86_400,
+        description=(
+            "A failed job runs again after this long, doubled after each further failure,"
+            " up to its task's attempts (`paperwire jobs list --status failed` shows why)."
+        ),
+    )
+    jobs_embed_batch: int = Field(
+        default=1024, ge=1, le=100_000,
+        description=(
+            "Papers one embedding (or summary) job takes; it queues the next job while more"
+            " are pending, so any worker may take the next batch."
+        ),
+    )
+    jobs_heartbeat_seconds: float = Field(
+        default=10.0, gt=0, le=600,
+        description="How often a queue worker (PostgreSQL) tells the store it is alive.",
+    )
+    jobs_stalled_seconds: int = Field(
+        default=30, ge=1, le=3600,
+        description=(
+            "A queue worker silent this long is taken for dead (killed, or its host lost):"
+            " its running jobs are put back in the queue for another worker."
+        ),
+    )
+    jobs_poll_seconds: float = Field(
+        default=5.0, gt=0, le=600,
+        description=(
+            "How often a queue worker looks for due jobs besides PostgreSQL's notifications"
+            " (retries scheduled for later are found this way)."
+        ),
+    )
+
     # -- one-line summaries (see docs/papers.md) --
     summaries_in_background: bool = Field(
         default=True,
         description=(
-            "`paperwire serve` makes the one-line summaries of newly embedded papers (and"
-            " the abstractive ones, with `PAPERWIRE_SUMMARY_URL`) in a background thread."
+            "The `build_summaries` job makes the one-line summaries of newly embedded papers"
+            " (and the abstractive ones, with `PAPERWIRE_SUMMARY_URL`)."
         ),
     )
     summary_url: str | None = Field(
@@ -334,7 +385,10 @@ class Settings(BaseSettings):
     )
     harvest_enabled: bool = Field(
         default=True,
-        description="Whether `paperwire serve` runs the daily harvest in the background.",
+        description=(
+            "Whether the `harvest_daily` job runs the daily harvest (and the scheduled"
+            " digests after it), in `paperwire serve` or `paperwire worker`."
+        ),
     )
     harvest_time: time = Field(
         default=time(1, 0),

@@ -1,8 +1,7 @@
-"""``paperwire harvest``, ``add``, ``worker`` and ``announcements``: harvesting from the CLI."""
+"""``paperwire harvest``, ``add`` and ``announcements``: harvesting from the CLI."""
 
 from __future__ import annotations
 
-import signal
 import time
 from typing import Annotated
 
@@ -11,7 +10,6 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from paperwire.cli.app import app, err, one_line_errors, open_core, out, parse_day_option
 from paperwire.harvest.oai import PageProgress
-from paperwire.harvest.scheduler import Scheduler
 
 FromOption = Annotated[
     str | None, typer.Option("--from", help="YYYY-MM-DD; default: where the set's cursor is.")
@@ -81,21 +79,6 @@ def add(
               f" · unchanged {report.counts.unchanged:,}")
     if report.missing:
         raise typer.Exit(1)
-
-
-@app.command()
-@one_line_errors
-def worker() -> None:
-    """Run the scheduled harvests in this process (for deployments that separate them)."""
-    core = open_core(migrate=True)
-    scheduler = Scheduler(core, say=lambda line: err.print(line, highlight=False))
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.stop_event.set())
-    err.print(f"worker: daily harvest at {core.settings.harvest_time:%H:%M}"
-              f" {core.settings.harvest_timezone} for {' '.join(core.settings.categories)}")
-    try:
-        scheduler.run_forever()
-    except KeyboardInterrupt:
-        scheduler.stop_event.set()
 
 
 @app.command()

@@ -1,5 +1,5 @@
 """``paperwire serve``: the site and API in one or more worker processes, and the
-deployment's background jobs (the harvest scheduler, background embedding) in one."""
+deployment's background jobs (``background.py``) in one."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Migrate the store if needed and serve the site and API. Each worker process warms
-    its search before taking requests; one of them runs the daily harvest and background
-    embedding (PAPERWIRE_HARVEST_ENABLED, PAPERWIRE_EMBED_IN_BACKGROUND); /status names it."""
+    its search before taking requests and keeps its indexes in step; one of them runs the
+    background jobs (docs/jobs.md: in-process on SQLite; on PostgreSQL a queue worker,
+    unless PAPERWIRE_JOBS_IN_SERVE=false); /status names it."""
     import uvicorn
 
     from paperwire.web.app import create_app

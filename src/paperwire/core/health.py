@@ -1,7 +1,8 @@
 """Is this host fit to serve: the store answers, and its own indexes follow the store.
 
 Each web host keeps its own keyword and vector index and brings them up to the store's
-change feed (``db/changes.py``) every ``index_follow_seconds`` (``start_following``).
+change feed (``db/changes.py``) every ``index_follow_seconds`` (``core/search.py``'s
+``start_index_follower``); index snapshots let a new host start from another's.
 ``/healthz`` reports how long the oldest change not yet in an index has waited, so a
 load balancer stops sending readers to a host whose indexes fell behind.
 """
@@ -18,7 +19,6 @@ from paperwire.db.changes import Lag
 from paperwire.db.session import StoreError, snapshot_transaction, store_error_line
 from paperwire.errors import PaperwireError
 from paperwire.search import snapshots
-from paperwire.search.service import BackgroundEmbedder
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,6 @@ class Health:
 
 
 class HealthCore(SearchCore):
-    _follower: BackgroundEmbedder | None = None
-
     def health(self) -> Health:
         max_wait = self.settings.healthz_max_index_lag_seconds
         error = store_health.ping(self.engine)
@@ -67,12 +65,6 @@ class HealthCore(SearchCore):
         except StoreError as failure:
             return Health(store_error_line(failure), max_wait=max_wait)
         return Health(None, tuple(indexes), pending, max_wait)
-
-    def follow_changes(self) -> int:
-        """Bring this host's keyword and vector indexes up to the store (no model runs);
-        returns how many papers were written into them."""
-        done = self.text_index.follow() if self.text_index is not None else 0
-        return done + (self.indexer.follow() if self.indexer is not None else 0)
 
     def publish_index_snapshot(self) -> snapshots.Snapshot:
         """Bring this host's indexes up to the store, then publish them as the newest
@@ -107,27 +99,6 @@ class HealthCore(SearchCore):
         if self.settings.index_snapshot_dir is None:
             raise PaperwireError("no snapshot folder: set PAPERWIRE_INDEX_SNAPSHOT_DIR")
         return self.settings.index_snapshot_dir
-
-    def start_following(self) -> None:
-        """Follow the change feed in a daemon thread every ``index_follow_seconds``."""
-        seconds = self.settings.index_follow_seconds
-        if self._follower is not None or seconds <= 0:
-            return
-        self._follower = BackgroundEmbedder(
-            [self.follow_changes], lambda error: log.exception("index follow failed",
-                                                               exc_info=error),
-            poll_seconds=seconds, due=lambda: True, name="paperwire-follow",
-        )
-        self._follower.start()
-
-    def stop_following(self) -> None:
-        if self._follower is not None:
-            self._follower.stop()
-            self._follower = None
-
-    def close(self) -> None:
-        self.stop_following()
-        super().close()
 
 
 def _index_health(name: str, lag: Lag, now: float) -> IndexHealth:

@@ -41,7 +41,7 @@ class SearchCore(PapersCore):
     semantic_problem: str | None = None
 
     def close(self) -> None:
-        self.stop_background_embedding()
+        self.stop_index_follower()
         stage = self.__dict__.get("rerank_stage")  # only if one was built
         if stage is not None:
             stage.close()
@@ -147,22 +147,32 @@ class SearchCore(PapersCore):
             self.sync_text_index()
         return report
 
-    def start_background_embedding(self) -> None:
-        """Keep the search indexes in step in a daemon thread: now, after every import,
-        whenever a search finds them behind, and whenever a look at the store every
-        ``embed_poll_seconds`` finds papers pending (added by another process)."""
+    def start_index_follower(self) -> None:
+        """Keep this host's search indexes (the keyword index, the vector index file) in
+        step with the store in a daemon thread: now, after every import, whenever a search
+        finds them behind, and every ``index_follow_seconds`` (else ``embed_poll_seconds``).
+        Embedding itself is a job (``jobs/tasks.py``) that any worker may run; this only
+        follows the change feed."""
         if self._background is not None:
             return
-        jobs = [self.sync_text_index, self.prune_change_log]
-        if self.indexer is not None:
-            jobs.append(self.embed_pending)
-        indexer = self.indexer
+        poll = self.settings.index_follow_seconds or self.settings.embed_poll_seconds
         self._background = BackgroundEmbedder(
-            jobs, lambda error: log.exception("search index job failed", exc_info=error),
-            poll_seconds=self.settings.embed_poll_seconds,
-            due=None if indexer is None else lambda: indexer.pending() > 0,
+            [self.follow_changes],
+            lambda error: log.exception("search index sync failed", exc_info=error),
+            poll_seconds=poll, due=lambda: True, name="paperwire-follow",
         )
         self._background.start()
+
+    def follow_changes(self) -> int:
+        """Bring this host's keyword and vector indexes up to the store (no model runs),
+        skipping an index nothing changed for (a look costs two indexed queries) or one
+        another process of this host is writing; returns how many papers were written."""
+        done = self.text_index.follow() if self.text_index is not None else 0
+        return done + (self.indexer.follow() if self.indexer is not None else 0)
+
+    def sync_vector_index(self) -> int:
+        """Take the vectors stored since this host's vector index file last synced."""
+        return 0 if self.indexer is None else self.indexer.sync_index()
 
     def warm_search(self) -> None:
         """Load the embedding model and open the indexes now rather than on first use."""
@@ -189,7 +199,7 @@ class SearchCore(PapersCore):
         with write_transaction(self.engine) as connection:
             return changes.prune(connection)
 
-    def stop_background_embedding(self) -> None:
+    def stop_index_follower(self) -> None:
         if self._background is not None:
             self._background.stop()
             self._background = None

@@ -166,11 +166,16 @@ def _run(row: Any) -> RunInfo:
     )
 
 
-def latest_run(connection: Connection, status: str | None = None) -> RunInfo | None:
-    """The newest run, or the newest with ``status`` ("ok", "running", "failed")."""
+def latest_run(
+    connection: Connection, status: str | None = None, *, kinds: tuple[str, ...] = ()
+) -> RunInfo | None:
+    """The newest run, or the newest with ``status`` ("ok", "running", "failed") and of
+    one of ``kinds`` ("daily", "first-run" ...), when given."""
     newest = select(harvest_runs).order_by(harvest_runs.c.id.desc()).limit(1)
     if status is not None:
         newest = newest.where(harvest_runs.c.status == status)
+    if kinds:
+        newest = newest.where(harvest_runs.c.kind.in_(kinds))
     row = connection.execute(newest).one_or_none()
     return _run(row) if row is not None else None
 

@@ -26,8 +26,8 @@ def include_object(
     _object: object, name: str | None, type_: str, _reflected: bool, _compare_to: object
 ) -> bool:
     """Alembic's filter: what autogenerate and ``schema_drift`` compare."""
-    if type_ == "table" and name is not None and name.startswith("papers_fts"):
-        return False
+    if type_ == "table" and name is not None and name.startswith(("papers_fts", "procrastinate_")):
+        return False  # FTS5's tables; the job queue's (db/queue.py), queue state not data
     return name not in OUTSIDE_METADATA.get(type_, set())
 
 
@@ -43,8 +43,9 @@ UPGRADE_LOCK = 0x70617065_7277_0001 & 0x7FFFFFFFFFFFFFFF
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the store. On PostgreSQL, hosts starting at once take turns: the first
-    migrates, the others wait for it and then find nothing left to do."""
+    """Upgrade the store; at the head, also make sure the job queue's schema is there
+    (PostgreSQL only; ``db/queue.py``). On PostgreSQL, hosts starting at once take
+    turns: the first migrates, the others wait for it and then find nothing to do."""
     if engine.dialect.name != "postgresql":
         command.upgrade(alembic_config(engine), revision)
         return
@@ -53,6 +54,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         holder.commit()  # the lock is the session's: no transaction left open meanwhile
         try:
             command.upgrade(alembic_config(engine), revision)
+            if revision == "head":
+                from paperwire.db.queue import ensure_queue_schema
+
+                ensure_queue_schema(engine)
         finally:
             holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
             holder.commit()

@@ -153,6 +153,21 @@ job_locks = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),  # unused: = acquired_at
 )
 
+job_failures = Table(
+    "job_failures",
+    metadata,
+    # Each failed attempt of a background job (db/job_failures.py): the queue keeps a job's
+    # state, not why it failed. ``job_id`` is procrastinate's job id on PostgreSQL, the
+    # in-process runner's run number on SQLite.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task", String(80), nullable=False),
+    Column("job_id", BigInteger, nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("final", Boolean, nullable=False),  # no retry follows
+    Column("error", String(500), nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 announcements = Table(
     "announcements",
     metadata,

@@ -1,7 +1,9 @@
-"""Run the daily harvest on a schedule: in ``paperwire serve`` (a background thread)
-or in ``paperwire worker`` (the foreground). Both call the same core methods, and the
-store's job locks (``db/locks.py``) keep two schedulers from ever harvesting, or
-sending digests, in parallel: the second one skips.
+"""The daily harvest's schedule: ``next_run_after`` and ``last_run_before`` (when
+``harvest_time`` falls in ``harvest_timezone``), which the ``harvest_daily`` task
+(``jobs/tasks.py``) checks. ``serve`` and ``worker`` run the jobs of ``jobs/`` now; the
+``Scheduler`` loop below, calling the same core methods, is no longer started by them
+(tests still drive its ``run_once`` and ``send_digests``). The store's job locks
+(``db/locks.py``) keep two runs from ever harvesting, or sending digests, in parallel.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ def next_run_after(moment: datetime, at: object, timezone: str) -> datetime:
     if candidate <= local:
         candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)  # type: ignore[arg-type]
     return candidate.astimezone(UTC)
+
+
+def last_run_before(moment: datetime, at: object, timezone: str) -> datetime:
+    """The last ``at`` o'clock (in ``timezone``) at or before ``moment`` (UTC-aware)."""
+    candidate = next_run_after(moment - timedelta(days=1), at, timezone)
+    # A 25-hour day (the end of summer time) can put it just after ``moment``.
+    return candidate if candidate <= moment else next_run_after(
+        moment - timedelta(days=2), at, timezone)
 
 
 class Scheduler:

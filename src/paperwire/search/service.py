@@ -95,6 +95,11 @@ class SearchIndexer:
         finally:
             self._job.release()
 
+    def sync_index(self) -> int:
+        """Bring the index file up to date with the stored vectors (the feed's changes);
+        the index file's own lock, not the job's, so it never waits for a batch."""
+        return self._sync(fresh=False)
+
     def rebuild_index(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the index file from stored vectors (no model run)."""
         with self._job:
@@ -128,9 +133,9 @@ def exclude_duplicates(
 
 
 class BackgroundEmbedder:
-    """A daemon thread that runs the index jobs (keyword index sync, then embedding)
-    whenever it is woken, whenever a look every ``poll_seconds`` finds work waiting
-    (``due``: papers another process added), and hourly."""
+    """A daemon thread that runs its jobs (a web process's index syncs: the keyword
+    index, then the vector index file) whenever it is woken, whenever a look every
+    ``poll_seconds`` finds work waiting (``due``), and hourly."""
 
     def __init__(
         self, jobs: list[Callable[[], Any]], on_error: Callable[[Exception], Any], *,

@@ -78,11 +78,8 @@ def create_app(
         await anyio.to_thread.run_sync(core.warm_search)
         await anyio.to_thread.run_sync(compile_templates, app.state.templates)
         jobs = BackgroundJobs(core).start() if background_jobs else None
-        if background_jobs:  # a serving process: its indexes follow what other hosts do
-            core.start_following()
         async with mcp.running():
             yield
-        core.stop_following()
         if jobs:
             await anyio.to_thread.run_sync(jobs.stop)
         core.close()

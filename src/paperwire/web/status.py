@@ -1,5 +1,6 @@
 """``/status`` (HTML) and ``/status.json``: the last harvest, the one running, first-run
-progress, and who runs the background jobs (the live holder of each job lock).
+progress, who runs the background jobs (the live holder of each job lock), and the jobs
+themselves: how many of each task wait, run or failed, and the latest failures.
 
 Include with ``app.include_router(status.router)``. The daily page can show
 ``core.announcement_status(day)`` and ``core.harvest_status()`` the same way.
@@ -7,6 +8,7 @@ Include with ``app.include_router(status.router)``. The daily page can show
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -15,9 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from paperwire.core import Paperwire
+from paperwire.core.jobs import JobsOverview
 from paperwire.surface import core_of
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 
 def status_context(core: Paperwire) -> dict[str, Any]:
@@ -28,8 +32,19 @@ def status_context(core: Paperwire) -> dict[str, Any]:
         "announcement": core.announcement_status(today),
         "papers": core.stats().papers,
         "jobs": core.job_holders(),
+        "queue": _queue(core),
         "reranker": _reranker(core),
     }
+
+
+def _queue(core: Paperwire) -> JobsOverview | None:
+    """The jobs per task and status and the latest failures (None: the queue cannot be
+    read now; the page says so instead of failing)."""
+    try:
+        return core.jobs_overview()
+    except Exception:
+        log.exception("could not read the job queue for /status")
+        return None
 
 
 def _reranker(core: Paperwire) -> dict[str, Any] | None:
@@ -56,6 +71,7 @@ def status_json(request: Request) -> Response:
         "harvest": asdict(context["harvest"]),
         "announcement_today": asdict(context["announcement"]),
         "reranker": context["reranker"],
+        "queue": None if context["queue"] is None else asdict(context["queue"]),
         "jobs": {
             name: None if holder is None else
             {"process": holder.process, "owner": holder.owner, "since": holder.since}
