@@ -50,6 +50,7 @@ EXCLUDED: dict[str, str] = {
     "job_locks": "held by running processes, which do not move with the data",
     "outbox": "the mail spool: messages already handed over, sign-in links among them",
     "change_log": "where each host's indexes stand; a restore rebuilds them from the papers",
+    "github_limits": "GitHub's rate limit on this deployment's token, which lifts within the hour",
 }
 
 
