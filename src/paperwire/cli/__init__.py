@@ -9,7 +9,8 @@ from __future__ import annotations
 
 # The groups, in the order `paperwire --help` lists them.
 # isort: off
-from paperwire.cli import store, search, summaries, serve, assistant, harvest, digest, users, library, recommend, config  # noqa: F401
+from paperwire.cli import store, search, summaries, github, serve, assistant  # noqa: F401
+from paperwire.cli import harvest, digest, users, library, recommend, config  # noqa: F401
 # isort: on
 from paperwire.cli.app import app
 

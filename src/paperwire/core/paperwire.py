@@ -5,12 +5,13 @@ from __future__ import annotations
 from paperwire.core.backup import BackupCore
 from paperwire.core.digests import DigestCore
 from paperwire.core.doctor import DoctorCore
+from paperwire.core.github import GithubCore
 from paperwire.core.summaries import SummariesCore
 from paperwire.core.tokens import TokensCore
 from paperwire.settings import Settings
 
 
-class Paperwire(TokensCore, DigestCore, BackupCore, DoctorCore, SummariesCore):
+class Paperwire(TokensCore, DigestCore, BackupCore, DoctorCore, SummariesCore, GithubCore):
     """The core: every surface (web pages, JSON API, CLI, scheduler) calls only this.
 
     Each public method is one unit of work with its own transaction(s); callers never
