@@ -49,12 +49,13 @@ class BackgroundJobs:
         self._guard = threading.Lock()  # starting the jobs vs. stopping them
         self._thread: threading.Thread | None = None
         self.summaries: BackgroundEmbedder | None = None
+        self.github: BackgroundEmbedder | None = None
 
     @property
     def wanted(self) -> bool:
         settings = self.core.settings
         return (settings.harvest_enabled or settings.embed_in_background
-                or settings.summaries_in_background)
+                or settings.summaries_in_background or settings.github_in_background)
 
     @property
     def running_here(self) -> bool:
@@ -76,9 +77,10 @@ class BackgroundJobs:
                 self.scheduler.stop(timeout)
                 self.scheduler = None
             self.core.stop_background_embedding()
-            if self.summaries is not None:
-                self.summaries.stop()
-                self.summaries = None
+            for thread in (self.summaries, self.github):
+                if thread is not None:
+                    thread.stop()
+            self.summaries = self.github = None
             if self.lock is not None:
                 self.lock.release()
                 self.lock = None
@@ -106,13 +108,16 @@ class BackgroundJobs:
             settings = self.core.settings
             jobs = [name for name, on in (("daily harvest", settings.harvest_enabled),
                                           ("embedding", settings.embed_in_background),
-                                          ("summaries", settings.summaries_in_background))
+                                          ("summaries", settings.summaries_in_background),
+                                          ("GitHub", settings.github_in_background))
                     if on]
             self.say(f"this process ({lock.owner}) runs the background jobs: {', '.join(jobs)}")
             if settings.embed_in_background:
                 self.core.start_background_embedding()
             if settings.summaries_in_background:
                 self.summaries = summary_thread(self.core)
+            if settings.github_in_background:
+                self.github = github_thread(self.core)
             if settings.harvest_enabled:
                 self.scheduler = Scheduler(self.core, say=self.say)
                 self.scheduler.start()
@@ -125,6 +130,18 @@ def summary_thread(core: Paperwire) -> BackgroundEmbedder:
         [core.build_summaries], lambda error: log.exception("summary job failed", exc_info=error),
         poll_seconds=core.settings.embed_poll_seconds,
         due=lambda: any(core.pending_summaries().values()),
+    )
+    thread.start()
+    return thread
+
+
+def github_thread(core: Paperwire) -> BackgroundEmbedder:
+    """The GitHub refresh in a daemon thread of its own (its pace is GitHub's budget),
+    run whenever a look every ``embed_poll_seconds`` finds repositories due; it rests
+    while GitHub's rate limit holds."""
+    thread = BackgroundEmbedder(
+        [core.refresh_github], lambda error: log.exception("GitHub refresh failed", exc_info=error),
+        poll_seconds=core.settings.embed_poll_seconds, due=core.github_due,
     )
     thread.start()
     return thread
