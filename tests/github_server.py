@@ -111,6 +111,7 @@ class FakeGithub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once
 
             def do_GET(self) -> None:
                 headers = {k.lower(): v for k, v in self.headers.items()}
