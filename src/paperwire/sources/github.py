@@ -121,9 +121,7 @@ class GithubClient:
                               " check PAPERWIRE_GITHUB_TOKEN")
         if status in (403, 429):
             return self._limited(response)
-        if status >= 500:
-            return Unreadable(f"GitHub answered {status}")
-        return Unreadable(f"GitHub answered {status}")
+        return Unreadable(f"GitHub answered {status}")  # 5xx and the unexpected: skip it
 
     def _limited(self, response: httpx.Response) -> Outcome | None:
         headers = response.headers
