@@ -208,6 +208,9 @@ def test_trending_by_code_ranks_by_stars_gained_over_7_days(linked, web_client):
     assert html.index("2611.00002") < html.index("2611.00001")
     assert "stars today − stars 7 days ago" in html
     assert "+30" in html
+    items = web_client.get("/api/trending/code").json()
+    assert [(i["paper"]["id"], i["starsGained"], i["githubStars"]) for i in items] == [
+        ("2611.00002", 30, 40), ("2611.00001", 20, 120)]
 
 
 def run_cli(core: Paperwire, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:

@@ -48,6 +48,23 @@ def trending(
     return json_response([daily_item(paper) for paper in page.papers], headers)
 
 
+@router.get("/trending/code", summary="Trending by code", response_model=list[DailyPaperItem],
+            responses=ERRORS)
+def trending_code(
+    request: Request, limit: int = limit_param(50, MAX_LIMIT), p: PageParam = 0,
+) -> Response:
+    """The `/trending/code` page's list: papers by the GitHub stars their repository gained
+    over the last 7 days (stars today − stars 7 days ago), each with `starsGained` and
+    `githubStars`. The next page, if any, is in a `Link: rel="next"` header."""
+    page = core_of(request).trending_by_code(limit=limit, offset=p * limit)
+    headers = {}
+    if page.offset + len(page.papers) < page.total:
+        params = {**request.query_params, "p": str(p + 1)}
+        headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
+    return json_response([{**daily_item(paper), "starsGained": paper.stars_gained}
+                          for paper in page.papers], headers)
+
+
 @router.get("/papers/{arxiv_id:path}/comments", summary="A paper's comments",
             response_model=list[CommentOut], responses={**NOT_FOUND, **ERRORS, **AUTH_ERRORS})
 def comments(request: Request, arxiv_id: ArxivId, viewer: TokenViewer) -> Response:
