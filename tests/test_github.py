@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -242,3 +243,30 @@ def test_the_cli_names_a_bad_token_or_an_unreachable_server(linked, github):
     gone = run_cli(linked, "github", "refresh", PAPERWIRE_GITHUB_API_URL="http://127.0.0.1:9")
     assert gone.returncode == 1
     assert "cannot reach GitHub at http://127.0.0.1:9" in gone.stderr
+
+
+def test_serve_refreshes_in_the_background(linked, github):
+    from paperwire.background import BackgroundJobs
+
+    linked.settings = linked.settings.model_copy(update={
+        "github_in_background": True, "embed_in_background": False,
+        "summaries_in_background": False, "harvest_enabled": False})
+    jobs = BackgroundJobs(linked, say=lambda _line: None).start()
+    try:
+        for _ in range(300):
+            if rows(linked).get("ada/engine", {}).get("stars") == 120:
+                break
+            time.sleep(0.1)
+    finally:
+        jobs.stop()
+    assert rows(linked)["ada/engine"]["stars"] == 120
+    assert jobs.github is None  # stopped with the rest
+
+
+def test_the_token_is_a_secret_setting():
+    from paperwire.settings import Settings
+
+    settings = Settings(github_token="ghp_secret_value", secret_key="x" * 40)
+    shown = {name: value for name, value, _ in settings.describe()}
+    assert shown["PAPERWIRE_GITHUB_TOKEN"] == "(set)"
+    assert "ghp_secret_value" not in repr(settings)
