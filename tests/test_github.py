@@ -203,6 +203,11 @@ def test_trending_by_code_ranks_by_stars_gained_over_7_days(linked, web_client):
     page = linked.trending_by_code(today=today)
     assert [(p.arxiv_id, p.stars_gained, p.code_stars) for p in page.papers] == [
         ("2611.00002", 30, 40), ("2611.00001", 20, 120)]
+    assert [i["paper"]["id"] for i in web_client.get("/api/trending/code?limit=1&p=1").json()] \
+        == ["2611.00001"]
+    refused = web_client.get("/api/trending/code?p=10001")
+    assert refused.status_code == 400
+    assert "p must be between 0 and 10000" in refused.text
     assert page.total == 2
     linked.clock = lambda: T0 + 3600
     html = web_client.get("/trending/code").text

@@ -16,7 +16,7 @@ from paperwire.api.papers import ERRORS, MAX_LIMIT, json_response
 from paperwire.api.schemas import DailyPaperItem
 from paperwire.api.shapes import daily_item
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, Period, SortOrder
+from paperwire.models import PaperFilter, Period, SortOrder, page_param, whole_param
 from paperwire.surface import ArxivId, CategoryParam, ErrorBody, PageParam, core_of, limit_param
 
 router = APIRouter(prefix="/api", tags=["community"])
@@ -56,6 +56,9 @@ def trending_code(
     """The `/trending/code` page's list: papers by the GitHub stars their repository gained
     over the last 7 days (stars today − stars 7 days ago), each with `starsGained` and
     `githubStars`. The next page, if any, is in a `Link: rel="next"` header."""
+    # The parameters above document the call; the parsers check them (a 400 naming one).
+    limit = whole_param(request.query_params, "limit", 1, MAX_LIMIT, default=50)
+    p = page_param(request.query_params)
     page = core_of(request).trending_by_code(limit=limit, offset=p * limit)
     headers = {}
     if page.offset + len(page.papers) < page.total:
