@@ -8,7 +8,10 @@ paper N times and prints papers/s, links/s and how many papers link GitHub. With
 ``--summaries N`` it then takes N papers spread over the sample, embeds them with the
 bundled model (the embedding job's cost) and summarizes them (shortlisted sentences
 through the same model), and prints both in papers/s and CPU-ms per paper, and what
-embedding every sentence instead would cost.
+embedding every sentence instead would cost. With ``--github N`` it refreshes N
+repositories against the fake GitHub of tests/github_server.py twice (the first pass all
+200s, the second all 304s, a week later) and prints requests, the 304 share, the wall
+time, and the wall time the same requests take at a 5,000 requests/hour budget.
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--summaries", type=int, default=0, metavar="N",
                         help="also time extractive summaries of N papers")
+    parser.add_argument("--github", type=int, default=0, metavar="N",
+                        help="also time a GitHub refresh of N repositories (fake server)")
     args = parser.parse_args()
+    if args.github:
+        from github_bench import bench_github
+
+        print(f"machine: {machine()}, load {os.getloadavg()[0]:.2f}")
+        bench_github(args.github)
+        return
     with SAMPLE.open(encoding="utf-8") as lines:
         records = list(map(json.loads, lines))
     texts = [(r.get("abstract"), r.get("comments")) for r in records]

@@ -56,6 +56,9 @@ OFFLINE_ENV = {
     "PAPERWIRE_ARXIV_OAI_URL": "http://127.0.0.1:9/oai",
     "PAPERWIRE_ARXIV_API_URL": "http://127.0.0.1:9/api/query",
     "PAPERWIRE_ARXIV_RSS_URL": "http://127.0.0.1:9",
+    # Nor GitHub: tests/test_github.py starts a fake one.
+    "PAPERWIRE_GITHUB_API_URL": "http://127.0.0.1:9",
+    "PAPERWIRE_GITHUB_IN_BACKGROUND": "false",
 }
 
 

@@ -26,7 +26,9 @@ from factories import CORPUS, add_subscribers, load, make_user, trending_papers
 from paperwire.backup.archive import EXCLUDED, TableSpec, archived_tables
 from paperwire.community.models import Role
 from paperwire.core import Paperwire
+from paperwire.db import github as github_store
 from paperwire.db import migrate
+from paperwire.db.github import RepoFields
 from paperwire.db.library import NewEntry, insert_entries
 from paperwire.db.tables import (
     announcement_days,
@@ -84,6 +86,7 @@ def fill_every_kind(core: Paperwire, tmp_path: Path) -> None:
     core.embed_pending()
     assert core.build_summaries().extractive  # paper_summaries
     _harvest_and_listing_rows(core, day)
+    _github_rows(core, day)
     with core.engine.begin() as connection:
         paper_id = connection.execute(
             select(papers.c.id).where(papers.c.arxiv_id == UNEMBEDDED)).scalar_one()
@@ -96,6 +99,18 @@ def _library_and_signals(core: Paperwire, user_id: int) -> None:
     core.mark_signal(user_id, "2401.00002", "more_like_this")
     core.mark_signal(user_id, "2401.00003", "not_interested")
     core.record_seen(user_id, [1, 2])
+
+
+def _github_rows(core: Paperwire, day: date) -> None:
+    """What a GitHub refresh stores for the linked repository (tests/test_github.py runs
+    the refresh itself against a fake GitHub)."""
+    fields = RepoFields(full_name="ada/engine", stars=42, description="An <engine>",
+                        license="MIT", pushed_at=datetime(2026, 11, 27, 8, tzinfo=UTC),
+                        archived=False)
+    with core.engine.begin() as connection:
+        assert github_store.sync_linked(connection, now=1764322200) == 1
+        github_store.record_fetched(connection, "ada/engine", fields, etag='W/"abc"',
+                                    now=1764322200, next_check_at=1764922200, day=day)
 
 
 def _harvest_and_listing_rows(core: Paperwire, day: date) -> None:
@@ -316,11 +331,12 @@ def test_an_archive_from_an_unknown_schema_is_refused(core: Paperwire, archive: 
     assert_restores_nothing(core, newer, "schema revision '9999' is unknown here")
 
 
-# Tables 0008 (authors), 0009 (readers' library and signals), 0010 (paper links) and 0012
-# (one-line summaries) add; 0011's change log is not archived.
+# Tables 0008 (authors), 0009 (readers' library and signals), 0010 (paper links), 0012
+# (one-line summaries) and 0015 (GitHub metadata) add; 0011's change log, 0013's shared limits, 0014's job failures and 0015's rate
+# limit are not archived.
 AFTER_0006 = {"paper_authors", "author_follows", "author_claims",
               "library_entries", "reader_signals", "reader_versions", "paper_links",
-              "paper_summaries"}
+              "paper_summaries", "github_repos", "github_stars"}
 
 
 def as_revision_0006(archive: Path) -> tuple[Path, dict]:

@@ -92,3 +92,43 @@ def test_trending_without_votes_lists_the_latest_day(core):
     make_paper(core, "2601.00012", published=DAY0)
     with LiveServer(create_app(core=core)) as server:
         assert ids(HfApi(endpoint=server.url).list_daily_papers(sort="trending")) == ["2601.00011"]
+
+
+@pytest.fixture
+def coded_hub(core):
+    """A paper linking a GitHub repository (fetched from a fake GitHub) and a project page."""
+    from github_server import FakeGithub
+
+    make_paper(core, "2601.00021", title="Engines with code", published=DAY1,
+               abstract="Engines with code: code at https://github.com/ada/engine and the"
+                        " project page https://ada.github.io/engine for demos.")
+    core.embed_pending()
+    core.build_summaries()
+    with FakeGithub() as github:
+        github.add("ada/engine", 321)
+        core.settings = core.settings.model_copy(update={
+            "github_api_url": github.url, "github_requests_per_hour": 100_000.0})
+        assert core.refresh_github().fetched == 1
+    with LiveServer(create_app(core=core)) as server:
+        yield HfApi(endpoint=server.url)
+
+
+def assert_code_fields(paper) -> None:  # type: ignore[no-untyped-def]
+    assert paper.github_repo == "https://github.com/ada/engine"
+    assert paper.github_stars == 321
+    assert isinstance(paper.github_stars, int)
+    assert paper.project_page == "https://ada.github.io/engine"
+    assert isinstance(paper.ai_summary, str)
+    assert paper.ai_summary.startswith("Engines with code")
+    assert paper.ai_keywords
+    assert all(isinstance(keyword, str) for keyword in paper.ai_keywords)
+
+
+def test_code_summary_and_keywords_arrive_through_every_endpoint(coded_hub):
+    assert_code_fields(coded_hub.paper_info("2601.00021"))
+    (listed,) = list(coded_hub.list_daily_papers(date=DAY1.date().isoformat()))
+    assert_code_fields(listed)
+    found = [paper for paper in coded_hub.list_papers(query="engines with code")
+             if paper.id == "2601.00021"]
+    assert found
+    assert_code_fields(found[0])

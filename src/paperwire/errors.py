@@ -111,3 +111,7 @@ class ArchiveError(PaperwireError):
 
 class StoreNotEmpty(PaperwireError):
     """Restore loads only into an empty store."""
+
+
+class GithubError(PaperwireError):
+    """GitHub refused the client (a bad token) or could not be reached."""

@@ -264,6 +264,9 @@ class Paper:
     trending_score: float | None = None
     code_url: str | None = None  # the first repository link (lists carry only this)
     links: list[PaperLink] = field(default_factory=list)  # active code and project links (pages)
+    project_url: str | None = None  # the first project page (lists carry only this)
+    code_stars: int | None = None  # the first repository's GitHub stars, once fetched
+    stars_gained: int | None = None  # over the last 7 days ("Trending by code")
 
     @property
     def repo(self) -> PaperLink | None:

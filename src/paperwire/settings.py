@@ -337,6 +337,30 @@ class Settings(BaseSettings):
         default=60.0, gt=0, le=600, description="Seconds one request to the endpoint may take."
     )
 
+    # -- GitHub metadata of linked repositories (see docs/papers.md) --
+    github_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "A GitHub token, sent as `Authorization: Bearer ...`: 5,000 requests an hour"
+            " instead of 60. Unset: anonymous requests."
+        ),
+    )
+    github_api_url: str = Field(
+        default="https://api.github.com",
+        description="GitHub's REST API (another for GitHub Enterprise: `https://HOST/api/v3`).",
+    )
+    github_requests_per_hour: float = Field(
+        default=4000.0, gt=0, le=100_000,
+        description="At most this many requests an hour to GitHub (its limit is 5,000 with a token).",
+    )
+    github_in_background: bool = Field(
+        default=True,
+        description=(
+            "`paperwire serve` refreshes the GitHub metadata of linked repositories in a"
+            " background thread: new links at once, the rest by age and popularity."
+        ),
+    )
+
     # -- harvesting arXiv (see docs/harvesting.md) --
     arxiv_oai_url: str = Field(
         default="https://oaipmh.arxiv.org/oai",
@@ -695,7 +719,7 @@ class Settings(BaseSettings):
                 shown = ", ".join(f"{key}:{item}" for key, item in value.items())
             else:
                 shown = str(value)
-            if name in {"secret_key", "smtp_password", "summary_api_key"} and value:
+            if name in {"secret_key", "smtp_password", "summary_api_key", "github_token"} and value:
                 shown = "(set)" if name != "secret_key" or not self.uses_default_secret else (
                     "(the default or too short: allowed only in dev mode)"
                 )

@@ -5,15 +5,17 @@ runs, no alert fires, and no hostile element or attribute reaches the DOM."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from browser.xss_corpus import corpus
 from conftest import screenshot_on_failure
 from factories import make_paper, make_user
-from paperwire.db import summaries
+from paperwire.db import github, summaries
 from paperwire.db.session import write_transaction
+from paperwire.db.tables import paper_links
 from paperwire.errors import InvalidInput
 
 pytestmark = pytest.mark.browser
@@ -71,6 +73,7 @@ def seed(core) -> list[str]:  # type: ignore[no-untyped-def]
         core.save_paper(author, collection, arxiv_id, note=hostile[:1000])
         core.upvote(author, arxiv_id)
     hostile_summaries(core, strings)
+    hostile_repositories(core, strings)
     return [f"2401.{50000 + index}" for index in range(len(strings))]
 
 
@@ -84,9 +87,32 @@ def hostile_summaries(core, strings: list[str]) -> None:  # type: ignore[no-unty
         summaries.write_summaries(connection, summaries.ABSTRACTIVE, rows)
 
 
+def hostile_repositories(core, strings: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Each paper links a GitHub repository whose description, license and new name
+    (after a rename) are hostile, as a GitHub answer could carry them, with stars gained
+    this week so every paper is on /trending/code too."""
+    today = datetime.now(UTC).date()
+    with write_transaction(core.engine) as connection:
+        connection.execute(insert(paper_links), [
+            {"paper_id": core.get_paper(f"2401.{50000 + index}").id, "position": 0,
+             "kind": "repo", "host": "github.com", "url": f"https://github.com/evil/repo{index}",
+             "owner": "evil", "name": f"repo{index}", "source": "authors", "status": "active",
+             "created_at": 0} for index in range(len(strings))])
+        github.sync_linked(connection, now=0)
+        for index, hostile in enumerate(strings):
+            key = f"evil/repo{index}"
+            fields = github.RepoFields(full_name=f"evil/{hostile}"[:400], stars=index + 10,
+                                       description=f"D {hostile}", license=hostile[:100],
+                                       pushed_at=datetime.now(UTC), archived=index % 2 == 0)
+            github.record_stars(connection, key, today - timedelta(days=7), index)
+            github.record_fetched(connection, key, fields, etag=None, now=0, next_check_at=0,
+                                  day=today)
+
+
 def test_hostile_strings_never_run(core, live_server, browser):
     ids = seed(core)
-    pages = ["/", "/trending?period=week", "/papers?q=alert", "/api/daily_papers"]
+    pages = ["/", "/trending?period=week", "/trending/code", "/papers?q=alert",
+             "/api/daily_papers"]
     # Every string shows on "/" (title, abstract, authors) and on the profiles (comments,
     # collection names, display names); paper and collection pages are sampled.
     pages += [f"/papers/{arxiv_id}" for arxiv_id in ids[::3]]
@@ -111,6 +137,7 @@ def test_hostile_strings_never_run(core, live_server, browser):
             if path == f"/papers/{ids[0]}":  # and the summary, with its model's name
                 assert "S <script>alert(1)</script>" in page.text_content(".summary-line")
                 assert "summary by <script>alert(1)</script>" in page.text_content(".summary-line")
+                assert "D <script>alert(1)</script>" in page.text_content(".repo-description")
         assert dialogs == []
     except Exception:
         screenshot_on_failure(page, "xss")

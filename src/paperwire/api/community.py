@@ -16,7 +16,7 @@ from paperwire.api.papers import ERRORS, MAX_LIMIT, json_response
 from paperwire.api.schemas import DailyPaperItem
 from paperwire.api.shapes import daily_item
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, Period, SortOrder
+from paperwire.models import PaperFilter, Period, SortOrder, page_param, whole_param
 from paperwire.surface import ArxivId, CategoryParam, ErrorBody, PageParam, core_of, limit_param
 
 router = APIRouter(prefix="/api", tags=["community"])
@@ -46,6 +46,26 @@ def trending(
         params = {**request.query_params, "p": str(page.offset // page.limit + 1)}
         headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
     return json_response([daily_item(paper) for paper in page.papers], headers)
+
+
+@router.get("/trending/code", summary="Trending by code", response_model=list[DailyPaperItem],
+            responses=ERRORS)
+def trending_code(
+    request: Request, limit: int = limit_param(50, MAX_LIMIT), p: PageParam = 0,
+) -> Response:
+    """The `/trending/code` page's list: papers by the GitHub stars their repository gained
+    over the last 7 days (stars today − stars 7 days ago), each with `starsGained` and
+    `githubStars`. The next page, if any, is in a `Link: rel="next"` header."""
+    # The parameters above document the call; the parsers check them (a 400 naming one).
+    limit = whole_param(request.query_params, "limit", 1, MAX_LIMIT, default=50)
+    p = page_param(request.query_params)
+    page = core_of(request).trending_by_code(limit=limit, offset=p * limit)
+    headers = {}
+    if page.offset + len(page.papers) < page.total:
+        params = {**request.query_params, "p": str(p + 1)}
+        headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
+    return json_response([{**daily_item(paper), "starsGained": paper.stars_gained}
+                          for paper in page.papers], headers)
 
 
 @router.get("/papers/{arxiv_id:path}/comments", summary="A paper's comments",

@@ -46,6 +46,11 @@ class HFPaper(BaseModel):
     ai_summary: str | None = Field(
         default=None, description="A one-sentence summary: abstractive where an endpoint is"
         " configured, else the abstract's most representative sentence (absent until made).")
+    githubRepo: str | None = Field(default=None, description="The first GitHub repository,"
+                                   " a full https URL (absent when the paper links none).")
+    githubStars: int | None = Field(default=None, description="Its stars at the last GitHub"
+                                    " refresh (absent until fetched, or when it is gone).")
+    projectPage: str | None = Field(default=None, description="The first project page.")
     comments: str | None = None
     journalRef: str | None = None
     doi: str | None = None
@@ -63,11 +68,18 @@ class DailyPaperItem(BaseModel):
     thumbnail: str = Field(description="Always empty: paperwire makes no thumbnails.")
     ai_summary: str | None = Field(default=None, description="The paper's one-line summary"
                                    " (as in `paper`), if it has one.")
+    ai_keywords: list[str] = Field(default_factory=list, description="As in `paper`.")
+    githubRepo: str | None = Field(default=None, description="As in `paper`.")
+    githubStars: int | None = Field(default=None, description="As in `paper`.")
+    projectPage: str | None = Field(default=None, description="As in `paper`.")
     numComments: int
     isAuthorParticipating: bool
     submittedBy: UserRef | None = Field(default=None, description="Who submitted it, if anyone did.")
     trendingScore: float | None = Field(
         default=None, description="With sort=trending: the time-decayed upvote score."
+    )
+    starsGained: int | None = Field(
+        default=None, description="On /api/trending/code: GitHub stars gained in 7 days."
     )
 
 
@@ -79,6 +91,10 @@ class SearchItem(BaseModel):
     thumbnail: str = Field(description="Always empty: paperwire makes no thumbnails.")
     ai_summary: str | None = Field(default=None, description="The paper's one-line summary"
                                    " (as in `paper`), if it has one.")
+    ai_keywords: list[str] = Field(default_factory=list, description="As in `paper`.")
+    githubRepo: str | None = Field(default=None, description="As in `paper`.")
+    githubStars: int | None = Field(default=None, description="As in `paper`.")
+    projectPage: str | None = Field(default=None, description="As in `paper`.")
     numComments: int
     isAuthorParticipating: bool
     submittedBy: UserRef | None = Field(default=None, description="Who submitted it, if anyone did.")

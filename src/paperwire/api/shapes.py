@@ -57,11 +57,7 @@ def hf_paper(
     }
     if summary:
         data["ai_summary"] = summary
-    github = _github_repo(paper)
-    if github:
-        data["githubRepo"] = github
-    if paper.project_page:
-        data["projectPage"] = paper.project_page.url
+    data.update(code_fields(paper))
     if detail:
         data.update(
             comments=paper.comments,
@@ -73,6 +69,21 @@ def hf_paper(
             pdfUrl=paper.pdf_url,
         )
     return data
+
+
+def code_fields(paper: Paper) -> dict[str, Any]:
+    """``githubRepo`` (the https URL), ``githubStars`` (an int, once GitHub was asked) and
+    ``projectPage``, each only when the paper has one, as Hugging Face gives them."""
+    fields: dict[str, Any] = {}
+    github = _github_repo(paper)
+    if github:
+        fields["githubRepo"] = github
+        if paper.code_stars is not None and paper.code_url == github:
+            fields["githubStars"] = paper.code_stars
+    project = paper.project_page.url if paper.project_page else paper.project_url
+    if project:
+        fields["projectPage"] = project
+    return fields
 
 
 def _github_repo(paper: Paper) -> str | None:
@@ -92,7 +103,7 @@ def daily_item(
     return {
         "paper": hf_paper(paper, keywords=keywords, summary=summary),
         **_beside(paper),
-        **_summary_beside(summary),
+        **_summary_beside(paper, summary, keywords),
         **({"trendingScore": round(paper.trending_score, 6)}
            if paper.trending_score is not None else {}),
     }
@@ -110,16 +121,20 @@ def _beside(paper: Paper) -> dict[str, Any]:
     }
 
 
-def _summary_beside(summary: str | None) -> dict[str, Any]:
-    """``huggingface_hub`` reads a list item's ``ai_summary`` beside the paper, not in it."""
-    return {"ai_summary": summary} if summary else {}
+def _summary_beside(paper: Paper, summary: str | None,
+                    keywords: list[str] | None) -> dict[str, Any]:
+    """``huggingface_hub``'s ``PaperInfo`` reads a list item's ``ai_summary``,
+    ``ai_keywords``, ``githubRepo``, ``githubStars`` and ``projectPage`` beside the paper,
+    not in it: they are given in both places."""
+    return {**({"ai_summary": summary} if summary else {}), "ai_keywords": keywords or [],
+            **code_fields(paper)}
 
 
 def search_item(hit: SearchHit, summary: str | None = None) -> dict[str, Any]:
     return {
         "paper": hf_paper(hit.paper, keywords=hit.concepts, summary=summary),
         **_beside(hit.paper),
-        **_summary_beside(summary),
+        **_summary_beside(hit.paper, summary, hit.concepts),
         "score": round(hit.score, 6),
         "matchedTerms": hit.matched_terms,
         "matchKind": hit.match.value,

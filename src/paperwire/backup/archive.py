@@ -54,6 +54,7 @@ EXCLUDED: dict[str, str] = {
     "change_log": "where each host's indexes stand; a restore rebuilds them from the papers",
     "rate_limit_events": "who did what in the last hour, to rate-limit them: gone within a day",
     "service_pacing": "when this deployment last asked arXiv for something",
+    "github_limits": "GitHub's rate limit on this deployment's token, which lifts within the hour",
 }
 
 

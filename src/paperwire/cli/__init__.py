@@ -9,8 +9,8 @@ from __future__ import annotations
 
 # The groups, in the order `paperwire --help` lists them.
 # isort: off
-from paperwire.cli import store, search, summaries, serve, assistant, harvest, jobs  # noqa: F401
-from paperwire.cli import digest, users, library, recommend, config  # noqa: F401
+from paperwire.cli import store, search, summaries, github, serve, assistant, harvest  # noqa: F401
+from paperwire.cli import jobs, digest, users, library, recommend, config  # noqa: F401
 # isort: on
 from paperwire.cli.app import app
 

@@ -8,13 +8,14 @@ from paperwire.core.doctor import DoctorCore
 from paperwire.core.health import HealthCore
 from paperwire.core.jobs import JobsCore
 from paperwire.core.limits import LimitsCore
+from paperwire.core.github import GithubCore
 from paperwire.core.summaries import SummariesCore
 from paperwire.core.tokens import TokensCore
 from paperwire.settings import Settings
 
 
 class Paperwire(JobsCore, TokensCore, DigestCore, BackupCore, DoctorCore, SummariesCore,
-                HealthCore, LimitsCore):
+                HealthCore, LimitsCore, GithubCore):
     """The core: every surface (web pages, JSON API, CLI, scheduler) calls only this.
 
     Each public method is one unit of work with its own transaction(s); callers never

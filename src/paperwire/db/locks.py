@@ -39,8 +39,10 @@ HARVEST_LOCK = "harvest"  # everything that talks to arXiv: harvests, listings, 
 DIGEST_LOCK = "digest"  # the scheduled digest build and send
 EMBED_LOCK = "embed"  # embedding pending papers (background thread or `paperwire embed`)
 SUMMARIES_LOCK = "summaries"  # the summary jobs (background thread or `paperwire summaries build`)
+GITHUB_LOCK = "github"  # the GitHub refresh (a task or `paperwire github refresh`)
 JOBS_LOCK = "jobs"  # held for its life by the one `serve` (or SQLite `worker`) running the jobs
-JOB_LOCKS = (JOBS_LOCK, HARVEST_LOCK, DIGEST_LOCK, EMBED_LOCK, SUMMARIES_LOCK)  # what /status shows
+JOB_LOCKS = (JOBS_LOCK, HARVEST_LOCK, DIGEST_LOCK, EMBED_LOCK, SUMMARIES_LOCK,
+             GITHUB_LOCK)  # what /status shows
 
 ADVISORY_NAMESPACE = 0x70777200  # "pwr\0": the first key of paperwire's advisory locks
 

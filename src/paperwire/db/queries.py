@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, FromClause, Row, Select, exists, false, func, select
 
+from paperwire.db.github import first_repo_stars
 from paperwire.db.links import has_code, links_of
 from paperwire.db.tables import (
     comments,
@@ -63,9 +64,20 @@ def community_columns(viewer_id: int | None) -> tuple[Any, ...]:
         .scalar_subquery()
         .label("code_url")
     )
+    project = (
+        select(paper_links.c.url)
+        .where(paper_links.c.paper_id == papers.c.id, paper_links.c.kind == "project",
+               paper_links.c.status == "active")
+        .order_by(paper_links.c.position, paper_links.c.id)
+        .limit(1)
+        .scalar_subquery()
+        .label("project_url")
+    )
     return (
         count,
         code,
+        project,
+        first_repo_stars(),
         voted.label("voted"),
         users.c.username.label("submitted_by"),
         users.c.display_name.label("submitted_by_name"),
@@ -113,6 +125,8 @@ def paper_from_row(row: Row[Any]) -> Paper:
         submitted_by_name=data.get("submitted_by_name"),
         trending_score=data.get("score"),
         code_url=data.get("code_url"),
+        code_stars=data.get("code_stars"),
+        project_url=data.get("project_url"),
     )
 
 

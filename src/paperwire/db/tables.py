@@ -522,6 +522,45 @@ paper_summaries = Table(
     PrimaryKeyConstraint("paper_id", "kind", name="pk_paper_summaries"),
 )
 
+# ``github_repos`` holds what GitHub says of each linked repository (``key``: the
+# lower-cased ``owner/name`` the papers link; ``full_name``: GitHub's current name, after a
+# rename); ``github_stars`` one star count a day per repository, for "Trending by code".
+
+github_repos = Table(
+    "github_repos",
+    metadata,
+    Column("key", String(401), primary_key=True),
+    Column("full_name", String(401), nullable=False),
+    Column("stars", Integer),
+    Column("description", Text),
+    Column("license", String(100)),
+    Column("pushed_at", DateTime(timezone=True)),
+    Column("archived", Boolean, nullable=False),
+    Column("gone", Boolean, nullable=False),  # GitHub answered 404 or 410
+    Column("etag", String(200)),
+    Column("fetched_at", BigInteger),  # None: never fetched
+    Column("next_check_at", BigInteger, nullable=False),
+    Index("ix_github_repos_next_check_at", "next_check_at"),
+)
+
+github_stars = Table(
+    "github_stars",
+    metadata,
+    Column("repo_key", String(401), ForeignKey("github_repos.key", ondelete="CASCADE"),
+           nullable=False),
+    Column("day", Date, nullable=False),
+    Column("stars", Integer, nullable=False),
+    PrimaryKeyConstraint("repo_key", "day", name="pk_github_stars"),
+)
+
+github_limits = Table(
+    "github_limits",
+    metadata,
+    # GitHub's rate limit when a run met it: no request until ``resumes_at`` (epoch s).
+    Column("name", String(20), primary_key=True),
+    Column("resumes_at", BigInteger, nullable=False),
+)
+
 author_follows = Table(
     "author_follows",
     metadata,

@@ -148,6 +148,17 @@ def build_summaries(core: Paperwire, run: TaskRun) -> object:
     return f"{report.extractive:,} extractive, {report.abstractive:,} abstractive"
 
 
+def refresh_github(core: Paperwire, _run: TaskRun) -> object:
+    """The GitHub repositories due (new links first), paced to the hourly budget."""
+    try:
+        report = core.refresh_github(limit=core.settings.jobs_embed_batch)
+    except JobBusy as busy:  # `paperwire github refresh` is at it
+        log.info("GitHub refresh skipped: %s", busy)
+        return SKIPPED
+    return (f"{report.fetched:,} fetched, {report.not_modified:,} unchanged,"
+            f" {report.gone:,} gone")
+
+
 def prune_change_log(core: Paperwire, _run: TaskRun) -> object:
     return f"{core.prune_change_log():,} changes pruned"
 
@@ -169,9 +180,10 @@ TASKS: tuple[TaskSpec, ...] = (
              "one-line summaries of a batch of embedded papers",
              schedule=lambda s: every(s.embed_poll_seconds),
              wanted=lambda s: s.summaries_in_background),
-    # GitHub refresh (another branch adds `core.refresh_github`): one more TaskSpec here,
-    # on the "enrich" queue, e.g. TaskSpec("refresh_github", "enrich", refresh_github, ...,
-    # schedule=lambda _s: "23 * * * *"), its body calling core.refresh_github().
+    TaskSpec("refresh_github", "enrich", refresh_github,
+             "stars and metadata of the GitHub repositories due, every embed_poll_seconds",
+             schedule=lambda s: every(s.embed_poll_seconds),
+             wanted=lambda s: s.github_in_background),
     TaskSpec("prune_change_log", "maintenance", prune_change_log,
              "forget the change feed's rows older than a week", max_attempts=1,
              schedule=lambda _s: "17 3 * * *"),

@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from paperwire.models import PaperFilter, SortOrder
+from paperwire.core.github import TRENDING_DAYS
+from paperwire.models import PaperFilter, SortOrder, page_param
 from paperwire.ranking import HORIZON_DAYS, describe
 from paperwire.surface import core_of, rate
 from paperwire.web.pagecache import cached_page
@@ -49,6 +50,21 @@ def _trending_page(request: Request) -> Response:
     formula = describe(period, core.settings.trending_half_life_hours)
     return render(request, "trending.html", page=page, period=period, p=p, formula=formula,
                   horizon=HORIZON_DAYS[period], nav="trending")
+
+
+@router.get("/trending/code")
+def trending_code(request: Request) -> Response:
+    """Papers by the GitHub stars their repository gained over the last 7 days."""
+    return cached_page(request, lambda: _trending_code_page(request))
+
+
+def _trending_code_page(request: Request) -> Response:
+    core = core_of(request)
+    limit = core.settings.page_size
+    p = page_param(request.query_params)
+    page = core.trending_by_code(limit=limit, offset=p * limit)
+    return render(request, "trending_code.html", page=page, p=p, nav="trending",
+                  days=TRENDING_DAYS)
 
 
 @router.post("/papers/{arxiv_id:path}/comments")

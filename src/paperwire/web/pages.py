@@ -90,6 +90,7 @@ def paper_page(request: Request, arxiv_id: str) -> Response:
         request, "paper.html", paper=paper, requested_version=version,
         concepts=extras.concepts, similar=extras.similar,
         summary=core.summaries_of([paper.id]).get(paper.id),
+        github=core.github_repos_of([paper]),
         thread=core.paper_comments(paper.id, user),
         my_collections=core.collections_of(user) if user else [],
         submitted=request.query_params.get("submitted") == "1",

@@ -93,6 +93,15 @@ def search_url(query: str) -> str:
     return "/papers?" + urlencode({"q": query})
 
 
+def stars_label(stars: int) -> str:
+    """A star count the way GitHub shows one: 987, 1.2k, 34k."""
+    if stars < 1000:
+        return str(stars)
+    if stars < 10_000:
+        return f"{stars / 1000:.1f}k".replace(".0k", "k")
+    return f"{stars // 1000}k"
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES, context_processors=[request_context])
     env = templates.env
@@ -111,6 +120,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         window_query=window_query,
         when=when,
         search_url=search_url,
+        stars=stars_label,
     )
     env.globals.update(site_name=settings.site_name, digest_categories=settings.categories,
                        open_signup=settings.open_signup)

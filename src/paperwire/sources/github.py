@@ -1,0 +1,180 @@
+"""A polite client for GitHub's REST API: ``GET /repos/{owner}/{repo}``.
+
+Conditional requests with the stored ETag (a 304 does not count against GitHub's rate
+limit), requests paced to a budget per hour, ``Retry-After`` honoured up to a bound,
+``X-RateLimit-Remaining: 0`` answered by stopping until ``X-RateLimit-Reset`` (never by
+sleeping an hour), renamed repositories' redirects followed. The clock and the sleep are
+injectable, like the arXiv client's."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from paperwire import __name__ as package_name
+from paperwire.db.github import RepoFields
+from paperwire.errors import GithubError
+
+log = logging.getLogger(__name__)
+USER_AGENT = f"{package_name}/0.1 (self-hosted daily papers; repository metadata)"
+MAX_RETRY_AFTER = 60.0  # seconds: a longer wait ends the run, to resume later
+MAX_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    fields: RepoFields
+    etag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    reason: str  # why this repository's answer was skipped
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimited:
+    resumes_at: int  # epoch seconds when GitHub takes requests again
+
+
+Outcome = Fetched | NotModified | Gone | Unreadable | RateLimited
+
+
+@dataclass(frozen=True, slots=True)
+class GithubConfig:
+    api_url: str = "https://api.github.com"
+    token: str | None = None
+    requests_per_hour: float = 4000.0
+    timeout_s: float = 30.0
+
+
+class GithubClient:
+    """``client.repo("owner/name", etag)`` → an :data:`Outcome`."""
+
+    def __init__(self, config: GithubConfig, *, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.config, self.clock, self.sleep = config, clock, sleep
+        self.requests = 0
+        self._next_at = 0.0
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/vnd.github+json",
+                   "X-GitHub-Api-Version": "2022-11-28"}
+        if config.token:
+            headers["Authorization"] = f"Bearer {config.token}"
+        self._http = httpx.Client(base_url=config.api_url.rstrip("/"), headers=headers,
+                                  timeout=config.timeout_s, follow_redirects=True)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def repo(self, full_name: str, etag: str | None = None) -> Outcome:
+        for _ in range(MAX_RETRIES):
+            response = self._get(f"/repos/{full_name}", etag)
+            outcome = self._read(response)
+            if outcome is not None:
+                return outcome
+        return Unreadable(f"GitHub kept asking to retry {full_name}")
+
+    def _get(self, path: str, etag: str | None) -> httpx.Response:
+        self._wait_turn()
+        headers = {"If-None-Match": etag} if etag else {}
+        self.requests += 1
+        try:
+            return self._http.get(path, headers=headers)
+        except httpx.TransportError as error:
+            raise GithubError(f"cannot reach GitHub at {self.config.api_url}"
+                              f" ({type(error).__name__}: {error})") from None
+
+    def _wait_turn(self) -> None:
+        now = self.clock()
+        if now < self._next_at:
+            self.sleep(self._next_at - now)
+        self._next_at = max(now, self._next_at) + 3600.0 / self.config.requests_per_hour
+
+    def _read(self, response: httpx.Response) -> Outcome | None:
+        """The outcome of one answer; None: wait as asked and try again."""
+        status = response.status_code
+        if status == 304:
+            return NotModified()
+        if status == 200:
+            return _fetched(response)
+        if status in (404, 410, 451):
+            return Gone(status)
+        if status == 401:
+            raise GithubError("GitHub refused the token (401 Bad credentials):"
+                              " check PAPERWIRE_GITHUB_TOKEN")
+        if status in (403, 429):
+            return self._limited(response)
+        return Unreadable(f"GitHub answered {status}")  # 5xx and the unexpected: skip it
+
+    def _limited(self, response: httpx.Response) -> Outcome | None:
+        headers = response.headers
+        if headers.get("X-RateLimit-Remaining") == "0":
+            return RateLimited(_int(headers.get("X-RateLimit-Reset"))
+                               or int(self.clock()) + 3600)
+        wait = _seconds(headers.get("Retry-After"))
+        if wait is None:
+            if response.status_code == 403:
+                return Unreadable("GitHub answered 403 Forbidden")
+            wait = 60.0
+        if wait > MAX_RETRY_AFTER:
+            return RateLimited(int(self.clock() + wait))
+        log.warning("GitHub: %s Retry-After; waiting %.0f s", response.status_code, wait)
+        self.sleep(wait)
+        return None
+
+
+def _fetched(response: httpx.Response) -> Outcome:
+    try:
+        data = orjson.loads(response.content)
+        return Fetched(repo_fields(data), response.headers.get("ETag"))
+    except (orjson.JSONDecodeError, TypeError, KeyError, ValueError) as error:
+        return Unreadable(f"malformed answer ({type(error).__name__}: {error})"[:200])
+
+
+def repo_fields(data: Any) -> RepoFields:
+    """The fields paperwire keeps from GitHub's repository object."""
+    if not isinstance(data, dict):
+        raise TypeError("not a JSON object")
+    stars = data["stargazers_count"]
+    if not isinstance(stars, int) or isinstance(stars, bool) or stars < 0:
+        raise ValueError(f"stargazers_count is {stars!r}")
+    license_ = data.get("license") or {}
+    pushed = data.get("pushed_at")
+    return RepoFields(
+        full_name=str(data["full_name"])[:400],
+        stars=stars,
+        description=_text(data.get("description"), 2000),
+        license=_text(license_.get("spdx_id") or license_.get("name"), 100)
+        if isinstance(license_, dict) else None,
+        pushed_at=datetime.fromisoformat(pushed.replace("Z", "+00:00")) if pushed else None,
+        archived=bool(data.get("archived")),
+    )
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return str(value)[:limit] if value else None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _seconds(value: str | None) -> float | None:
+    return float(value) if value and value.strip().isdigit() else None
