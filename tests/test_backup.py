@@ -332,8 +332,8 @@ def test_an_archive_from_an_unknown_schema_is_refused(core: Paperwire, archive: 
 
 
 # Tables 0008 (authors), 0009 (readers' library and signals), 0010 (paper links), 0012
-# (one-line summaries) and 0015 (GitHub metadata) add; 0011's change log, 0013's shared limits, 0014's job failures and 0015's rate
-# limit are not archived.
+# (one-line summaries) and 0015 (GitHub metadata) add; 0011's change log, 0013's shared
+# limits, 0014's job failures and 0015's rate limit are not archived.
 AFTER_0006 = {"paper_authors", "author_follows", "author_claims",
               "library_entries", "reader_signals", "reader_versions", "paper_links",
               "paper_summaries", "github_repos", "github_stars"}

@@ -255,7 +255,7 @@ def test_serve_refreshes_in_the_background(linked, github):
 
     linked.settings = linked.settings.model_copy(update={
         "github_in_background": True, "embed_in_background": False,
-        "summaries_in_background": False, "harvest_enabled": False})
+        "summaries_in_background": False, "harvest_enabled": False, "embed_poll_seconds": 1})
     jobs = BackgroundJobs(linked, say=lambda _line: None).start()
     try:
         for _ in range(300):
@@ -265,7 +265,7 @@ def test_serve_refreshes_in_the_background(linked, github):
     finally:
         jobs.stop()
     assert rows(linked)["ada/engine"]["stars"] == 120
-    assert jobs.github is None  # stopped with the rest
+    assert jobs.runner is None  # stopped with the rest
 
 
 def test_the_token_is_a_secret_setting():

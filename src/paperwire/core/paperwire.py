@@ -5,10 +5,10 @@ from __future__ import annotations
 from paperwire.core.backup import BackupCore
 from paperwire.core.digests import DigestCore
 from paperwire.core.doctor import DoctorCore
+from paperwire.core.github import GithubCore
 from paperwire.core.health import HealthCore
 from paperwire.core.jobs import JobsCore
 from paperwire.core.limits import LimitsCore
-from paperwire.core.github import GithubCore
 from paperwire.core.summaries import SummariesCore
 from paperwire.core.tokens import TokensCore
 from paperwire.settings import Settings
