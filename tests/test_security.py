@@ -317,6 +317,9 @@ def test_no_get_changes_anything(world):
     for role in ("anonymous", "user", "owner", "admin"):
         for url in urls:
             response = world.browsers[role].get(url, follow_redirects=False)
+            if url.startswith("/healthz"):  # 503 says "not ready yet" (indexes unbuilt)
+                assert response.status_code in (200, 503), (role, url)
+                continue
             assert response.status_code < 500, (role, url)
     assert checksum(core) == before
     assert core.sign_in(token).user.id == world.owner.id  # the link still works once
