@@ -63,6 +63,8 @@ def test_rejected_lines_are_reported(env, tmp_path):
     ("args", "message"),
     [
         (["import", "/no/such/file.jsonl"], "no such file"),
+        # Brackets in a path are text, not console markup.
+        (["import", "/no/[such]/file.jsonl"], "/no/[such]/file.jsonl"),
         (["search", "anything"], "paperwire migrate"),
         (["stats"], "paperwire migrate"),
     ],
