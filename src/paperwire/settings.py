@@ -140,6 +140,15 @@ class Settings(BaseSettings):
         default=256, ge=1, le=10_000,
         description="Papers embedded per transaction by the embedding job.",
     )
+    embed_claim_seconds: int = Field(
+        default=900, ge=1, le=86_400,
+        description=(
+            "How long an embedding batch's claim on its papers holds at most: batches"
+            " running at once (several workers) take disjoint papers, and a claimer's papers"
+            " are free again at once when it dies, or after this long if it hangs."
+            " Keep it longer than a batch of `embed_batch_size` takes."
+        ),
+    )
     embed_threads: int = Field(
         default=0, ge=0, le=256,
         description=(
@@ -283,6 +292,14 @@ class Settings(BaseSettings):
         description=(
             "Papers one embedding (or summary) job takes; it queues the next job while more"
             " are pending, so any worker may take the next batch."
+        ),
+    )
+    jobs_embed_parallel: int = Field(
+        default=4, ge=1, le=64,
+        description=(
+            "Embedding jobs that may wait in the queue at once (PostgreSQL): with a backlog"
+            " each job queues more up to this many, so as many workers embed at once (each"
+            " batch claims its own papers). SQLite's in-process runner runs one at a time."
         ),
     )
     jobs_heartbeat_seconds: float = Field(

@@ -80,14 +80,14 @@ class JobsCore(DigestCore):
     # -- deferring --------------------------------------------------------------------
 
     def defer_job(self, task: str) -> int | None:
-        """Queue one job of ``task``; its id, or None when one already waits (or, on
-        SQLite, when no runner runs in this process)."""
+        """Queue one job of ``task``; its id, or None when as many wait as its task allows
+        (one, for most) or, on SQLite, when no runner runs in this process."""
         if task not in BY_NAME:
             raise NotFound(f"no task {task!r}: the tasks are {', '.join(BY_NAME)}")
         if self.uses_queue:
             from paperwire.jobs.queue import defer
 
-            return defer(self.job_queue, task)
+            return defer(self.job_queue, task, self.settings)
         return None if self.local_runner is None else self.local_runner.defer(task)
 
     def _wake_background(self) -> None:

@@ -256,6 +256,19 @@ paper_embeddings = Table(
     Index("ix_paper_embeddings_model_embedded_at", "model", "embedded_at"),
 )
 
+embedding_claims = Table(
+    "embedding_claims",
+    metadata,
+    # Pending papers an embedding batch has taken (db/embedding_claims.py), so batches in
+    # parallel take disjoint papers. ``owner`` names the claimer's job lock: a claim of a
+    # dead owner (its lock free) or past ``expires_at`` is free to take again.
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(120), nullable=False),
+    Column("owner", String(60), nullable=False, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("paper_id", "model", name="pk_embedding_claims"),
+)
+
 
 # == community (issue 5): accounts, sessions, votes, comments, collections, mail ==========
 # Times are epoch seconds (BigInteger) where SQL does arithmetic on them (trending,

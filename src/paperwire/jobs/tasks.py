@@ -3,10 +3,12 @@ and body. Both runners (``runner.py``: in-process on SQLite; ``queue.py``: procr
 on PostgreSQL) run exactly these.
 
 A body calls core methods only. The core methods keep taking the store's job locks
-(``harvest``, ``digest``, ``embed``, ``summaries``), so a CLI run and a task never
-overlap: a task that finds its lock held elsewhere is *skipped* (not failed). The queue's
-own lock (``lock``: the task's name) keeps one job of each task running at a time, and a
-defer is skipped while a job of the task waits to start.
+(``harvest``, ``digest``, ``summaries`` ...), so a CLI run and a task never overlap: a
+task that finds its lock held elsewhere is *skipped* (not failed). The queue's own lock
+(``lock``: the task's name) keeps one job of each task running at a time, and a defer is
+skipped while a job of the task waits to start. Embedding is the exception: its batches
+claim their own papers (``db/embedding_claims.py``), so ``parallel`` jobs of it wait and
+run at once, and any number of `paperwire embed` runs beside them.
 
 Work that is never done sits in a batch-sized task that defers itself again while more
 is pending (``embed_pending``, ``build_summaries``), so a long backlog is many short jobs
@@ -40,7 +42,7 @@ class TaskRun:
     more job of a task (``defer(name)``)."""
 
     attempt: int
-    defer: Callable[[str], object]
+    defer: Callable[[str], object]  # the job's id, or None when no more may wait
 
 SKIPPED = "skipped"
 DAILY_KINDS = ("daily", "first-run")
@@ -57,6 +59,9 @@ class TaskSpec:
     # for tasks only deferred (by another task, an import, or `paperwire jobs`).
     schedule: Callable[[Settings], str | None] = lambda _settings: None
     wanted: Callable[[Settings], bool] = lambda _settings: True
+    # Jobs of the task that may wait at once (and, on the queue, run at once); 1: one at a
+    # time, under the queue's lock. Only a body safe to run beside itself raises it.
+    parallel: Callable[[Settings], int] = lambda _settings: 1
 
 
 def backoff_seconds(settings: Settings, attempts: int) -> float:
@@ -121,17 +126,26 @@ def send_digests(core: Paperwire, _run: TaskRun) -> object:
 
 
 def embed_pending(core: Paperwire, run: TaskRun) -> object:
-    """One batch of pending papers (``jobs_embed_batch``); again while more wait."""
-    if core.pending_embeddings() == 0:
+    """One batch of pending papers (``jobs_embed_batch``), claimed so that other jobs of
+    this task embed other papers at once; while more wait unclaimed, more jobs are
+    queued (up to ``jobs_embed_parallel`` waiting), so every free worker takes a batch."""
+    if core.unclaimed_embeddings() == 0:
         return "nothing pending"
-    try:
-        report = core.embed_pending(limit=core.settings.jobs_embed_batch)
-    except JobBusy as busy:  # `paperwire embed` or another deployment is at it
-        log.info("embedding skipped: %s", busy)
-        return SKIPPED
-    if core.pending_embeddings() > 0:
-        run.defer("embed_pending")
+    batch = core.settings.jobs_embed_batch
+    _fan_out(core, run, besides=batch)  # the others start while this one works
+    report = core.embed_pending(limit=batch)
+    _fan_out(core, run)
     return f"{report.embedded:,} embedded"
+
+
+def _fan_out(core: Paperwire, run: TaskRun, *, besides: int = 0) -> None:
+    """Queue a job per batch waiting unclaimed (``besides`` the one about to be taken)."""
+    batch = core.settings.jobs_embed_batch
+    left = max(0, core.unclaimed_embeddings() - besides)
+    wanted = min(core.settings.jobs_embed_parallel, -(-left // batch))
+    for _ in range(wanted):
+        if run.defer("embed_pending") is None:  # as many wait as may
+            break
 
 
 def build_summaries(core: Paperwire, run: TaskRun) -> object:
@@ -175,7 +189,8 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("embed_pending", "embed", embed_pending,
              "embed a batch of pending papers, every embed_poll_seconds and after imports",
              schedule=lambda s: every(s.embed_poll_seconds),
-             wanted=lambda s: s.embed_in_background),
+             wanted=lambda s: s.embed_in_background,
+             parallel=lambda s: s.jobs_embed_parallel),
     TaskSpec("build_summaries", "enrich", build_summaries,
              "one-line summaries of a batch of embedded papers",
              schedule=lambda s: every(s.embed_poll_seconds),
