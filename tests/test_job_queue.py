@@ -201,6 +201,32 @@ def waiting_on_a_lock(core: Paperwire) -> int:
             " AND wait_event_type = 'Lock'")).scalar_one())
 
 
+def test_a_worker_publishes_index_snapshots_and_a_fresh_host_adopts_one(
+    pg: Paperwire, workers: Callable[..., Any], tmp_path: Path
+) -> None:
+    from paperwire.search import snapshots
+
+    for n in range(1, 5):
+        make_paper(pg, f"2602.{n:05d}", title=f"Graph networks part {n}")
+    pg.embed_pending()
+    shared = tmp_path / "snapshots"
+    env = {**queue_env(pg, PAPERWIRE_INDEX_SNAPSHOT_DIR=str(shared),
+                       PAPERWIRE_INDEX_SNAPSHOT_SECONDS="1"),
+           "PAPERWIRE_DATA_DIR": str(tmp_path / "worker-host")}
+    worker, log = workers(env)
+    wait_for(lambda: snapshots.latest(shared) is not None, "a published snapshot", log)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0
+    latest = snapshots.latest(shared)
+    assert latest is not None
+    assert latest.papers == 4
+    fresh = Paperwire(pg.settings.model_copy(update={
+        "data_dir": tmp_path / "fresh-host", "index_snapshot_dir": shared}), engine=pg.engine)
+    assert fresh.adopt_index_snapshot() == ["keyword", "vectors"]
+    assert fresh.health().ok
+    assert count(pg, job_failures) == 0
+
+
 def test_a_failing_job_is_retried_with_backoff_then_shows_failed_and_can_be_retried(
     pg: Paperwire, workers: Callable[..., Any]
 ) -> None:

@@ -183,6 +183,13 @@ class Settings(BaseSettings):
             " reading every paper. Unset: no snapshots."
         ),
     )
+    index_snapshot_seconds: int = Field(
+        default=3600, ge=1, le=86_400,
+        description=(
+            "How often a worker publishes its host's indexes to `index_snapshot_dir` (the"
+            " `publish_index_snapshot` task, one at a time across workers), when that is set."
+        ),
+    )
     healthz_max_index_lag_seconds: float = Field(
         default=60.0, gt=0,
         description=(
@@ -300,6 +307,14 @@ class Settings(BaseSettings):
             "Embedding jobs that may wait in the queue at once (PostgreSQL): with a backlog"
             " each job queues more up to this many, so as many workers embed at once (each"
             " batch claims its own papers). SQLite's in-process runner runs one at a time."
+        ),
+    )
+    jobs_keep_days: int = Field(
+        default=14, ge=1, le=3650,
+        description=(
+            "Finished jobs (succeeded, failed, cancelled) and recorded job failures older"
+            " than this are deleted by the daily `prune_jobs` task; newer failures stay in"
+            " `paperwire jobs list` and on /status."
         ),
     )
     jobs_heartbeat_seconds: float = Field(

@@ -173,6 +173,18 @@ def refresh_github(core: Paperwire, _run: TaskRun) -> object:
             f" {report.gone:,} gone")
 
 
+def publish_index_snapshot(core: Paperwire, _run: TaskRun) -> object:
+    """This host's indexes, brought up to the store, published for new hosts to start from."""
+    snapshot = core.publish_index_snapshot()
+    return f"published {snapshot.path.name}: {snapshot.papers:,} papers"
+
+
+def prune_jobs(core: Paperwire, _run: TaskRun) -> object:
+    """Finished jobs and recorded failures older than ``jobs_keep_days``."""
+    jobs, failures = core.prune_jobs()
+    return f"{jobs:,} finished jobs and {failures:,} failures pruned"
+
+
 def prune_change_log(core: Paperwire, _run: TaskRun) -> object:
     return f"{core.prune_change_log():,} changes pruned"
 
@@ -199,9 +211,16 @@ TASKS: tuple[TaskSpec, ...] = (
              "stars and metadata of the GitHub repositories due, every embed_poll_seconds",
              schedule=lambda s: every(s.embed_poll_seconds),
              wanted=lambda s: s.github_in_background),
+    TaskSpec("publish_index_snapshot", "maintenance", publish_index_snapshot,
+             "publish this host's indexes to index_snapshot_dir for new hosts to start from",
+             max_attempts=2, schedule=lambda s: every(s.index_snapshot_seconds),
+             wanted=lambda s: s.index_snapshot_dir is not None),
     TaskSpec("prune_change_log", "maintenance", prune_change_log,
              "forget the change feed's rows older than a week", max_attempts=1,
              schedule=lambda _s: "17 3 * * *"),
+    TaskSpec("prune_jobs", "maintenance", prune_jobs,
+             "forget finished jobs and job failures older than jobs_keep_days", max_attempts=1,
+             schedule=lambda _s: "37 3 * * *"),
 )
 BY_NAME: dict[str, TaskSpec] = {spec.name: spec for spec in TASKS}
 QUEUES: tuple[str, ...] = tuple(dict.fromkeys(spec.queue for spec in TASKS))
