@@ -125,7 +125,8 @@ def test_a_live_embedder_keeps_its_claims_and_a_dead_ones_are_free_at_once(
         assert core.unclaimed_embeddings() == 0
         holder.kill_9()  # it dies mid-batch, its claims left behind
         wait_until_freed(core, "embedder-elsewhere00")
-        assert core.embed_pending().embedded == 2  # at once, no lease to wait out
+        assert core.unclaimed_embeddings() == 2  # what a periodic job sees: free at once
+        assert core.embed_pending().embedded == 2  # no lease to wait out
     assert core.pending_embeddings() == 0
     assert claim_rows(core) == []
     assert set(embeddings_per_paper(core).values()) == {1}

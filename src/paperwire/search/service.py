@@ -52,7 +52,9 @@ class SearchIndexer:
             return embeddings.count_pending(connection, self.model)
 
     def unclaimed(self) -> int:
-        """Pending papers no batch holds now (what another job could take)."""
+        """Pending papers no live batch holds now (what another job could take); the
+        claims of dead embedders are freed first."""
+        self._free_dead_claims(None)
         with read_transaction(self.engine) as connection:
             return max(0, embeddings.count_pending(connection, self.model)
                        - claims.count_claimed(connection, self.model, now=datetime.now(UTC)))
@@ -91,7 +93,7 @@ class SearchIndexer:
                 return rows
         return []
 
-    def _free_dead_claims(self, mine: str) -> None:
+    def _free_dead_claims(self, mine: str | None) -> None:
         with read_transaction(self.engine) as connection:
             owners = claims.owners(connection, self.model)
         dead = [owner for owner in owners if owner != mine and not is_held(self.engine, owner)]
@@ -160,9 +162,11 @@ class SearchIndexer:
         embedder = self.semantic.embedder
         with index_lock(directory, self.model):
             writer = VectorIndexWriter(directory, self.model, embedder.dim, fresh=fresh)
-            return sync_index(
+            written = sync_index(
                 lambda: snapshot_transaction(self.engine), writer, self.model, on_progress
             )
+        self.semantic.index.recheck()  # this process's searches see it at once
+        return written
 
 
 def exclude_duplicates(
