@@ -309,6 +309,19 @@ class Settings(BaseSettings):
             " batch claims its own papers). SQLite's in-process runner runs one at a time."
         ),
     )
+    for_you_in_background: bool = Field(
+        default=True,
+        description=(
+            "The `retrain_for_you` task trains and stores the For-you models of readers"
+            " whose signals changed (or whose model was trained on a smaller vector index"
+            " over an hour ago), so page views on any host read a stored model instead of"
+            " training one."
+        ),
+    )
+    jobs_for_you_batch: int = Field(
+        default=500, ge=1, le=100_000,
+        description="Readers one `retrain_for_you` job trains; it queues the next while more are stale.",
+    )
     jobs_keep_days: int = Field(
         default=14, ge=1, le=3650,
         description=(

@@ -644,3 +644,20 @@ reader_versions = Table(
     Column("version", Integer, nullable=False),
     Column("changed_at", BigInteger, nullable=False),
 )
+
+reader_models = Table(
+    "reader_models",
+    metadata,
+    # Each reader's trained For-you model (db/reader_models.py), so a page view on any
+    # host reads it instead of training: what trained it (signals version, the trainer's
+    # vector index size, when) and the model's arrays (recommend/stored.py's layout: a
+    # NumPy .npz, no pickles); ``has_model`` false: no positive of theirs had a vector.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(120), nullable=False),  # the embedding model
+    Column("signals_version", Integer, nullable=False),
+    Column("index_size", Integer, nullable=False),
+    Column("trained_at", BigInteger, nullable=False),  # unix seconds
+    Column("has_model", Boolean, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("user_id", "model", name="pk_reader_models"),
+)

@@ -173,6 +173,14 @@ def refresh_github(core: Paperwire, _run: TaskRun) -> object:
             f" {report.gone:,} gone")
 
 
+def retrain_for_you(core: Paperwire, run: TaskRun) -> object:
+    """A batch of stale readers' For-you models, trained and stored; again while more are."""
+    retrained, left = core.retrain_for_you(limit=core.settings.jobs_for_you_batch)
+    if left:
+        run.defer("retrain_for_you")
+    return f"{retrained:,} readers retrained, {left:,} stale"
+
+
 def publish_index_snapshot(core: Paperwire, _run: TaskRun) -> object:
     """This host's indexes, brought up to the store, published for new hosts to start from."""
     snapshot = core.publish_index_snapshot()
@@ -211,6 +219,10 @@ TASKS: tuple[TaskSpec, ...] = (
              "stars and metadata of the GitHub repositories due, every embed_poll_seconds",
              schedule=lambda s: every(s.embed_poll_seconds),
              wanted=lambda s: s.github_in_background),
+    TaskSpec("retrain_for_you", "enrich", retrain_for_you,
+             "train and store stale readers' For-you models, every embed_poll_seconds",
+             schedule=lambda s: every(s.embed_poll_seconds),
+             wanted=lambda s: s.for_you_in_background and s.embedder != "none"),
     TaskSpec("publish_index_snapshot", "maintenance", publish_index_snapshot,
              "publish this host's indexes to index_snapshot_dir for new hosts to start from",
              max_attempts=2, schedule=lambda s: every(s.index_snapshot_seconds),
