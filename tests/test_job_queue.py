@@ -107,7 +107,9 @@ def test_every_task_and_schedule_is_registered(pg: Paperwire) -> None:
     app = make_app(pg)
     assert {spec.name for spec in TASKS} | {STALLED_TASK} <= set(app.tasks)
     periodic = {task.task.name for task in app.periodic_registry.periodic_tasks.values()}
-    assert {"harvest_daily", "embed_pending", "prune_change_log", STALLED_TASK} <= periodic
+    assert {"harvest_daily", "embed_pending", "prune_change_log", "prune_jobs",
+            "retrain_for_you", STALLED_TASK} <= periodic
+    assert "publish_index_snapshot" not in periodic  # no snapshot folder set
     assert "send_digests" not in periodic  # deferred by the harvest, not on a clock
     assert app.tasks["harvest_daily"].lock == "harvest_daily"  # one running at a time
     assert app.tasks["embed_pending"].lock is None  # batches claim their papers: several
