@@ -1,12 +1,16 @@
 """Embedding job throughput on the PostgreSQL job queue, with 1 and 2 `paperwire worker`s.
 
     python bench/jobs.py [--papers 5000] [--embedder fake|onnx] [--batch 256]
+                         [--threads 0] [--workers 1,2]
 
 Imports ``--papers`` of the sample into a fresh PostgreSQL database without embedding,
 times one in-process ``embed_pending`` (what ``paperwire embed`` does, no queue), then
-for 1 and 2 workers starts them (and waits until they are registered), queues one
-``embed_pending`` job and times until no paper is pending: each job embeds ``--batch``
-papers and queues the next. The stored vectors are dropped between runs.
+for each count of workers starts them (``paperwire worker --concurrency 1``: one job at a
+time per process, so the count is the parallelism; each with ``--threads`` ONNX threads)
+and waits until they are registered, queues one ``embed_pending`` job and times until no
+paper is pending: each job claims and embeds ``--batch`` papers, queueing more jobs while
+papers wait unclaimed (up to ``PAPERWIRE_JOBS_EMBED_PARALLEL``, 4). The stored vectors are
+dropped between runs.
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ def run(core: Paperwire, env: dict[str, str], count: int, papers: int) -> float:
     with core.engine.begin() as connection:
         connection.execute(delete(paper_embeddings))
         connection.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers CASCADE"))
-    processes = [subprocess.Popen([sys.executable, "-m", "paperwire", "worker"], env=env,
+    command = [sys.executable, "-m", "paperwire", "worker", "--concurrency", "1"]
+    processes = [subprocess.Popen(command, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for _ in range(count)]
     try:
@@ -74,6 +79,8 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=5000)
     parser.add_argument("--embedder", default="fake", choices=["fake", "onnx"])
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=0, help="ONNX threads a process")
+    parser.add_argument("--workers", default="1,2", help="worker counts to time")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
     url = fresh_database()
@@ -81,9 +88,11 @@ def main() -> None:
            "PAPERWIRE_DEV_MODE": "true", "PAPERWIRE_EMBEDDER": args.embedder,
            "PAPERWIRE_HARVEST_ENABLED": "false", "PAPERWIRE_SUMMARIES_IN_BACKGROUND": "false",
            "PAPERWIRE_DIGEST_ENABLED": "false", "PAPERWIRE_EMBED_POLL_SECONDS": "3600",
-           "PAPERWIRE_JOBS_EMBED_BATCH": str(args.batch), "PAPERWIRE_JOBS_POLL_SECONDS": "0.5"}
+           "PAPERWIRE_JOBS_EMBED_BATCH": str(args.batch), "PAPERWIRE_JOBS_POLL_SECONDS": "0.5",
+           "PAPERWIRE_EMBED_THREADS": str(args.threads)}
     core = Paperwire(Settings(database_url=url, data_dir=data, dev_mode=True,
-                              embedder=args.embedder, embed_in_background=False))
+                              embedder=args.embedder, embed_in_background=False,
+                              embed_threads=args.threads))
     core.migrate()
     sliced = data / "slice.jsonl"
     with SAMPLE.open() as source, sliced.open("w") as sink:
@@ -92,14 +101,15 @@ def main() -> None:
     core.import_snapshot([sliced])
     papers = core.pending_embeddings()
     print(f"machine: {machine()}")
-    print(f"{papers:,} papers, embedder {args.embedder}, {args.batch} papers a job")
+    print(f"{papers:,} papers, embedder {args.embedder}, {args.batch} papers a job,"
+          f" {args.threads or 'one per core'} ONNX threads a process")
     with core.engine.begin() as connection:
         connection.execute(delete(paper_embeddings))
     started = time.perf_counter()
     core.embed_pending()  # the reference: one `paperwire embed`, no queue
     seconds = time.perf_counter() - started
     print(f"paperwire embed: {seconds:6.1f} s  {papers / seconds:8,.0f} papers/s  (no queue)")
-    for count in (1, 2):
+    for count in (int(n) for n in args.workers.split(",")):
         seconds = run(core, env, count, papers)
         print(f"{count} worker{'s' if count > 1 else ' '}: {seconds:6.1f} s"
               f"  {papers / seconds:8,.0f} papers/s  ({-(-papers // args.batch)} jobs)")

@@ -179,3 +179,10 @@ def load(core: Paperwire, tmp_path: Path, records: list[dict] | None = None) -> 
     core.import_snapshot([write_jsonl(tmp_path / "corpus.jsonl", records or CORPUS)])
     core.embed_pending()
     return core
+
+
+def run_task(core: Paperwire, name: str, *, attempt: int = 1) -> object:
+    """A task's body run once, as a runner runs it (deferring nothing): its result line."""
+    from paperwire.jobs.tasks import BY_NAME, TaskRun
+
+    return BY_NAME[name].body(core, TaskRun(attempt, lambda _name: None))

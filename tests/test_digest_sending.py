@@ -173,13 +173,13 @@ def test_two_workers_and_a_doubled_schedule_send_each_digest_once(core, sink, da
     assert sink.count == 1500
 
 
-def test_scheduler_sends_daily_and_on_its_weekday_weekly_once(core):
+def test_the_digest_task_sends_daily_and_on_its_weekday_weekly_once(core):
     """The scheduled job (after the daily harvest), twice for the same day: one each."""
     from sqlalchemy import func, select
 
+    from factories import run_task
     from paperwire.core.digests import WEEKDAYS
     from paperwire.db.tables import outbox
-    from paperwire.harvest.scheduler import Scheduler
 
     now = core.clock()
     core.clock = lambda: now  # the scheduler asks the core for its day: one day throughout
@@ -188,17 +188,14 @@ def test_scheduler_sends_daily_and_on_its_weekday_weekly_once(core):
     add_subscribers(core, 5)
     add_subscribers(core, 3, frequency="weekly", start=100)
     core.settings.digest_weekly_day = WEEKDAYS[day.weekday()]
-    lines: list[str] = []
-    for _ in range(2):  # serve and worker both firing
-        Scheduler(core, say=lines.append).send_digests()
+    lines = [run_task(core, "send_digests") for _ in range(2)]  # two workers, one day
     with core.engine.connect() as connection:
         sent = connection.execute(
             select(func.count()).select_from(outbox).where(outbox.c.kind == "digest")
         ).scalar_one()
     assert sent == 8
     assert {issue.kind for issue in core.digest_status()} == {"daily", "weekly"}
-    assert lines[0] == "digests: 8 sent, 0 failed"
-    assert lines[1] == "digests: 0 sent, 0 failed"
+    assert lines == ["8 sent, 0 failed", "0 sent, 0 failed"]
 
 
 def test_sending_works_from_code_that_runs_an_event_loop(core, sink, day):

@@ -8,19 +8,18 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, insert, select
 
 from clients import Browser
-from factories import make_paper
+from factories import run_task
 from paperwire.core import Paperwire
 from paperwire.db.locks import (
     DIGEST_LOCK,
-    EMBED_LOCK,
     HARVEST_LOCK,
+    SUMMARIES_LOCK,
     JobLock,
     LockHolder,
     lock_holder,
@@ -28,8 +27,6 @@ from paperwire.db.locks import (
 )
 from paperwire.db.tables import job_locks, outbox
 from paperwire.errors import HarvestBusy, JobBusy
-from paperwire.harvest.scheduler import Scheduler
-from paperwire.search.service import BackgroundEmbedder
 from servers import held_elsewhere, store_env, wait_until_freed
 
 
@@ -69,7 +66,7 @@ def test_kill_9_frees_the_lock_for_another_process_at_once(core: Paperwire) -> N
             successor.kill_9()
 
 
-@pytest.mark.parametrize("name", [DIGEST_LOCK, EMBED_LOCK])
+@pytest.mark.parametrize("name", [DIGEST_LOCK, SUMMARIES_LOCK])
 def test_every_job_lock_dies_with_its_holder(core: Paperwire, name: str) -> None:
     with held_elsewhere(core, name) as holder:
         with pytest.raises(JobBusy, match=re.escape(holder.owner)):
@@ -129,39 +126,10 @@ def test_add_and_submissions_wait_their_turn_at_arxiv(core: Paperwire, app: obje
 
 
 def test_scheduled_digests_skip_while_another_scheduler_holds_them(core: Paperwire) -> None:
-    lines: list[str] = []
-    with held_elsewhere(core, DIGEST_LOCK) as holder:
-        Scheduler(core, say=lines.append).send_digests()
-    assert len(lines) == 1
-    assert lines[0].startswith("digests skipped: busy: the digest lock is held by")
-    assert holder.owner in lines[0]
+    with held_elsewhere(core, DIGEST_LOCK):
+        assert run_task(core, "send_digests") == "skipped"  # skipped, not failed
     assert core.digest_status() == []  # nothing built
-    Scheduler(core, say=lines.append).send_digests()
-    assert lines[1] == "digests: 0 sent, 0 failed"
+    assert run_task(core, "send_digests") == "0 sent, 0 failed"
     with core.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(outbox)).scalar() == 0
     assert "daily" in {issue.kind for issue in core.digest_status()}
-
-
-def test_embedding_skips_while_another_process_embeds(core: Paperwire) -> None:
-    make_paper(core, "2602.00001")
-    make_paper(core, "2602.00002")
-    ran, errors = threading.Event(), []
-
-    def job() -> None:
-        try:
-            core.embed_pending()
-        finally:
-            ran.set()
-
-    with held_elsewhere(core, EMBED_LOCK) as holder:
-        with pytest.raises(JobBusy, match=re.escape(holder.owner)):
-            core.embed_pending()
-        background = BackgroundEmbedder([job], errors.append)
-        background.start()
-        assert ran.wait(60)
-        background.stop()
-        assert errors == []  # skipped, not failed
-        assert core.pending_embeddings() == 2  # nothing embedded behind the holder's back
-    assert core.embed_pending().embedded == 2
-    assert core.pending_embeddings() == 0

@@ -1,8 +1,9 @@
 """The job queue on PostgreSQL (procrastinate), with real `paperwire worker` subprocesses.
 
 - a job deferred by one process (an import from another shell) is run by a worker;
-- a worker killed with SIGKILL in the middle of an embedding job leaves the job to
-  another worker (heartbeats, the stalled-job task), and every paper is embedded once;
+- two workers embed at once, each batch its own papers; one killed with SIGKILL in the
+  middle of its batch leaves its papers to the other (its claims die with it) and its job
+  to the stalled-job task, and every paper is embedded once;
 - a failing job is retried with backoff, then shows as failed in `paperwire jobs list`
   and on /status; `paperwire jobs retry` and `cancel` change it.
 
@@ -25,7 +26,7 @@ from sqlalchemy import func, select, text
 from conftest import SAMPLE
 from factories import make_paper
 from paperwire.core import Paperwire
-from paperwire.db.tables import change_log, job_failures, paper_embeddings
+from paperwire.db.tables import change_log, embedding_claims, job_failures, paper_embeddings
 from paperwire.jobs.queue import STALLED_TASK, make_app
 from paperwire.jobs.tasks import TASKS
 from servers import store_env
@@ -106,9 +107,21 @@ def test_every_task_and_schedule_is_registered(pg: Paperwire) -> None:
     app = make_app(pg)
     assert {spec.name for spec in TASKS} | {STALLED_TASK} <= set(app.tasks)
     periodic = {task.task.name for task in app.periodic_registry.periodic_tasks.values()}
-    assert {"harvest_daily", "embed_pending", "prune_change_log", STALLED_TASK} <= periodic
+    assert {"harvest_daily", "embed_pending", "prune_change_log", "prune_jobs",
+            "retrain_for_you", STALLED_TASK} <= periodic
+    assert "publish_index_snapshot" not in periodic  # no snapshot folder set
     assert "send_digests" not in periodic  # deferred by the harvest, not on a clock
-    assert app.tasks["embed_pending"].lock == "embed_pending"  # one running at a time
+    assert app.tasks["harvest_daily"].lock == "harvest_daily"  # one running at a time
+    assert app.tasks["embed_pending"].lock is None  # batches claim their papers: several
+
+
+def test_embedding_jobs_wait_in_parallel_up_to_the_setting(pg: Paperwire) -> None:
+    pg.settings.jobs_embed_parallel = 3
+    deferred = [pg.defer_job("embed_pending") for _ in range(4)]
+    assert all(job is not None for job in deferred[:3])
+    assert deferred[3] is None  # three wait already
+    assert pg.defer_job("prune_change_log") is not None
+    assert pg.defer_job("prune_change_log") is None  # one at a time for the rest
 
 
 def test_a_job_deferred_by_another_process_is_run_by_a_worker(
@@ -129,56 +142,91 @@ def test_a_job_deferred_by_another_process_is_run_by_a_worker(
     assert worker.wait(timeout=60) == 0
 
 
-def test_a_worker_killed_mid_job_leaves_it_to_another_and_each_paper_is_embedded_once(
+def test_two_workers_embed_at_once_and_a_killed_ones_papers_are_embedded_once(
     pg: Paperwire, workers: Callable[..., Any]
 ) -> None:
-    ids = [make_paper(pg, f"2602.{n:05d}", abstract=f"Paper {n} on topic {n * 3}.")
-           for n in range(1, 21)]
-    assert len(ids) == 20
-    env = queue_env(pg, PAPERWIRE_EMBED_BATCH_SIZE="5", PAPERWIRE_JOBS_EMBED_BATCH="1000")
-    from paperwire.db import embeddings
-
-    with pg.engine.connect() as connection:
-        order = embeddings.pending_batch(connection, "fake-hash", after=None, limit=20)
-    third_batch = order[10].id  # batches of five: the first two commit, the third waits
+    """Two workers take one batch each (disjoint claims), both held at their write by a
+    table lock; one is killed with SIGKILL mid-batch. The other goes on: it finds the dead
+    worker's claims free at once, and every paper is embedded exactly once."""
+    for n in range(1, 21):
+        make_paper(pg, f"2602.{n:05d}", abstract=f"Paper {n} on topic {n * 3}.")
+    env = queue_env(pg, PAPERWIRE_EMBED_BATCH_SIZE="5", PAPERWIRE_JOBS_EMBED_BATCH="5",
+                    PAPERWIRE_JOBS_EMBED_PARALLEL="2")
     blocker = pg.engine.connect()
     try:
-        # Holding the third batch's paper row makes the worker's insert wait mid-job.
-        blocker.execute(text("SELECT id FROM papers WHERE id = :id FOR UPDATE"),
-                        {"id": third_batch})
-        job_id = pg.defer_job("embed_pending")
-        assert job_id is not None
+        # Nobody may write an embedding until the blocker lets go: each worker claims a
+        # batch, embeds it and waits at its write.
+        blocker.execute(text("LOCK TABLE paper_embeddings IN SHARE MODE"))
+        assert pg.defer_job("embed_pending") is not None  # it queues a second itself
         first, log = workers(env)
-        wait_for(lambda: count(pg, paper_embeddings) == 10 and waiting_on_a_lock(pg),
-                 "the worker to commit two batches and wait in the third", log)
-        assert ("doing", job_id) in {(job.status, job.id) for job in queue_jobs(pg, "embed_pending")}
+        second, log2 = workers(env)
+        wait_for(lambda: len(claim_owners(pg)) == 2 and waiting_on_a_lock(pg) == 2,
+                 "both workers to claim a batch and wait at their writes", log, log2)
+        owners = claim_owners(pg)
+        assert sorted(owners.values()) == [5, 5]  # disjoint batches of five, one each
+        doing = [job for job in queue_jobs(pg, "embed_pending") if job.status == "doing"]
+        assert len(doing) == 2
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     finally:
         blocker.rollback()
         blocker.close()
 
-    second, log2 = workers(env)
-    wait_for(lambda: count(pg, paper_embeddings) == 20, "another worker to finish", log, log2)
-    wait_for(lambda: queue_jobs(pg, "embed_pending") == [], "the recovered job to end", log2)
-    # Once each: one embedding change per paper, and nothing failed.
+    wait_for(lambda: count(pg, paper_embeddings) == 20, "the other worker to finish", log2)
+    pg.defer_job("embed_pending")  # the killed one's job comes back once it is stalled
+    wait_for(lambda: all(job.status != "doing" for job in queue_jobs(pg, "embed_pending")),
+             "the killed worker's job to be recovered", log2)
     with pg.engine.connect() as connection:
         per_paper = connection.execute(
             select(change_log.c.paper_id, func.count()).where(change_log.c.kind == "embedding")
             .group_by(change_log.c.paper_id)
         ).all()
     assert len(per_paper) == 20
-    assert {number for _, number in per_paper} == {1}
+    assert {number for _, number in per_paper} == {1}  # once each
+    assert claim_owners(pg) == {}
     assert count(pg, job_failures) == 0
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=60) == 0
 
 
-def waiting_on_a_lock(core: Paperwire) -> bool:
+def claim_owners(core: Paperwire) -> dict[str, int]:
     with core.engine.connect() as connection:
-        return bool(connection.execute(text(
+        return dict(connection.execute(
+            select(embedding_claims.c.owner, func.count()).group_by(embedding_claims.c.owner)
+        ).all())
+
+
+def waiting_on_a_lock(core: Paperwire) -> int:
+    with core.engine.connect() as connection:
+        return int(connection.execute(text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
             " AND wait_event_type = 'Lock'")).scalar_one())
+
+
+def test_a_worker_publishes_index_snapshots_and_a_fresh_host_adopts_one(
+    pg: Paperwire, workers: Callable[..., Any], tmp_path: Path
+) -> None:
+    from paperwire.search import snapshots
+
+    for n in range(1, 5):
+        make_paper(pg, f"2602.{n:05d}", title=f"Graph networks part {n}")
+    pg.embed_pending()
+    shared = tmp_path / "snapshots"
+    env = {**queue_env(pg, PAPERWIRE_INDEX_SNAPSHOT_DIR=str(shared),
+                       PAPERWIRE_INDEX_SNAPSHOT_SECONDS="1"),
+           "PAPERWIRE_DATA_DIR": str(tmp_path / "worker-host")}
+    worker, log = workers(env)
+    wait_for(lambda: snapshots.latest(shared) is not None, "a published snapshot", log)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0
+    latest = snapshots.latest(shared)
+    assert latest is not None
+    assert latest.papers == 4
+    fresh = Paperwire(pg.settings.model_copy(update={
+        "data_dir": tmp_path / "fresh-host", "index_snapshot_dir": shared}), engine=pg.engine)
+    assert fresh.adopt_index_snapshot() == ["keyword", "vectors"]
+    assert fresh.health().ok
+    assert count(pg, job_failures) == 0
 
 
 def test_a_failing_job_is_retried_with_backoff_then_shows_failed_and_can_be_retried(

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,6 +83,80 @@ def test_the_runner_embeds_in_batches_each_queueing_the_next(
              "four batch jobs (2 + 2 + 2 + 1 papers)")
     assert runner.counts()[("embed_pending", "failed")] == 0
     assert core.similar_papers("2602.00001")  # and the vector index took them in
+
+
+def test_the_runner_publishes_index_snapshots_that_a_fresh_host_adopts(
+    core: Paperwire, running: Callable[[list[str]], InProcessRunner], tmp_path: Path
+) -> None:
+    from paperwire.search import snapshots
+
+    core.settings.index_snapshot_dir = tmp_path / "snapshots"
+    assert "publish_index_snapshot" in {spec.name for spec in wanted_tasks(core.settings)}
+    for number in range(1, 4):
+        make_paper(core, f"2602.{number:05d}", title=f"Graph networks part {number}")
+    core.embed_pending()
+    runner = running(["publish_index_snapshot"])  # its periodic check runs at start
+    wait_for(lambda: runner.counts()[("publish_index_snapshot", "succeeded")] >= 1,
+             "a snapshot published")
+    published = snapshots.latest(tmp_path / "snapshots")
+    assert published is not None
+    assert published.papers == 3
+    fresh = Paperwire(core.settings.model_copy(update={
+        "data_dir": tmp_path / "fresh-host",
+        "database_url": core.settings.resolved_database_url}))
+    try:
+        assert fresh.adopt_index_snapshot() == ["keyword", "vectors"]
+        assert fresh.health().ok  # nothing to read from the store: it is current
+        assert [hit.paper.arxiv_id for hit in fresh.search_papers("part 2").hits][:1] == [
+            "2602.00002"]
+    finally:
+        fresh.close()
+
+
+def test_snapshots_are_a_task_only_where_a_folder_is_set(core: Paperwire) -> None:
+    assert core.settings.index_snapshot_dir is None
+    assert "publish_index_snapshot" not in {spec.name for spec in wanted_tasks(core.settings)}
+    core.settings.index_snapshot_seconds = 1800
+    assert BY_NAME["publish_index_snapshot"].schedule(core.settings) == "*/30 * * * *"
+
+
+def test_old_failures_and_finished_jobs_are_pruned_recent_ones_stay(core: Paperwire) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text, update
+
+    from paperwire.db import job_failures as failures
+    from paperwire.db.session import write_transaction
+
+    now = datetime.now(UTC)
+    with write_transaction(core.engine) as connection:
+        for job_id, error in ((1, "OSError: long ago"), (2, "OSError: yesterday")):
+            failures.record(connection, task="embed_pending", job_id=job_id, attempt=1,
+                            final=True, error=error)
+        connection.execute(update(job_failures).where(job_failures.c.job_id == 1)
+                           .values(failed_at=now - timedelta(days=20)))
+    old_job = recent_job = waiting = None
+    if core.uses_queue:  # the queue's own finished jobs, aged by hand
+        old_job = core.defer_job("prune_change_log")
+        core.cancel_job(old_job)
+        recent_job = core.defer_job("prune_change_log")
+        core.cancel_job(recent_job)
+        waiting = core.defer_job("prune_change_log")  # not finished: never pruned
+        with write_transaction(core.engine) as connection:
+            connection.execute(text("UPDATE procrastinate_events SET at = :then"
+                                    " WHERE job_id IN (:old, :waiting)"),
+                               {"then": now - timedelta(days=20), "old": old_job,
+                                "waiting": waiting})
+    core.settings.jobs_keep_days = 14
+    assert BY_NAME["prune_jobs"].body(core, None) == (  # type: ignore[arg-type]
+        f"{1 if core.uses_queue else 0} finished jobs and 1 failures pruned")
+    assert [f.error for f in core.jobs_overview().failures] == ["OSError: yesterday"]
+    assert "yesterday" in TestClient(create_app(core=core)).get("/status").text
+    if core.uses_queue:
+        kept = {job.id: job.status for job in core.list_jobs()}
+        assert kept == {recent_job: "cancelled", waiting: "todo"}
+    else:
+        assert [job.error for job in core.list_jobs()] == ["OSError: yesterday"]
 
 
 def test_a_failing_task_is_retried_with_backoff_recorded_and_shown(

@@ -140,6 +140,15 @@ class Settings(BaseSettings):
         default=256, ge=1, le=10_000,
         description="Papers embedded per transaction by the embedding job.",
     )
+    embed_claim_seconds: int = Field(
+        default=900, ge=1, le=86_400,
+        description=(
+            "How long an embedding batch's claim on its papers holds at most: batches"
+            " running at once (several workers) take disjoint papers, and a claimer's papers"
+            " are free again at once when it dies, or after this long if it hangs."
+            " Keep it longer than a batch of `embed_batch_size` takes."
+        ),
+    )
     embed_threads: int = Field(
         default=0, ge=0, le=256,
         description=(
@@ -172,6 +181,13 @@ class Settings(BaseSettings):
             " vector indexes. A `serve` process whose own indexes are missing starts from"
             " the latest snapshot there and follows the change feed from it, instead of"
             " reading every paper. Unset: no snapshots."
+        ),
+    )
+    index_snapshot_seconds: int = Field(
+        default=3600, ge=1, le=86_400,
+        description=(
+            "How often a worker publishes its host's indexes to `index_snapshot_dir` (the"
+            " `publish_index_snapshot` task, one at a time across workers), when that is set."
         ),
     )
     healthz_max_index_lag_seconds: float = Field(
@@ -283,6 +299,35 @@ class Settings(BaseSettings):
         description=(
             "Papers one embedding (or summary) job takes; it queues the next job while more"
             " are pending, so any worker may take the next batch."
+        ),
+    )
+    jobs_embed_parallel: int = Field(
+        default=4, ge=1, le=64,
+        description=(
+            "Embedding jobs that may wait in the queue at once (PostgreSQL): with a backlog"
+            " each job queues more up to this many, so as many workers embed at once (each"
+            " batch claims its own papers). SQLite's in-process runner runs one at a time."
+        ),
+    )
+    for_you_in_background: bool = Field(
+        default=True,
+        description=(
+            "The `retrain_for_you` task trains and stores the For-you models of readers"
+            " whose signals changed (or whose model was trained on a smaller vector index"
+            " over an hour ago), so page views on any host read a stored model instead of"
+            " training one."
+        ),
+    )
+    jobs_for_you_batch: int = Field(
+        default=500, ge=1, le=100_000,
+        description="Readers one `retrain_for_you` job trains; it queues the next while more are stale.",
+    )
+    jobs_keep_days: int = Field(
+        default=14, ge=1, le=3650,
+        description=(
+            "Finished jobs (succeeded, failed, cancelled) and recorded job failures older"
+            " than this are deleted by the daily `prune_jobs` task; newer failures stay in"
+            " `paperwire jobs list` and on /status."
         ),
     )
     jobs_heartbeat_seconds: float = Field(

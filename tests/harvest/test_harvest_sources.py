@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from harvest.conftest import FakeTime
+from factories import run_task
 from harvest.fake_arxiv import FakeArxiv, make_records
 from paperwire.core import Paperwire
 from paperwire.db.locks import HARVEST_LOCK, JobLock
 from paperwire.db.tables import announcements
-from paperwire.errors import HarvestBusy, InvalidArxivId
+from paperwire.errors import ArxivUnreachable, HarvestBusy, InvalidArxivId
 from paperwire.harvest.calendar import ArxivCalendar
-from paperwire.harvest.scheduler import Scheduler, next_run_after
+from paperwire.harvest.scheduler import next_run_after
 from paperwire.sources.arxiv_rss import parse_listing
 
 API_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -275,7 +275,7 @@ def test_two_harvests_never_run_in_parallel(hcore: Paperwire, arxiv: FakeArxiv) 
     with pytest.raises(HarvestBusy, match=other.owner):  # `add` shares arXiv's lock
         hcore.add_papers(["2602.00001"])
     assert arxiv.requests == []
-    assert Scheduler(hcore, say=lambda _line: None).run_once() is False
+    assert run_task(hcore, "harvest_daily") == "skipped"  # the task skips, not fails
     assert hcore.harvest_status().lock_holder == other.owner
     other.release()
     assert hcore.harvest_status().lock_holder is None
@@ -293,29 +293,25 @@ def test_schedule_runs_after_the_announcement() -> None:
     assert next_run_after(later, at, "America/New_York").day == 25
 
 
-def test_scheduler_first_run_on_an_empty_store(hcore: Paperwire, arxiv: FakeArxiv) -> None:
+def test_the_daily_task_first_runs_on_an_empty_store(hcore: Paperwire, arxiv: FakeArxiv) -> None:
     arxiv.listing_body = ATOM_LISTING
     arxiv.records = make_records(4)
     for record in arxiv.records:
         record.sets = ("cs:cs:AI",)
         record.datestamp = datetime.now(UTC).date()
-    lines: list[str] = []
-    scheduler = Scheduler(hcore, say=lines.append)
-    scheduler.run_once(first_run=True)
-    assert "harvest done" in lines[-1]
+    assert run_task(hcore, "harvest_daily") == "6 added, 0 updated"
     assert hcore.stats().papers == 6  # new + cross from the listing, 4 from OAI-PMH
     sets = [r.params["set"] for r in arxiv.oai_requests() if "set" in r.params]
     assert sets == ["cs:cs:AI", "cs:cs:LG"]
     assert hcore.harvest_status().last_run.kind == "first-run"
 
 
-def test_unreachable_arxiv_says_so_plainly(hcore: Paperwire, fake_time: FakeTime) -> None:
+def test_unreachable_arxiv_says_so_plainly(hcore: Paperwire) -> None:
     hcore.settings.arxiv_rss_url = "http://127.0.0.1:9"  # nothing listens there
-    lines: list[str] = []
-    scheduler = Scheduler(hcore, say=lines.append, sleep=fake_time.sleep)
-    assert scheduler.run_once(first_run=True) is False
-    assert "cannot reach" in lines[-1]
-    assert "paperwire import" in lines[-1]
+    with pytest.raises(ArxivUnreachable) as raised:  # the job fails (and is retried)
+        run_task(hcore, "harvest_daily")
+    assert "cannot reach" in str(raised.value)
+    assert "paperwire import" in str(raised.value)
 
 
 def test_calendar() -> None:

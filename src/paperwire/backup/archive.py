@@ -50,6 +50,8 @@ EXCLUDED: dict[str, str] = {
     "job_locks": "held by running processes, which do not move with the data",
     "job_failures": "why background jobs failed: queue state, not data (the queue's own"
                     " tables, procrastinate's on PostgreSQL, are not ours and not carried)",
+    "embedding_claims": "which running embedder holds which pending papers, for minutes",
+    "reader_models": "readers' trained For-you models: the retrain_for_you task trains them again",
     "outbox": "the mail spool: messages already handed over, sign-in links among them",
     "change_log": "where each host's indexes stand; a restore rebuilds them from the papers",
     "rate_limit_events": "who did what in the last hour, to rate-limit them: gone within a day",

@@ -127,6 +127,6 @@ class IngestCore(SearchCore):
 
     def job_holders(self) -> dict[str, LockHolder | None]:
         """Who runs the jobs: the live holder of each job lock (``jobs``: the ``serve``
-        process running the scheduler and background embedding; ``harvest``, ``digest``,
-        ``embed``: whoever is doing that job now), or None."""
+        process running the background jobs; ``harvest``, ``digest``, ``summaries``,
+        ``github``: whoever is doing that job now), or None."""
         return {name: lock_holder(self.engine, name) for name in JOB_LOCKS}

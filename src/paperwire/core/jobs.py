@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from paperwire.core.digests import DigestCore
 from paperwire.db import job_failures
+from paperwire.db import queue as queue_store
 from paperwire.db.job_failures import JobFailure
-from paperwire.db.session import read_transaction
+from paperwire.db.session import read_transaction, write_transaction
 from paperwire.errors import NotFound, PaperwireError
 from paperwire.jobs.tasks import BY_NAME
 
@@ -80,14 +81,14 @@ class JobsCore(DigestCore):
     # -- deferring --------------------------------------------------------------------
 
     def defer_job(self, task: str) -> int | None:
-        """Queue one job of ``task``; its id, or None when one already waits (or, on
-        SQLite, when no runner runs in this process)."""
+        """Queue one job of ``task``; its id, or None when as many wait as its task allows
+        (one, for most) or, on SQLite, when no runner runs in this process."""
         if task not in BY_NAME:
             raise NotFound(f"no task {task!r}: the tasks are {', '.join(BY_NAME)}")
         if self.uses_queue:
             from paperwire.jobs.queue import defer
 
-            return defer(self.job_queue, task)
+            return defer(self.job_queue, task, self.settings)
         return None if self.local_runner is None else self.local_runner.defer(task)
 
     def _wake_background(self) -> None:
@@ -155,6 +156,18 @@ class JobsCore(DigestCore):
             errors.setdefault(failure.job_id, failure.error)
         return errors
 
+    # -- forgetting old jobs --------------------------------------------------------
+
+    def prune_jobs(self) -> tuple[int, int]:
+        """Delete finished queue jobs and recorded failures older than ``jobs_keep_days``;
+        returns (queue jobs, failures) deleted."""
+        before = datetime.now(UTC) - timedelta(days=self.settings.jobs_keep_days)
+        with write_transaction(self.engine) as connection:
+            failures = job_failures.prune(connection, before=before)
+            jobs = queue_store.prune_finished_jobs(connection, before=before) \
+                if self.uses_queue else 0
+        return jobs, failures
+
     # -- changing jobs ------------------------------------------------------------------
 
     def retry_job(self, job_id: int) -> JobRow:
@@ -162,8 +175,6 @@ class JobsCore(DigestCore):
         job = self._queue_job(job_id, "retry")
         if job.status not in ("failed", "doing"):
             raise JobsUnavailable(f"job {job_id} is {job.status}: only a failed job is retried")
-        from datetime import UTC
-
         try:
             self.job_queue.job_manager.retry_job_by_id(job_id, retry_at=datetime.now(UTC))
         except Exception as error:  # another job of the task already waits (its queueing lock)

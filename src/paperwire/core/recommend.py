@@ -20,8 +20,10 @@ from paperwire.core.authors import AuthorsCore
 from paperwire.core.library import LibraryCore
 from paperwire.core.search import SearchCore
 from paperwire.db import queries
+from paperwire.db import reader_models as model_store
 from paperwire.db import recommend as store
-from paperwire.db.session import Connection, read_transaction
+from paperwire.db.embeddings import count_embedded
+from paperwire.db.session import Connection, read_transaction, write_transaction
 from paperwire.library.models import ReaderSignals
 from paperwire.library.signals import readers_signals
 from paperwire.models import Paper, PaperFilter, PaperPage, Period, SortOrder
@@ -35,6 +37,7 @@ from paperwire.recommend.model import Background, Components, Evidence, ReaderMo
 from paperwire.recommend.models import ForYou, Pick, TrainedReader
 from paperwire.recommend.ranker import rank_candidates
 from paperwire.recommend.reader import positive_weights
+from paperwire.recommend.stored import pack, unpack
 from paperwire.recommend.threads import one_blas_thread
 
 MODEL_CACHE = 2_000
@@ -42,6 +45,7 @@ THRESHOLD_SAMPLE = 512  # corpus papers a reader's digest threshold is measured 
 FOR_YOU_WINDOW = 500  # a list sorted for you orders this many of the window's papers
 SHORTLIST = 120  # at most this many candidates a window have their dates and trending read
 FOLLOWED_CANDIDATES = 100  # newest papers of followed authors added to the candidates
+RETRAIN_AFTER_SECONDS = 3600  # a stored model trained on a smaller index is retrained after
 BLEND = Blend()
 EMPTY = TrainedReader(None, frozenset(), frozenset())
 
@@ -75,6 +79,10 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         cached = self._cached([key])
         if key in cached:
             return cached[key]
+        stored = self._stored_trained({user_id: key[1]}, key[2])
+        if user_id in stored:  # trained by the retrain_for_you task, on any host
+            self._remember({key: stored[user_id]})
+            return stored[user_id]
         signals = self.reader_signals(user_id)
         trained = self._train_readers([signals])[0]
         self._remember({(user_id, signals.version, key[2]): trained})
@@ -93,6 +101,10 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
                 for uid in user_ids}
         cached = self._cached(list(keys.values()))
         found = {uid: cached[key] for uid, key in keys.items() if key in cached}
+        stored = self._stored_trained({uid: keys[uid][1] for uid in keys if uid not in found},
+                                      size)
+        self._remember({keys[uid]: trained for uid, trained in stored.items()})
+        found.update(stored)
         missing = [uid for uid in keys if uid not in found]
         if missing:
             with read_transaction(self.engine) as connection:
@@ -101,6 +113,46 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             found.update(zip(missing, trained, strict=True))
             self._remember({(uid, signals[uid].version, size): found[uid] for uid in missing})
         return found
+
+    def _stored_trained(self, versions: dict[int, int], size: int) -> dict[int, TrainedReader]:
+        """The stored models still good for these readers: trained on their signals
+        version (and, for a reader with no model then, on an index of this size)."""
+        semantic = self.semantic
+        wanted = [uid for uid, version in versions.items() if version]
+        if semantic is None or not wanted:
+            return {}
+        with read_transaction(self.engine) as connection:
+            rows = model_store.stored_models(connection, semantic.model, wanted)
+        return {uid: unpack(row.payload) for uid, row in rows.items()
+                if row.signals_version == versions[uid]
+                and (row.has_model or row.index_size == size)}
+
+    def retrain_for_you(self, *, limit: int) -> tuple[int, int]:
+        """Train and store the models of up to ``limit`` readers whose stored model is
+        stale (``db/reader_models.py``), so page views read them instead of training;
+        returns (retrained, still stale)."""
+        semantic = self.semantic
+        if semantic is None:
+            return 0, 0
+        self.sync_vector_index()  # train on what the store holds now
+        size, now = len(semantic.index), int(self.now())
+        with read_transaction(self.engine) as connection:
+            stored = count_embedded(connection, semantic.model)
+            stale = {"index_size": stored, "trained_before": now - RETRAIN_AFTER_SECONDS}
+            ids = model_store.stale_readers(connection, semantic.model, limit=limit, **stale)
+            signals = readers_signals(connection, ids) if ids else {}
+        if not ids:
+            return 0, 0
+        trained = dict(zip(ids, self._train_readers([signals[uid] for uid in ids]), strict=True))
+        rows = [model_store.StoredModel(uid, signals[uid].version, size, now,
+                                        trained[uid].model is not None, pack(trained[uid]))
+                for uid in ids]
+        with write_transaction(self.engine) as connection:
+            model_store.save_models(connection, semantic.model, rows)
+        self._remember({(uid, signals[uid].version, size): trained[uid] for uid in ids})
+        with read_transaction(self.engine) as connection:
+            left = model_store.count_stale(connection, semantic.model, **stale)
+        return len(ids), left
 
     def _train_readers(self, signals: Sequence[ReaderSignals]) -> list[TrainedReader]:
         """Train on each reader's signals; every vector they need in one index read."""

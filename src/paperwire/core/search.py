@@ -105,7 +105,8 @@ class SearchCore(PapersCore):
         if self.semantic is None:
             return None
         return SearchIndexer(
-            self.engine, self.semantic, batch_size=self.settings.embed_batch_size
+            self.engine, self.semantic, batch_size=self.settings.embed_batch_size,
+            claim_seconds=self.settings.embed_claim_seconds,
         )
 
     # -- embeddings, concepts and the vector index -----------------------------------
@@ -131,6 +132,10 @@ class SearchCore(PapersCore):
 
     def pending_embeddings(self) -> int:
         return 0 if self.indexer is None else self.indexer.pending()
+
+    def unclaimed_embeddings(self) -> int:
+        """Pending papers no embedding batch holds now (another job could take them)."""
+        return 0 if self.indexer is None else self.indexer.unclaimed()
 
     def reindex_embeddings(
         self, *, rerun_model: bool = False, on_progress: EmbedProgress | None = None

@@ -42,31 +42,35 @@ def count_embedded(connection: Connection, model: str) -> int:
     ).scalar_one()
 
 
-def pending_batch(
-    connection: Connection, model: str, *, after: tuple[date, int] | None, limit: int
-) -> list[Any]:
-    """The next pending papers, newest announcement first (so recent papers are found by
+def pending_select(model: str) -> Any:
+    """The pending papers, newest announcement first (so recent papers are found by
     meaning soonest): ``id``, ``announced_on``, ``title_text``, ``abstract_text``,
-    ``content_hash`` and the stored row's ``old_text_hash`` (None: never embedded);
-    ``after`` is the last batch's (announced_on, id)."""
+    ``content_hash`` and the stored row's ``old_text_hash`` (None: never embedded)."""
     joined, stale = _pending(model)
-    condition = [stale]
-    if after is not None:
-        day, paper_id = after
-        condition.append(or_(
-            papers.c.announced_on < day,
-            and_(papers.c.announced_on == day, papers.c.id < paper_id),
-        ))
-    return connection.execute(
+    return (
         select(
             papers.c.id, papers.c.announced_on, papers.c.title_text, papers.c.abstract_text,
             papers.c.content_hash, paper_embeddings.c.text_hash.label("old_text_hash"),
         )
         .select_from(joined)
-        .where(*condition)
+        .where(stale)
         .order_by(papers.c.announced_on.desc(), papers.c.id.desc())
-        .limit(limit)
-    ).all()
+    )
+
+
+def pending_batch(
+    connection: Connection, model: str, *, after: tuple[date, int] | None, limit: int
+) -> list[Any]:
+    """The next ``limit`` pending papers (``pending_select``'s rows); ``after`` is the last
+    batch's (announced_on, id)."""
+    query = pending_select(model)
+    if after is not None:
+        day, paper_id = after
+        query = query.where(or_(
+            papers.c.announced_on < day,
+            and_(papers.c.announced_on == day, papers.c.id < paper_id),
+        ))
+    return connection.execute(query.limit(limit)).all()
 
 
 def write_embeddings(

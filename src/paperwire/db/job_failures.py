@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from paperwire.db.session import as_utc
 from paperwire.db.tables import job_failures
@@ -42,3 +42,10 @@ def latest(connection: Connection, *, limit: int = 10,
                    as_utc(row.failed_at))
         for row in connection.execute(query)
     ]
+
+
+def prune(connection: Connection, *, before: datetime) -> int:
+    """Forget the failures recorded before ``before``; returns how many."""
+    return connection.execute(
+        delete(job_failures).where(job_failures.c.failed_at < before)
+    ).rowcount

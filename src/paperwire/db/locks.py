@@ -37,12 +37,12 @@ from paperwire.errors import JobBusy, StoreNotReady
 
 HARVEST_LOCK = "harvest"  # everything that talks to arXiv: harvests, listings, `add`
 DIGEST_LOCK = "digest"  # the scheduled digest build and send
-EMBED_LOCK = "embed"  # embedding pending papers (background thread or `paperwire embed`)
 SUMMARIES_LOCK = "summaries"  # the summary jobs (background thread or `paperwire summaries build`)
 GITHUB_LOCK = "github"  # the GitHub refresh (a task or `paperwire github refresh`)
 JOBS_LOCK = "jobs"  # held for its life by the one `serve` (or SQLite `worker`) running the jobs
-JOB_LOCKS = (JOBS_LOCK, HARVEST_LOCK, DIGEST_LOCK, EMBED_LOCK, SUMMARIES_LOCK,
-             GITHUB_LOCK)  # what /status shows
+JOB_LOCKS = (JOBS_LOCK, HARVEST_LOCK, DIGEST_LOCK, SUMMARIES_LOCK,
+             GITHUB_LOCK)  # what /status shows (embedding has no lock: its batches claim
+# their papers, db/embedding_claims.py, each owned by an `own_lock` of its embedder)
 
 ADVISORY_NAMESPACE = 0x70777200  # "pwr\0": the first key of paperwire's advisory locks
 
@@ -99,7 +99,10 @@ class _FileGuard:
         self.files = [held_file, lock_file]
         return True
 
-    def release(self) -> None:
+    def release(self, *, discard: bool = False) -> None:
+        if discard:  # a name nobody takes again: leave no files behind
+            for path in (self.held_path, self.lock_path):
+                path.unlink(missing_ok=True)
         for handle in self.files:  # closing a file drops its flock
             handle.close()
         self.files = []
@@ -142,7 +145,7 @@ class _AdvisoryGuard:
         self.connection = connection
         return True
 
-    def release(self) -> None:
+    def release(self, *, discard: bool = False) -> None:
         connection, self.connection = self.connection, None
         if connection is None:
             return
@@ -198,6 +201,12 @@ def _delete_row(engine: Engine, name: str, owner: str) -> None:
         )
 
 
+def delete_rows(connection: Connection, names: list[str]) -> None:
+    """Forget the rows of locks whose holders are gone (``own_lock``'s, say)."""
+    if names:
+        connection.execute(delete(job_locks).where(job_locks.c.name.in_(names)))
+
+
 def read_row(connection: Connection, name: str) -> LockHolder | None:
     row = connection.execute(
         select(job_locks.c.owner, job_locks.c.acquired_at).where(job_locks.c.name == name)
@@ -214,8 +223,9 @@ class JobLock:
     """``with JobLock(engine, HARVEST_LOCK, busy=HarvestBusy): ...`` runs the block as
     the only holder, or raises ``busy`` (a :class:`JobBusy`) naming the holder."""
 
-    def __init__(self, engine: Engine, name: str, *, busy: type[JobBusy] = JobBusy) -> None:
-        self.engine, self.name, self.busy = engine, name, busy
+    def __init__(self, engine: Engine, name: str, *, busy: type[JobBusy] = JobBusy,
+                 discard: bool = False) -> None:
+        self.engine, self.name, self.busy, self.discard = engine, name, busy, discard
         self.owner = make_owner()
         self._guard = _guard(engine, name)
         self.held = False
@@ -239,14 +249,28 @@ class JobLock:
         try:
             _delete_row(self.engine, self.name, self.owner)
         finally:
-            self._guard.release()
+            self._guard.release(discard=self.discard)
 
     def __enter__(self) -> JobLock:
-        self.acquire()
+        if not self.held:  # ``own_lock`` hands one over taken
+            self.acquire()
         return self
 
     def __exit__(self, *_: object) -> None:
         self.release()
+
+
+def own_lock(engine: Engine, prefix: str) -> JobLock:
+    """A lock of a name of its own (``prefix-<random>``), taken: others see whether its
+    holder is alive (``is_held``) without any lease, e.g. the owner of embedding claims.
+    Its files (SQLite) go when it is released."""
+    while True:
+        lock = JobLock(engine, f"{prefix}-{uuid.uuid4().hex[:16]}", discard=True)
+        try:
+            lock.acquire()
+        except JobBusy:  # PostgreSQL: another name hashed to the same key; draw again
+            continue
+        return lock
 
 
 def is_held(engine: Engine, name: str) -> bool:

@@ -11,8 +11,9 @@ so Alembic's drift check, ``paperwire export`` and ``restore`` leave them alone.
 from __future__ import annotations
 
 import zlib
+from datetime import datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from paperwire.db.locks import ADVISORY_NAMESPACE
 
@@ -47,3 +48,23 @@ def ensure_queue_schema(engine: Engine) -> bool:
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(SchemaManager.get_schema())
         return True
+
+
+_OLD_FINISHED = (
+    "SELECT id FROM procrastinate_jobs"
+    " WHERE status IN ('succeeded', 'failed', 'cancelled', 'aborted')"
+    " AND id IN (SELECT job_id FROM procrastinate_events GROUP BY job_id"
+    "            HAVING max(at) < :before)"
+)
+
+
+def prune_finished_jobs(connection: Connection, *, before: datetime) -> int:
+    """Delete the queue's jobs that reached a final state (succeeded, failed, cancelled,
+    aborted) before ``before`` (their last event); returns how many. Their events go with
+    them; a periodic task's record of the slot stays, without its job."""
+    connection.execute(text(
+        f"UPDATE procrastinate_periodic_defers SET job_id = NULL WHERE job_id IN ({_OLD_FINISHED})"
+    ), {"before": before})
+    return connection.execute(text(
+        f"DELETE FROM procrastinate_jobs WHERE id IN ({_OLD_FINISHED})"), {"before": before}
+    ).rowcount

@@ -256,6 +256,19 @@ paper_embeddings = Table(
     Index("ix_paper_embeddings_model_embedded_at", "model", "embedded_at"),
 )
 
+embedding_claims = Table(
+    "embedding_claims",
+    metadata,
+    # Pending papers an embedding batch has taken (db/embedding_claims.py), so batches in
+    # parallel take disjoint papers. ``owner`` names the claimer's job lock: a claim of a
+    # dead owner (its lock free) or past ``expires_at`` is free to take again.
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(120), nullable=False),
+    Column("owner", String(60), nullable=False, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("paper_id", "model", name="pk_embedding_claims"),
+)
+
 
 # == community (issue 5): accounts, sessions, votes, comments, collections, mail ==========
 # Times are epoch seconds (BigInteger) where SQL does arithmetic on them (trending,
@@ -630,4 +643,21 @@ reader_versions = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("changed_at", BigInteger, nullable=False),
+)
+
+reader_models = Table(
+    "reader_models",
+    metadata,
+    # Each reader's trained For-you model (db/reader_models.py), so a page view on any
+    # host reads it instead of training: what trained it (signals version, the trainer's
+    # vector index size, when) and the model's arrays (recommend/stored.py's layout: a
+    # NumPy .npz, no pickles); ``has_model`` false: no positive of theirs had a vector.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(120), nullable=False),  # the embedding model
+    Column("signals_version", Integer, nullable=False),
+    Column("index_size", Integer, nullable=False),
+    Column("trained_at", BigInteger, nullable=False),  # unix seconds
+    Column("has_model", Boolean, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("user_id", "model", name="pk_reader_models"),
 )

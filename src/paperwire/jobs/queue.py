@@ -25,7 +25,7 @@ from procrastinate.retry import BaseRetryStrategy
 
 from paperwire.db.queue import conninfo
 from paperwire.jobs.runner import run_body
-from paperwire.jobs.tasks import TASKS, TaskSpec, backoff_seconds, every
+from paperwire.jobs.tasks import BY_NAME, TASKS, TaskSpec, backoff_seconds, every
 from paperwire.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,7 +56,8 @@ def make_app(core: Paperwire) -> App:
     wanted = {spec.name for spec in TASKS if spec.wanted(settings)}
     for spec in TASKS:
         task = app.task(
-            name=spec.name, queue=spec.queue, lock=spec.name, pass_context=True,
+            name=spec.name, queue=spec.queue, pass_context=True,
+            lock=spec.name if spec.parallel(settings) == 1 else None,
             retry=Backoff(settings, spec.max_attempts),
         )(_task_function(core, spec, app))
         schedule = spec.schedule(settings)
@@ -70,7 +71,7 @@ def _task_function(core: Paperwire, spec: TaskSpec, app: App) -> Any:
     def run(context: JobContext, timestamp: int | None = None, **_: Any) -> object:
         job = context.job
         return run_body(core, spec, job_id=int(job.id or 0), attempt=job.attempts + 1,
-                        defer=lambda name: defer(app, name))
+                        defer=lambda name: defer(app, name, core.settings))
 
     run.__name__ = spec.name
     return run
@@ -96,13 +97,15 @@ def _add_stalled_task(app: App, settings: Settings) -> None:
     app.periodic(cron=every(max(1, min(59, stalled // 2))), periodic_id=STALLED_TASK)(task)
 
 
-def defer(app: App, name: str) -> int | None:
-    """Queue one job of ``name``; None when one already waits to start.
+def defer(app: App, name: str, settings: Settings) -> int | None:
+    """Queue one job of ``name``; None when as many wait to start as its task's
+    ``parallel`` allows (one, for most).
 
     Not procrastinate's queueing lock: a failed job put back in ``todo`` for its retry
     would then collide with the next periodic or deferred job of its task. Two processes
     deferring at the same instant may queue two; the bodies make the second a no-op."""
-    if app.job_manager.list_jobs(task=name, status="todo"):
+    waiting = len(app.job_manager.list_jobs(task=name, status="todo"))
+    if waiting >= BY_NAME[name].parallel(settings):
         return None
     return app.configure_task(name, allow_unknown=False).defer()
 

@@ -3,10 +3,12 @@ and body. Both runners (``runner.py``: in-process on SQLite; ``queue.py``: procr
 on PostgreSQL) run exactly these.
 
 A body calls core methods only. The core methods keep taking the store's job locks
-(``harvest``, ``digest``, ``embed``, ``summaries``), so a CLI run and a task never
-overlap: a task that finds its lock held elsewhere is *skipped* (not failed). The queue's
-own lock (``lock``: the task's name) keeps one job of each task running at a time, and a
-defer is skipped while a job of the task waits to start.
+(``harvest``, ``digest``, ``summaries`` ...), so a CLI run and a task never overlap: a
+task that finds its lock held elsewhere is *skipped* (not failed). The queue's own lock
+(``lock``: the task's name) keeps one job of each task running at a time, and a defer is
+skipped while a job of the task waits to start. Embedding is the exception: its batches
+claim their own papers (``db/embedding_claims.py``), so ``parallel`` jobs of it wait and
+run at once, and any number of `paperwire embed` runs beside them.
 
 Work that is never done sits in a batch-sized task that defers itself again while more
 is pending (``embed_pending``, ``build_summaries``), so a long backlog is many short jobs
@@ -40,7 +42,7 @@ class TaskRun:
     more job of a task (``defer(name)``)."""
 
     attempt: int
-    defer: Callable[[str], object]
+    defer: Callable[[str], object]  # the job's id, or None when no more may wait
 
 SKIPPED = "skipped"
 DAILY_KINDS = ("daily", "first-run")
@@ -57,6 +59,9 @@ class TaskSpec:
     # for tasks only deferred (by another task, an import, or `paperwire jobs`).
     schedule: Callable[[Settings], str | None] = lambda _settings: None
     wanted: Callable[[Settings], bool] = lambda _settings: True
+    # Jobs of the task that may wait at once (and, on the queue, run at once); 1: one at a
+    # time, under the queue's lock. Only a body safe to run beside itself raises it.
+    parallel: Callable[[Settings], int] = lambda _settings: 1
 
 
 def backoff_seconds(settings: Settings, attempts: int) -> float:
@@ -121,17 +126,26 @@ def send_digests(core: Paperwire, _run: TaskRun) -> object:
 
 
 def embed_pending(core: Paperwire, run: TaskRun) -> object:
-    """One batch of pending papers (``jobs_embed_batch``); again while more wait."""
-    if core.pending_embeddings() == 0:
+    """One batch of pending papers (``jobs_embed_batch``), claimed so that other jobs of
+    this task embed other papers at once; while more wait unclaimed, more jobs are
+    queued (up to ``jobs_embed_parallel`` waiting), so every free worker takes a batch."""
+    if core.unclaimed_embeddings() == 0:
         return "nothing pending"
-    try:
-        report = core.embed_pending(limit=core.settings.jobs_embed_batch)
-    except JobBusy as busy:  # `paperwire embed` or another deployment is at it
-        log.info("embedding skipped: %s", busy)
-        return SKIPPED
-    if core.pending_embeddings() > 0:
-        run.defer("embed_pending")
+    batch = core.settings.jobs_embed_batch
+    _fan_out(core, run, besides=batch)  # the others start while this one works
+    report = core.embed_pending(limit=batch)
+    _fan_out(core, run)
     return f"{report.embedded:,} embedded"
+
+
+def _fan_out(core: Paperwire, run: TaskRun, *, besides: int = 0) -> None:
+    """Queue a job per batch waiting unclaimed (``besides`` the one about to be taken)."""
+    batch = core.settings.jobs_embed_batch
+    left = max(0, core.unclaimed_embeddings() - besides)
+    wanted = min(core.settings.jobs_embed_parallel, -(-left // batch))
+    for _ in range(wanted):
+        if run.defer("embed_pending") is None:  # as many wait as may
+            break
 
 
 def build_summaries(core: Paperwire, run: TaskRun) -> object:
@@ -159,6 +173,26 @@ def refresh_github(core: Paperwire, _run: TaskRun) -> object:
             f" {report.gone:,} gone")
 
 
+def retrain_for_you(core: Paperwire, run: TaskRun) -> object:
+    """A batch of stale readers' For-you models, trained and stored; again while more are."""
+    retrained, left = core.retrain_for_you(limit=core.settings.jobs_for_you_batch)
+    if left:
+        run.defer("retrain_for_you")
+    return f"{retrained:,} readers retrained, {left:,} stale"
+
+
+def publish_index_snapshot(core: Paperwire, _run: TaskRun) -> object:
+    """This host's indexes, brought up to the store, published for new hosts to start from."""
+    snapshot = core.publish_index_snapshot()
+    return f"published {snapshot.path.name}: {snapshot.papers:,} papers"
+
+
+def prune_jobs(core: Paperwire, _run: TaskRun) -> object:
+    """Finished jobs and recorded failures older than ``jobs_keep_days``."""
+    jobs, failures = core.prune_jobs()
+    return f"{jobs:,} finished jobs and {failures:,} failures pruned"
+
+
 def prune_change_log(core: Paperwire, _run: TaskRun) -> object:
     return f"{core.prune_change_log():,} changes pruned"
 
@@ -175,7 +209,8 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("embed_pending", "embed", embed_pending,
              "embed a batch of pending papers, every embed_poll_seconds and after imports",
              schedule=lambda s: every(s.embed_poll_seconds),
-             wanted=lambda s: s.embed_in_background),
+             wanted=lambda s: s.embed_in_background,
+             parallel=lambda s: s.jobs_embed_parallel),
     TaskSpec("build_summaries", "enrich", build_summaries,
              "one-line summaries of a batch of embedded papers",
              schedule=lambda s: every(s.embed_poll_seconds),
@@ -184,9 +219,20 @@ TASKS: tuple[TaskSpec, ...] = (
              "stars and metadata of the GitHub repositories due, every embed_poll_seconds",
              schedule=lambda s: every(s.embed_poll_seconds),
              wanted=lambda s: s.github_in_background),
+    TaskSpec("retrain_for_you", "enrich", retrain_for_you,
+             "train and store stale readers' For-you models, every embed_poll_seconds",
+             schedule=lambda s: every(s.embed_poll_seconds),
+             wanted=lambda s: s.for_you_in_background and s.embedder != "none"),
+    TaskSpec("publish_index_snapshot", "maintenance", publish_index_snapshot,
+             "publish this host's indexes to index_snapshot_dir for new hosts to start from",
+             max_attempts=2, schedule=lambda s: every(s.index_snapshot_seconds),
+             wanted=lambda s: s.index_snapshot_dir is not None),
     TaskSpec("prune_change_log", "maintenance", prune_change_log,
              "forget the change feed's rows older than a week", max_attempts=1,
              schedule=lambda _s: "17 3 * * *"),
+    TaskSpec("prune_jobs", "maintenance", prune_jobs,
+             "forget finished jobs and job failures older than jobs_keep_days", max_attempts=1,
+             schedule=lambda _s: "37 3 * * *"),
 )
 BY_NAME: dict[str, TaskSpec] = {spec.name: spec for spec in TASKS}
 QUEUES: tuple[str, ...] = tuple(dict.fromkeys(spec.queue for spec in TASKS))

@@ -7,11 +7,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from paperwire.db import changes, embeddings
+from paperwire.db import embedding_claims as claims
 from paperwire.db.changes import FeedPosition
-from paperwire.db.locks import EMBED_LOCK, JobLock
+from paperwire.db.locks import delete_rows, is_held, own_lock
 from paperwire.db.session import (
     Engine,
     read_transaction,
@@ -29,14 +31,17 @@ log = logging.getLogger(__name__)
 
 
 class SearchIndexer:
-    """Embeds pending papers and keeps the vector index file in step. One job at a time:
-    threads of one process wait for each other; another process embedding the same
-    store makes ``embed_pending`` raise :class:`JobBusy` (the embed lock)."""
+    """Embeds pending papers and keeps the vector index file in step. Any number of
+    embedders (threads, processes, hosts) run at once: each batch claims its own pending
+    papers (``db/embedding_claims.py``), owned by a lock of the embedder's own
+    (``own_lock``), so a dead embedder's claims are free again at once."""
 
-    def __init__(self, engine: Engine, semantic: SemanticSearcher, *, batch_size: int) -> None:
+    def __init__(self, engine: Engine, semantic: SemanticSearcher, *, batch_size: int,
+                 claim_seconds: float = 900) -> None:
         self.engine, self.semantic, self.batch_size = engine, semantic, batch_size
+        self.claim_seconds = claim_seconds
         self.extractor = ConceptExtractor(semantic.embedder)
-        self._job = threading.Lock()
+        self._job = threading.Lock()  # a rebuild or a forget, not the batches
 
     @property
     def model(self) -> str:
@@ -46,32 +51,74 @@ class SearchIndexer:
         with read_transaction(self.engine) as connection:
             return embeddings.count_pending(connection, self.model)
 
+    def unclaimed(self) -> int:
+        """Pending papers no live batch holds now (what another job could take); the
+        claims of dead embedders are freed first."""
+        self._free_dead_claims(None)
+        with read_transaction(self.engine) as connection:
+            return max(0, embeddings.count_pending(connection, self.model)
+                       - claims.count_claimed(connection, self.model, now=datetime.now(UTC)))
+
     def embed_pending(
         self, *, on_progress: ProgressCallback | None = None, limit: int | None = None
     ) -> EmbedReport:
-        """Embed every pending paper (or ``limit`` of them), batch by batch, then sync."""
+        """Embed every pending paper no other batch holds (or ``limit`` of them), newest
+        first, batch by batch, then sync this host's index."""
         report = EmbedReport()
-        with self._job, JobLock(self.engine, EMBED_LOCK):
+        with own_lock(self.engine, "embedder") as claimer:
             total = self.pending() if limit is None else min(limit, self.pending())
-            after, done = None, 0
+            done = 0
             if on_progress:
                 on_progress(0, total)
             while limit is None or done < limit:
                 size = self.batch_size if limit is None else min(self.batch_size, limit - done)
-                with read_transaction(self.engine) as connection:
-                    rows = embeddings.pending_batch(
-                        connection, self.model, after=after, limit=size
-                    )
+                rows = self._claim(claimer.name, size)
                 if not rows:
                     break
-                new_rows, reuse = compute_rows(rows, self.semantic.embedder, self.extractor, report)
-                with write_transaction(self.engine) as connection:
-                    embeddings.write_embeddings(connection, self.model, new_rows, reuse)
-                after, done = (rows[-1].announced_on, rows[-1].id), done + len(rows)
+                self._embed_batch(claimer.name, rows, report)
+                done += len(rows)
                 if on_progress:
-                    on_progress(done, total)
+                    on_progress(done, max(total, done))
             report.indexed = self._sync(fresh=False)
         return report
+
+    def _claim(self, owner: str, size: int) -> list[Any]:
+        self._free_dead_claims(owner)
+        for _ in range(5):  # a claimer committing at this instant may take our candidates
+            now = datetime.now(UTC)
+            with write_transaction(self.engine) as connection:
+                rows = claims.claim(connection, self.model, owner=owner, limit=size, now=now,
+                                    expires_at=now + timedelta(seconds=self.claim_seconds))
+            if rows or self.unclaimed() == 0:
+                return rows
+        return []
+
+    def _free_dead_claims(self, mine: str | None) -> None:
+        with read_transaction(self.engine) as connection:
+            owners = claims.owners(connection, self.model)
+        dead = [owner for owner in owners if owner != mine and not is_held(self.engine, owner)]
+        if dead:
+            log.info("freeing the embedding claims of %d dead embedder(s)", len(dead))
+            with write_transaction(self.engine) as connection:
+                claims.release(connection, self.model, dead)
+                delete_rows(connection, dead)
+
+    def _embed_batch(self, owner: str, rows: list[Any], report: EmbedReport) -> None:
+        try:
+            new_rows, reuse = compute_rows(rows, self.semantic.embedder, self.extractor,
+                                           EmbedReport())
+        except BaseException:
+            with write_transaction(self.engine) as connection:
+                claims.release(connection, self.model, [owner])
+            raise
+        with write_transaction(self.engine) as connection:
+            kept = claims.finish(connection, self.model, owner=owner,
+                                 ids=[row.id for row in rows])
+            new_rows = [row for row in new_rows if row["paper_id"] in kept]
+            reuse = [pair for pair in reuse if pair[0] in kept]
+            embeddings.write_embeddings(connection, self.model, new_rows, reuse)
+        report.embedded += len(new_rows)
+        report.reused += len(reuse)
 
     def lag(self) -> changes.Lag:
         """How far this host's vector index is behind the stored vectors."""
@@ -86,7 +133,7 @@ class SearchIndexer:
 
     def follow(self) -> int:
         """Take in the vectors stored since the last sync (by a worker on another host,
-        say), unless none were or this process is embedding now; returns how many."""
+        say), unless none were or this process is rebuilding it; returns how many."""
         lag = self.lag()
         if not (lag.behind or lag.rebuild) or not self._job.acquire(blocking=False):
             return 0
@@ -115,9 +162,11 @@ class SearchIndexer:
         embedder = self.semantic.embedder
         with index_lock(directory, self.model):
             writer = VectorIndexWriter(directory, self.model, embedder.dim, fresh=fresh)
-            return sync_index(
+            written = sync_index(
                 lambda: snapshot_transaction(self.engine), writer, self.model, on_progress
             )
+        self.semantic.index.recheck()  # this process's searches see it at once
+        return written
 
 
 def exclude_duplicates(

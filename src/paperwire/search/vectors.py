@@ -92,6 +92,10 @@ class VectorIndex:
                 self._index, self._stamp = index, stamp
             return self._index
 
+    def recheck(self) -> None:
+        """Look at the file again on next use (this process has just written it)."""
+        self._checked = float("-inf")
+
     def __len__(self) -> int:
         index = self._current()
         return 0 if index is None else len(index)
