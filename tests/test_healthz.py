@@ -135,6 +135,27 @@ def test_a_new_host_starts_from_a_snapshot_and_follows_from_there(core, other_ho
     assert other_host.adopt_index_snapshot() == []  # its own indexes are current now
 
 
+def test_a_snapshot_of_another_store_is_not_adopted(core, tmp_path):
+    shared = tmp_path / "snapshots"
+    core.settings.index_snapshot_dir = shared
+    for n in range(1, 4):
+        make_paper(core, f"2601.0004{n}", title=f"Published by the first store {n}")
+    core.embed_pending()
+    core.publish_index_snapshot()
+    elsewhere = Paperwire(make_settings(tmp_path / "another-store", index_snapshot_dir=shared))
+    try:
+        elsewhere.migrate()
+        for n in range(1, 4):  # the same row ids, other papers
+            make_paper(elsewhere, f"2602.0005{n}", title=f"Another store's paper {n}")
+        assert elsewhere.adopt_index_snapshot() == []
+        elsewhere.follow_changes()
+        found = elsewhere.search_papers("paper", limit=10).hits
+        assert sorted(hit.paper.arxiv_id for hit in found) == [
+            "2602.00051", "2602.00052", "2602.00053"]
+    finally:
+        elsewhere.close()
+
+
 def test_snapshots_are_published_atomically_and_the_two_newest_kept(core, tmp_path):
     shared = tmp_path / "snapshots"
     core.settings.index_snapshot_dir = shared

@@ -72,8 +72,10 @@ class HealthCore(SearchCore):
         target = self._snapshot_dir()
         self.follow_changes()
         models = [self.indexer.model] if self.indexer is not None else []
+        with snapshot_transaction(self.engine) as connection:
+            store = store_health.store_fingerprint(connection)
         return snapshots.publish(self.settings.text_index_dir, self.settings.vector_dir,
-                                 target, models=models, now=self.clock())
+                                 target, models=models, now=self.clock(), store=store)
 
     def adopt_index_snapshot(self) -> list[str]:
         """Start this host's missing or untrusted indexes from the latest snapshot (then
@@ -82,9 +84,14 @@ class HealthCore(SearchCore):
         snapshot = None if directory is None else snapshots.latest(directory)
         if snapshot is None:
             return []
-        adopted = []
         with snapshot_transaction(self.engine) as connection:
+            ours = snapshot.belongs_to(lambda ids: store_health.arxiv_ids_of(connection, ids))
             text_lag = None if self.text_index is None else self.text_index.lag(connection)
+        if not ours:
+            log.warning("index snapshot %s was published by another store: not adopted, "
+                        "the indexes are built from this store", snapshot.path)
+            return []
+        adopted = []
         if text_lag is not None and text_lag.rebuild and \
                 snapshots.adopt_text(snapshot, self.settings.text_index_dir):
             adopted.append("keyword")

@@ -1,10 +1,12 @@
-"""What ``paperwire doctor`` asks of the store itself."""
+"""What `paperwire doctor` and `/healthz` ask of the store itself, and the fingerprint that
+tells one store from another (index snapshots)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, inspect, select
 
 from paperwire.db.session import read_transaction
+from paperwire.db.tables import papers
 
 
 def store_url(engine: Engine) -> str:
@@ -49,3 +51,18 @@ def fulltext_coverage(connection: Connection) -> tuple[int, int] | None:
 def fulltext_coverage_of(engine: Engine) -> tuple[int, int] | None:
     with read_transaction(engine) as connection:
         return fulltext_coverage(connection)
+
+
+def store_fingerprint(connection: Connection, per_end: int = 4) -> dict[int, str]:
+    """The arXiv ids of the first and the last papers by row id: enough to tell this
+    store from another (ids are the store's own, so another's index would be wrong)."""
+    first = select(papers.c.id, papers.c.arxiv_id).order_by(papers.c.id).limit(per_end)
+    last = select(papers.c.id, papers.c.arxiv_id).order_by(papers.c.id.desc()).limit(per_end)
+    rows = [*connection.execute(first), *connection.execute(last)]
+    return {int(row.id): str(row.arxiv_id) for row in rows}
+
+
+def arxiv_ids_of(connection: Connection, ids: list[int]) -> dict[int, str]:
+    rows = connection.execute(
+        select(papers.c.id, papers.c.arxiv_id).where(papers.c.id.in_(ids)))
+    return {int(row.id): str(row.arxiv_id) for row in rows}

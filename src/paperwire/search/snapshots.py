@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperwire.search.indexing import index_lock
@@ -32,10 +33,20 @@ class Snapshot:
     created_at: float
     papers: int  # documents in its keyword index
     vectors: dict[str, int]  # model -> vectors in its index
+    # Some of the publishing store's papers (row id -> arXiv id), so that a host of
+    # another store (a wrong folder, a restore) does not adopt it; {}: not recorded.
+    store: dict[int, str] = field(default_factory=dict)
+
+    def belongs_to(self, arxiv_ids_of: Callable[[list[int]], dict[int, str]]) -> bool:
+        """Whether the store that ``arxiv_ids_of`` reads is the one that published."""
+        if not self.store:
+            return True  # published before snapshots recorded their store
+        found = arxiv_ids_of(list(self.store))
+        return bool(found) and all(self.store[pid] == arxiv for pid, arxiv in found.items())
 
 
 def publish(text_dir: Path, vector_dir: Path, target: Path, *, models: list[str],
-            now: float) -> Snapshot:
+            now: float, store: dict[int, str]) -> Snapshot:
     """Copy this host's indexes into a new snapshot under ``target``; returns it."""
     target.mkdir(parents=True, exist_ok=True)
     name = f"snapshot-{int(now)}"
@@ -53,13 +64,14 @@ def publish(text_dir: Path, vector_dir: Path, target: Path, *, models: list[str]
     snapshot = _describe(staging, now)
     (staging / MANIFEST).write_text(json.dumps({
         "created_at": now, "papers": snapshot.papers, "vectors": snapshot.vectors,
+        "store": {str(pid): arxiv for pid, arxiv in store.items()},
     }))
     final = target / name
     shutil.rmtree(final, ignore_errors=True)
     os.replace(staging, final)
     _write_latest(target, name)
     _prune(target, keep=KEEP)
-    return Snapshot(final, now, snapshot.papers, snapshot.vectors)
+    return Snapshot(final, now, snapshot.papers, snapshot.vectors, dict(store))
 
 
 def latest(target: Path) -> Snapshot | None:
@@ -69,7 +81,8 @@ def latest(target: Path) -> Snapshot | None:
     except (OSError, ValueError):
         return None
     return Snapshot(path, float(manifest["created_at"]), int(manifest["papers"]),
-                    {str(k): int(v) for k, v in manifest["vectors"].items()})
+                    {str(k): int(v) for k, v in manifest["vectors"].items()},
+                    {int(k): str(v) for k, v in manifest.get("store", {}).items()})
 
 
 def adopt_text(snapshot: Snapshot, text_dir: Path) -> bool:
