@@ -156,6 +156,27 @@ def test_a_snapshot_of_another_store_is_not_adopted(core, tmp_path):
         elsewhere.close()
 
 
+def test_a_store_behind_its_snapshot_does_not_adopt_it(core, tmp_path):
+    """A store restored from an older backup lacks the snapshot's newest papers."""
+    shared = tmp_path / "snapshots"
+    core.settings.index_snapshot_dir = shared
+    make_paper(core, "2601.00061", title="In the old backup")
+    core.embed_pending()
+    older = tmp_path / "older.jsonl.gz"
+    core.export_archive(older)
+    make_paper(core, "2601.00062", title="After the backup")
+    core.embed_pending()
+    core.publish_index_snapshot()
+    restored = Paperwire(make_settings(tmp_path / "restored", index_snapshot_dir=shared))
+    try:
+        restored.restore_archive(older)
+        assert restored.adopt_index_snapshot() == []
+        assert [hit.paper.arxiv_id for hit in restored.search_papers("backup").hits] == [
+            "2601.00061"]
+    finally:
+        restored.close()
+
+
 def test_snapshots_are_published_atomically_and_the_two_newest_kept(core, tmp_path):
     shared = tmp_path / "snapshots"
     core.settings.index_snapshot_dir = shared

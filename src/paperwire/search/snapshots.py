@@ -38,11 +38,12 @@ class Snapshot:
     store: dict[int, str] = field(default_factory=dict)
 
     def belongs_to(self, arxiv_ids_of: Callable[[list[int]], dict[int, str]]) -> bool:
-        """Whether the store that ``arxiv_ids_of`` reads is the one that published."""
+        """Whether the store that ``arxiv_ids_of`` reads is the one that published, and
+        holds its newest papers (a store restored from an older backup does not). A
+        false "no" only costs a rebuild."""
         if not self.store:
             return True  # published before snapshots recorded their store
-        found = arxiv_ids_of(list(self.store))
-        return bool(found) and all(self.store[pid] == arxiv for pid, arxiv in found.items())
+        return arxiv_ids_of(list(self.store)) == self.store
 
 
 def publish(text_dir: Path, vector_dir: Path, target: Path, *, models: list[str],
