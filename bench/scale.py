@@ -3,6 +3,7 @@ snapshot, and from nothing), the snapshot's size, and how fast a paper stored on
 host reaches another host's indexes through the change feed.
 
     python bench/scale.py [--papers 100000] [--rounds 10]
+    python bench/scale.py --hosts [--papers 2000] [--seconds 8] [--rounds 5]   (as root)
 
 The store is bench/search.py's synthetic one (real-looking text, clustered synthetic
 vectors), built once under /work/scratch/scale-N. "Host A" is the worker that stores
@@ -114,7 +115,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--hosts", action="store_true",
+                        help="web and worker hosts as network namespaces (bench/scale_hosts.py)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per load level (--hosts)")
     args = parser.parse_args()
+    if args.hosts:
+        import scale_hosts
+
+        print(f"{machine()}, load average {os.getloadavg()[0]:.1f}; {args.papers:,} papers")
+        scale_hosts.main(args.papers, args.seconds, args.rounds)
+        return
     import search
 
     store = Path(f"/work/scratch/scale-{args.papers}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what `make run` or `make test` needs and a fresh Debian machine lacks.
 #   scripts/setup-machine.sh run    Python's venv module and npm
-#   scripts/setup-machine.sh test   the above, Debian's Chromium and fonts, a running PostgreSQL
+#   scripts/setup-machine.sh test   the above, Debian's Chromium and fonts, a running PostgreSQL,
+#                                   as root haproxy and iproute2 (tests/test_cluster.py)
 # As root with apt it installs what is missing; otherwise it stops with one line naming it.
 set -euo pipefail
 mode=${1:-test}
@@ -31,6 +32,11 @@ if [ "$mode" = test ]; then
   [ -x "$chromium" ] || missing+=(chromium fonts-dejavu-core fonts-liberation)
   # A server is needed only when no PostgreSQL answers and this machine has no cluster to start.
   if needs_postgres && ! pg_up && [ -z "$(latest_cluster)" ]; then missing+=(postgresql); fi
+  # tests/test_cluster.py builds hosts as network namespaces: only as root (else it skips).
+  if can_install; then
+    command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+    command -v ip >/dev/null || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2)
+  fi
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

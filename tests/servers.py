@@ -43,6 +43,7 @@ class Behaviour:
     soft_fail: dict[str, int] = field(default_factory=dict)  # address -> 451s left
     hard_fail: set[str] = field(default_factory=set)
     hold_next_mail: bool = False
+    mail_delay: float = 0.0  # seconds before answering each MAIL FROM: a slow server
 
 
 class SinkHandler:
@@ -56,6 +57,10 @@ class SinkHandler:
         self.release = threading.Event()
 
     async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        if self.behaviour.mail_delay:
+            import asyncio
+
+            await asyncio.sleep(self.behaviour.mail_delay)
         if self.behaviour.hold_next_mail:
             self.behaviour.hold_next_mail = False
             self.held.set()
@@ -100,16 +105,18 @@ class SinkHandler:
 
 class Sink:
     """An aiosmtpd server on 127.0.0.1 that can go down and come back on its port (kept
-    reserved meanwhile, so nothing else gets it); ``close()`` gives the port back."""
+    reserved meanwhile, so nothing else gets it); ``close()`` gives the port back.
+    ``host``: another address of this machine to listen on (tests/cluster.py's bridge)."""
 
-    def __init__(self, keep_bodies: bool = True) -> None:
+    def __init__(self, keep_bodies: bool = True, host: str = "127.0.0.1") -> None:
         self.handler = SinkHandler(keep_bodies)
         self.reserved = ReservedPort()
         self.port = self.reserved.port
+        self.host = host
         self.controller: Controller | None = None
 
     def up(self) -> Sink:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.handler, hostname=self.host, port=self.port)
         self.controller.start()
         return self
 

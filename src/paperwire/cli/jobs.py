@@ -47,11 +47,11 @@ def worker(concurrency: ConcurrencyOption = 1, queues: QueuesOption = None) -> N
 
 def _queue_worker(core: Paperwire, concurrency: int, queues: list[str] | None) -> None:
     from paperwire.db.locks import make_owner
-    from paperwire.jobs.queue import make_app, worker_options
+    from paperwire.jobs.queue import make_app, run_until_signalled, worker_options
 
     options = worker_options(core.settings, concurrency=concurrency, queues=queues,
                              name=f"worker-{make_owner()}")
-    make_app(core).run_worker(**options)  # procrastinate stops on SIGTERM / SIGINT
+    run_until_signalled(make_app(core), options, core.settings.jobs_heartbeat_seconds)
 
 
 def _in_process_worker(core: Paperwire, concurrency: int, queues: list[str] | None) -> None:

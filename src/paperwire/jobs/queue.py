@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +131,7 @@ class QueueWorker:
         self.app = make_app(core)
         self.options = worker_options(core.settings, concurrency=concurrency, queues=None,
                                       name=name)
+        self.pause_s = core.settings.jobs_heartbeat_seconds
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._started = threading.Event()
@@ -156,7 +158,39 @@ class QueueWorker:
         self._loop = asyncio.get_running_loop()
         async with self.app.open_async():
             self._task = asyncio.create_task(
-                self.app.run_worker_async(install_signal_handlers=False, **self.options))
+                run_through_outages(self.app, self.options, self.pause_s))
             self._started.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+async def run_through_outages(app: App, options: dict[str, Any], pause_s: float) -> None:
+    """Run a worker of ``app`` until cancelled. procrastinate stops a worker when the
+    store goes away (its heartbeat, listener or next fetch fails while PostgreSQL
+    restarts): start it again ``pause_s`` later, so a restart of the store stops no
+    worker. A job whose end the stopped worker could not record stays ``doing`` under
+    its old, now silent, worker id: ``retry_stalled_jobs`` puts it back."""
+    while True:
+        try:
+            await app.run_worker_async(install_signal_handlers=False, **options)
+            log.warning("the queue worker stopped by itself: starting it again in %g s", pause_s)
+        except Exception as error:  # the store went away, or is still starting
+            log.warning("the queue worker stopped (%s): starting it again in %g s",
+                        type(error).__name__, pause_s)
+        await asyncio.sleep(pause_s)
+
+
+def run_until_signalled(app: App, options: dict[str, Any], pause_s: float) -> None:
+    """``paperwire worker``: run through outages until SIGTERM or SIGINT, which stop the
+    worker as procrastinate's own handlers do (running jobs finish first)."""
+
+    async def main() -> None:
+        async with app.open_async():
+            task = asyncio.create_task(run_through_outages(app, options, pause_s))
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(number, task.cancel)
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    asyncio.run(main())
