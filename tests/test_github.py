@@ -221,6 +221,18 @@ def test_trending_by_code_ranks_by_stars_gained_over_7_days(linked, web_client):
     assert "score" not in html.split('class="paper-list"')[1]
 
 
+def test_trending_by_code_cards_say_stars_gained_like_other_counts(linked, web_client):
+    linked.refresh_github()
+    today = date(2026, 11, 20)
+    _stars(linked, "bob/old-name", {today - timedelta(days=7): 40, today: 2_540})
+    html = web_client.get("/trending/code").text
+    card = html.split('class="paper-list"')[1].split("</article>")[0]
+    assert "2611.00002" in card
+    assert "+2.5k stars in 7 days" in card  # as code badges write counts
+    assert 'aria-label="2540 GitHub stars">★ 2.5k' in card  # the badge: its stars now
+    assert "score" not in card
+
+
 def test_trending_by_code_takes_a_window_of_1_to_30_days(linked, web_client):
     linked.refresh_github()
     today = date(2026, 11, 20)
