@@ -275,7 +275,8 @@ class Paper:
     links: list[PaperLink] = field(default_factory=list)  # active code and project links (pages)
     project_url: str | None = None  # the first project page (lists carry only this)
     code_stars: int | None = None  # the first repository's GitHub stars, once fetched
-    stars_gained: int | None = None  # over the last 7 days ("Trending by code")
+    stars_gained: int | None = None  # over the window asked for ("Trending by code")
+    ai_summary: str | None = None  # its one-line summary, where a list asked for it
 
     @property
     def repo(self) -> PaperLink | None:

@@ -45,6 +45,7 @@ def _trending_page(request: Request) -> Response:
         viewer_id=user.id if user else None,
     )
     page = core.list_papers(paper_filter)
+    core.with_summaries(page.papers)
     period, p = paper_filter.period, paper_filter.offset // paper_filter.limit
     formula = describe(period, core.settings.trending_half_life_hours)
     return render(request, "trending.html", page=page, period=period, p=p, formula=formula,
@@ -63,6 +64,7 @@ def _trending_code_page(request: Request) -> Response:
     limit = core.settings.page_size
     p, days = page_param(request.query_params), code_days_param(request.query_params)
     page = core.trending_by_code(days=days, limit=limit, offset=p * limit)
+    core.with_summaries(page.papers)
     return render(request, "trending_code.html", page=page, p=p, nav="trending",
                   days=days)
 
