@@ -7,13 +7,14 @@ answered. Statements inside the caller's transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.db.tables import github_limits, github_repos, github_stars, paper_links, papers
+from paperwire.sources.github import RepoFields
 
 RATE_LIMIT = "core"  # GitHub's core REST budget
 
@@ -24,16 +25,6 @@ class DueRepo:
     full_name: str  # GitHub's name for it, after a rename
     etag: str | None
     stars: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class RepoFields:
-    full_name: str
-    stars: int
-    description: str | None
-    license: str | None
-    pushed_at: datetime | None
-    archived: bool
 
 
 @dataclass(frozen=True, slots=True)
