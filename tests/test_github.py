@@ -136,6 +136,20 @@ def test_the_rate_limit_stops_the_run_until_it_resets(linked, github):
     assert linked.refresh_github().requests == 3  # the rest, not the one already done
 
 
+def test_the_status_only_reads(linked, github, count_statements):
+    with count_statements(linked) as counter:
+        status = linked.github_status()
+        due = linked.github_due()
+    assert (status.counts.known, status.counts.fetched, status.counts.due) == (4, 0, 4)
+    assert due
+    assert rows(linked) == {}  # nothing written: the refresh adds the linked repositories
+    assert not any(statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+                   for statement in counter.statements)
+    linked.refresh_github(limit=1)
+    after = linked.github_status().counts
+    assert (after.known, after.fetched, after.due) == (4, 1, 3)
+
+
 def test_retry_after_is_honoured(linked, github):
     github.state.retry_after["ada/engine"] = 1
     report = linked.refresh_github(limit=1)

@@ -146,8 +146,8 @@ class GithubCore(PapersCore):
                 store.postpone(connection, repo.key, next_check_at=now + RETRY_INTERVAL)
 
     def github_status(self) -> GithubStatus:
-        with write_transaction(self.engine) as connection:
-            store.sync_linked(connection, now=self.now())
+        """Counts and the rate limit; reads only (repositories linked since the last
+        refresh count as known and due: the refresh adds them)."""
         with read_transaction(self.engine) as connection:
             counts = store.counts(connection, now=self.now())
         return GithubStatus(counts, self.github_limited_until())
