@@ -80,7 +80,9 @@ PageParam = Annotated[
 CodeDaysParam = Annotated[
     str | None,
     Query(description=f"Trending by code's window: stars gained over this many days, 1 to"
-                      f" {MAX_CODE_DAYS} (default 7).", examples=["7"]),
+                      f" {MAX_CODE_DAYS} (default 7).", examples=["7"],
+          json_schema_extra={"anyOf": [{"type": "string", "pattern": "^([1-9]|[12][0-9]|30)$"},
+                                       {"type": "string", "maxLength": 0}, {"type": "null"}]}),
 ]
 
 
