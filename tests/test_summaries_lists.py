@@ -1,4 +1,5 @@
-"""One-line summaries beyond the paper page: on list cards (daily, trending, search),
+"""One-line summaries beyond the paper page: on list cards (daily, trending, search,
+author pages),
 in the feeds' entries and in both parts of an email digest, always as escaped text,
 fetched in one statement per list."""
 
@@ -41,7 +42,8 @@ def summed(core):
 def test_list_cards_show_the_summary_escaped(summed):
     day = summed["day"].isoformat()
     with TestClient(create_app(core=summed["core"])) as client:
-        for url in (f"/?date={day}", "/trending?period=week", "/papers?q=paper"):
+        for url in (f"/?date={day}", "/trending?period=week", "/papers?q=paper",
+                    "/authors/ada-lovelace"):
             html = client.get(url).text
             assert 'class="summary-line card-summary"' in html, url
             assert "Calibrated heads &lt;img src=x onerror=alert(1)&gt; &amp;" in html, url
