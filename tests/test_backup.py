@@ -28,7 +28,6 @@ from paperwire.community.models import Role
 from paperwire.core import Paperwire
 from paperwire.db import github as github_store
 from paperwire.db import migrate
-from paperwire.db.github import RepoFields
 from paperwire.db.library import NewEntry, insert_entries
 from paperwire.db.tables import (
     announcement_days,
@@ -43,6 +42,7 @@ from paperwire.db.tables import (
 from paperwire.digest.models import Frequency, Topics
 from paperwire.errors import ArchiveError, StoreNotEmpty
 from paperwire.models import SearchOptions
+from paperwire.sources.github import RepoFields
 
 UNEMBEDDED = "2401.00005"  # its vector is left out of the archive: restore embeds it
 needs_postgres = pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreSQL not tested")

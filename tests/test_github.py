@@ -136,6 +136,20 @@ def test_the_rate_limit_stops_the_run_until_it_resets(linked, github):
     assert linked.refresh_github().requests == 3  # the rest, not the one already done
 
 
+def test_the_status_only_reads(linked, github, count_statements):
+    with count_statements(linked) as counter:
+        status = linked.github_status()
+        due = linked.github_due()
+    assert (status.counts.known, status.counts.fetched, status.counts.due) == (4, 0, 4)
+    assert due
+    assert rows(linked) == {}  # nothing written: the refresh adds the linked repositories
+    assert not any(statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+                   for statement in counter.statements)
+    linked.refresh_github(limit=1)
+    after = linked.github_status().counts
+    assert (after.known, after.fetched, after.due) == (4, 1, 3)
+
+
 def test_retry_after_is_honoured(linked, github):
     github.state.retry_after["ada/engine"] = 1
     report = linked.refresh_github(limit=1)
@@ -217,6 +231,68 @@ def test_trending_by_code_ranks_by_stars_gained_over_7_days(linked, web_client):
     items = web_client.get("/api/trending/code").json()
     assert [(i["paper"]["id"], i["starsGained"], i["githubStars"]) for i in items] == [
         ("2611.00002", 30, 40), ("2611.00001", 20, 120)]
+    assert "+30 stars in 7 days" in html
+    assert "score" not in html.split('class="paper-list"')[1]
+
+
+def test_trending_by_code_cards_say_stars_gained_like_other_counts(linked, web_client):
+    linked.refresh_github()
+    today = date(2026, 11, 20)
+    _stars(linked, "bob/old-name", {today - timedelta(days=7): 40, today: 2_540})
+    html = web_client.get("/trending/code").text
+    card = html.split('class="paper-list"')[1].split("</article>")[0]
+    assert "2611.00002" in card
+    assert "+2.5k stars in 7 days" in card  # as code badges write counts
+    assert 'aria-label="2540 GitHub stars">★ 2.5k' in card  # the badge: its stars now
+    assert "score" not in card
+
+
+def test_trending_by_code_takes_a_window_of_1_to_30_days(linked, web_client):
+    linked.refresh_github()
+    today = date(2026, 11, 20)
+    # ada: 10 twenty days ago, 120 yesterday and today: nothing gained in a day, +110 over
+    # 7 or 30 days. bob: 39 yesterday, 40 today: +1 in a day.
+    _stars(linked, "ada/engine", {today - timedelta(days=20): 10, today - timedelta(days=1): 120})
+    _stars(linked, "bob/old-name", {today - timedelta(days=1): 39})
+    assert [(p.arxiv_id, p.stars_gained) for p in linked.trending_by_code(today=today, days=1).papers] \
+        == [("2611.00002", 1)]
+    assert [(p.arxiv_id, p.stars_gained) for p in linked.trending_by_code(today=today, days=30).papers] \
+        == [("2611.00001", 110), ("2611.00002", 1)]
+    html = web_client.get("/trending/code?days=1").text
+    assert "stars today − stars 1 day ago" in html
+    assert "+1 star in 1 day" in html
+    assert "2611.00001" not in html
+    assert 'href="/trending/code.atom?days=1"' in html  # the <link rel=alternate> and the link
+    assert '<link rel="alternate" type="application/atom+xml"' in html
+    month = web_client.get("/trending/code?days=30").text
+    assert "stars today − stars 30 days ago" in month
+    assert "+110 stars in 30 days" in month
+    api = web_client.get("/api/trending/code?days=30").json()
+    assert [(i["paper"]["id"], i["starsGained"]) for i in api] == [("2611.00001", 110),
+                                                                 ("2611.00002", 1)]
+    for bad in ("0", "31", "week"):
+        page = web_client.get(f"/trending/code?days={bad}")
+        assert page.status_code == 400
+        assert "days must be" in page.text
+        for path in ("/api/trending/code", "/trending/code.atom"):
+            answer = web_client.get(path, params={"days": bad})
+            assert answer.status_code == 400, (path, bad)
+            assert "days must be" in answer.json()["error"]
+
+
+def test_trending_by_code_has_feeds(linked, web_client):
+    linked.refresh_github()
+    today = date(2026, 11, 20)
+    _stars(linked, "bob/old-name", {today - timedelta(days=3): 10})
+    atom = web_client.get("/trending/code.atom")
+    assert atom.status_code == 200
+    assert atom.headers["content-type"].startswith("application/atom+xml")
+    assert "Trending by code (7 days)" in atom.text
+    assert "/papers/2611.00002" in atom.text
+    assert "/papers/2611.00001" not in atom.text
+    assert "/papers/2611.00002" in web_client.get("/trending/code.rss?days=5").text
+    feed = web_client.get("/trending/code.json?days=30").json()
+    assert [item["_paperwire"]["arxiv_id"] for item in feed["items"]] == ["2611.00002"]
 
 
 def run_cli(core: Paperwire, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:

@@ -49,6 +49,10 @@ def store(core):
             "collection": collection}
 
 
+async def tool_names(client: Client) -> set[str]:
+    return {tool.name for tool in (await client.list_tools()).tools}
+
+
 def structured(result: Any) -> dict[str, Any]:
     assert not result.is_error, result.content
     return result.structured_content or json.loads(result.content[0].text)
@@ -60,8 +64,7 @@ def error_text(result: Any) -> str:
 
 
 async def public_checks(client: Client) -> None:
-    names = {tool.name for tool in (await client.list_tools()).tools}
-    assert names >= PUBLIC_TOOLS | PERSONAL_TOOLS
+    assert await tool_names(client) == PUBLIC_TOOLS  # no personal tools without a token
     found = structured(await client.call_tool("search_papers", {"query": "sparse attention"}))
     assert found["papers"][0]["id"] == "2601.00002"
     assert found["papers"][0]["code"] == "https://github.com/ada/heads"
@@ -89,13 +92,17 @@ async def public_checks(client: Client) -> None:
 
 
 async def personal_refused(client: Client) -> None:
+    assert not await tool_names(client) & PERSONAL_TOOLS
     for name, arguments in [("for_you", {}), ("list_collections", {}),
-                            ("get_collection", {"collection_id": 1})]:
+                            ("get_collection", {"collection_id": 1}),
+                            ("save_to_collection", {"collection_id": 1, "arxiv_id": "2601.00001"})]:
+        assert "this tool needs" in error_text(await client.call_tool(name, arguments))
         assert "API token" in error_text(await client.call_tool(name, arguments))
 
 
 def personal_checks(collection: int) -> Session:
     async def checks(client: Client) -> None:
+        assert await tool_names(client) == PUBLIC_TOOLS | PERSONAL_TOOLS
         listed = structured(await client.call_tool("list_collections", {}))
         assert [item["name"] for item in listed["collections"]] == ["Reading"]
         saved = await client.call_tool("save_to_collection",

@@ -201,6 +201,15 @@ def page_param(params: Mapping[str, str]) -> int:
     return whole_param(params, "p", 0, MAX_PAGE, default=0)
 
 
+CODE_DAYS = 7  # "Trending by code": stars gained over this many days unless asked ...
+MAX_CODE_DAYS = 30  # ... and at most this many
+
+
+def code_days_param(params: Mapping[str, str]) -> int:
+    """The ``days`` of "Trending by code" (1-30, default 7)."""
+    return whole_param(params, "days", 1, MAX_CODE_DAYS, default=CODE_DAYS)
+
+
 def whole_param(params: Mapping[str, str], name: str, low: int, high: int, *, default: int) -> int:
     """A whole-number parameter between ``low`` and ``high``; ``default`` when blank."""
     value = params.get(name, "").strip()
@@ -266,7 +275,8 @@ class Paper:
     links: list[PaperLink] = field(default_factory=list)  # active code and project links (pages)
     project_url: str | None = None  # the first project page (lists carry only this)
     code_stars: int | None = None  # the first repository's GitHub stars, once fetched
-    stars_gained: int | None = None  # over the last 7 days ("Trending by code")
+    stars_gained: int | None = None  # over the window asked for ("Trending by code")
+    ai_summary: str | None = None  # its one-line summary, where a list asked for it
 
     @property
     def repo(self) -> PaperLink | None:

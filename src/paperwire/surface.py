@@ -15,7 +15,7 @@ from fastapi import Path, Query, Request
 from pydantic import BaseModel, Field
 
 from paperwire.ids import ARXIV_ID_PATTERN, CATEGORY_MAX_CHARS, CATEGORY_PATTERN
-from paperwire.models import MAX_PAGE
+from paperwire.models import MAX_CODE_DAYS, MAX_PAGE
 
 if TYPE_CHECKING:
     from paperwire.core import Paperwire
@@ -74,6 +74,15 @@ CategoryParam = Annotated[
 ArxivId = Annotated[str, Path(pattern=ARXIV_ID_PATTERN, examples=["2604.26375"])]
 PageParam = Annotated[
     int, Query(description="0-based page.", json_schema_extra={"minimum": 0, "maximum": MAX_PAGE}),
+]
+
+# Checked by ``models.code_days_param`` (a 400 naming it), so FastAPI takes any text.
+CodeDaysParam = Annotated[
+    str | None,
+    Query(description=f"Trending by code's window: stars gained over this many days, 1 to"
+                      f" {MAX_CODE_DAYS} (default 7).", examples=["7"],
+          json_schema_extra={"anyOf": [{"type": "string", "pattern": "^([1-9]|[12][0-9]|30)$"},
+                                       {"type": "string", "maxLength": 0}, {"type": "null"}]}),
 ]
 
 

@@ -17,6 +17,7 @@ from paperwire.db import github, summaries
 from paperwire.db.session import write_transaction
 from paperwire.db.tables import paper_links
 from paperwire.errors import InvalidInput
+from paperwire.sources.github import RepoFields
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +102,7 @@ def hostile_repositories(core, strings: list[str]) -> None:  # type: ignore[no-u
         github.sync_linked(connection, now=0)
         for index, hostile in enumerate(strings):
             key = f"evil/repo{index}"
-            fields = github.RepoFields(full_name=f"evil/{hostile}"[:400], stars=index + 10,
+            fields = RepoFields(full_name=f"evil/{hostile}"[:400], stars=index + 10,
                                        description=f"D {hostile}", license=hostile[:100],
                                        pushed_at=datetime.now(UTC), archived=index % 2 == 0)
             github.record_stars(connection, key, today - timedelta(days=7), index)
@@ -111,7 +112,8 @@ def hostile_repositories(core, strings: list[str]) -> None:  # type: ignore[no-u
 
 def test_hostile_strings_never_run(core, live_server, browser):
     ids = seed(core)
-    pages = ["/", "/trending?period=week", "/trending/code", "/papers?q=alert",
+    pages = ["/", "/trending?period=week", "/trending/code", "/trending/code?days=30",
+             "/papers?q=alert",
              "/api/daily_papers"]
     # Every string shows on "/" (title, abstract, authors) and on the profiles (comments,
     # collection names, display names); paper and collection pages are sampled.
@@ -134,6 +136,9 @@ def test_hostile_strings_never_run(core, live_server, browser):
                 assert page.evaluate(DOM_CHECK) == [], path
             if path == "/":  # the strings are there, as text
                 assert "T <script>alert(1)</script>" in page.inner_text("main")
+            if path in ("/", "/trending/code"):  # the cards' one-line summaries too
+                assert "S <script>alert(1)</script>" in page.inner_text("main")
+                assert page.locator(".card-summary").count() > 0
             if path == f"/papers/{ids[0]}":  # and the summary, with its model's name
                 assert "S <script>alert(1)</script>" in page.text_content(".summary-line")
                 assert "summary by <script>alert(1)</script>" in page.text_content(".summary-line")

@@ -16,8 +16,23 @@ from paperwire.api.papers import ERRORS, MAX_LIMIT, json_response
 from paperwire.api.schemas import DailyPaperItem
 from paperwire.api.shapes import daily_item
 from paperwire.ids import parse_arxiv_id
-from paperwire.models import PaperFilter, Period, SortOrder, page_param, whole_param
-from paperwire.surface import ArxivId, CategoryParam, ErrorBody, PageParam, core_of, limit_param
+from paperwire.models import (
+    PaperFilter,
+    Period,
+    SortOrder,
+    code_days_param,
+    page_param,
+    whole_param,
+)
+from paperwire.surface import (
+    ArxivId,
+    CategoryParam,
+    CodeDaysParam,
+    ErrorBody,
+    PageParam,
+    core_of,
+    limit_param,
+)
 
 router = APIRouter(prefix="/api", tags=["community"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Not found"}}
@@ -52,14 +67,16 @@ def trending(
             responses=ERRORS)
 def trending_code(
     request: Request, limit: int = limit_param(50, MAX_LIMIT), p: PageParam = 0,
+    days: CodeDaysParam = None,
 ) -> Response:
     """The `/trending/code` page's list: papers by the GitHub stars their repository gained
-    over the last 7 days (stars today − stars 7 days ago), each with `starsGained` and
-    `githubStars`. The next page, if any, is in a `Link: rel="next"` header."""
+    over the last `days` days (stars today − stars `days` days ago; 1-30, default 7), each
+    with `starsGained` and `githubStars`. The next page, if any, is in a `Link: rel="next"`
+    header."""
     # The parameters above document the call; the parsers check them (a 400 naming one).
     limit = whole_param(request.query_params, "limit", 1, MAX_LIMIT, default=50)
-    p = page_param(request.query_params)
-    page = core_of(request).trending_by_code(limit=limit, offset=p * limit)
+    p, days = page_param(request.query_params), code_days_param(request.query_params)
+    page = core_of(request).trending_by_code(days=days, limit=limit, offset=p * limit)
     headers = {}
     if page.offset + len(page.papers) < page.total:
         params = {**request.query_params, "p": str(p + 1)}

@@ -32,6 +32,7 @@ from paperwire.mail.message import OutgoingMail, parse_address, sender_domain
 from paperwire.mail.session import MailSession, open_session
 from paperwire.mail.tokens import Signer, fingerprint
 from paperwire.models import Paper, PaperFilter, SortOrder
+from paperwire.summaries.pick import attach as attach_summaries
 
 CONFIRM_TOKEN = "digest-confirm"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -254,6 +255,7 @@ class DigestCore(ForYouCore):
         for_you = self._digest_for_you(period, [subscription.id]).get(subscription.id, [])
         with read_transaction(self.engine) as connection:
             found = papers_by_ids(connection, trending + extras + for_you)
+            attach_summaries(connection, list(found.values()))
         recipient = Recipient(subscription.id, subscription.email)
         return self.digest_renderer().message(
             recipient, period, [found[i] for i in trending if i in found],

@@ -14,7 +14,8 @@ from paperwire.db import github as store
 from paperwire.db import queries
 from paperwire.db.locks import GITHUB_LOCK, JobLock
 from paperwire.db.session import read_transaction, write_transaction
-from paperwire.models import Paper, PaperPage
+from paperwire.errors import InvalidQuery
+from paperwire.models import CODE_DAYS, MAX_CODE_DAYS, Paper, PaperPage
 from paperwire.sources.github import (
     Fetched,
     GithubClient,
@@ -32,7 +33,6 @@ MIN_INTERVAL = DAY  # ... a popular one up to daily
 GONE_INTERVAL = 30 * DAY  # a 404 is asked again a month later (it may come back)
 RETRY_INTERVAL = DAY  # after an answer that could not be read
 BATCH = 100  # repositories read per statement
-TRENDING_DAYS = 7
 
 Progress = Callable[[int, int], None]
 
@@ -146,8 +146,8 @@ class GithubCore(PapersCore):
                 store.postpone(connection, repo.key, next_check_at=now + RETRY_INTERVAL)
 
     def github_status(self) -> GithubStatus:
-        with write_transaction(self.engine) as connection:
-            store.sync_linked(connection, now=self.now())
+        """Counts and the rate limit; reads only (repositories linked since the last
+        refresh count as known and due: the refresh adds them)."""
         with read_transaction(self.engine) as connection:
             counts = store.counts(connection, now=self.now())
         return GithubStatus(counts, self.github_limited_until())
@@ -165,12 +165,15 @@ class GithubCore(PapersCore):
         with read_transaction(self.engine) as connection:
             return store.repos_of(connection, keys)
 
-    def trending_by_code(self, *, limit: int = 50, offset: int = 0,
+    def trending_by_code(self, *, days: int = CODE_DAYS, limit: int = 50, offset: int = 0,
                          today: date | None = None) -> PaperPage:
-        """Papers by the stars their GitHub repository gained over the last 7 days."""
+        """Papers by the stars their GitHub repository gained over the last ``days`` days
+        (1-30)."""
+        if not 1 <= days <= MAX_CODE_DAYS:
+            raise InvalidQuery(f"days must be between 1 and {MAX_CODE_DAYS}, got {days}")
         day = today or datetime.fromtimestamp(self.now(), UTC).date()
         with read_transaction(self.engine) as connection:
-            ranked, total = store.stars_gained(connection, today=day, days=TRENDING_DAYS,
+            ranked, total = store.stars_gained(connection, today=day, days=days,
                                                limit=limit, offset=offset)
             found = queries.papers_by_ids(connection, [paper_id for paper_id, _, _ in ranked])
         listed = []

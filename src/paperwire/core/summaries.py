@@ -8,10 +8,11 @@ from paperwire.core.search import SearchCore
 from paperwire.db import summaries as store
 from paperwire.db.locks import SUMMARIES_LOCK, JobLock
 from paperwire.db.session import read_transaction
+from paperwire.models import Paper
 from paperwire.summaries.extractive import ExtractiveSummarizer
 from paperwire.summaries.jobs import Progress, SummaryReport, run_abstractive, run_extractive
 from paperwire.summaries.llm import EndpointConfig, SummaryClient
-from paperwire.summaries.pick import Summary, pick
+from paperwire.summaries.pick import Summary, attach, shown
 
 
 class SummariesCore(SearchCore):
@@ -73,6 +74,12 @@ class SummariesCore(SearchCore):
         if not paper_ids:
             return {}
         with read_transaction(self.engine) as connection:
-            rows = store.summaries_of(connection, paper_ids)
-        chosen = {paper_id: pick(found) for paper_id, found in rows.items()}
-        return {paper_id: summary for paper_id, summary in chosen.items() if summary}
+            return shown(connection, paper_ids)
+
+    def with_summaries(self, papers: list[Paper]) -> list[Paper]:
+        """``papers``, each with its ``ai_summary`` set (a list's cards, feeds): one
+        statement."""
+        if papers:
+            with read_transaction(self.engine) as connection:
+                attach(connection, papers)
+        return papers

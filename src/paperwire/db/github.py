@@ -7,13 +7,14 @@ answered. Statements inside the caller's transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, literal, select, update
+from sqlalchemy import Connection, Select, and_, case, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.db.tables import github_limits, github_repos, github_stars, paper_links, papers
+from paperwire.sources.github import RepoFields
 
 RATE_LIMIT = "core"  # GitHub's core REST budget
 
@@ -24,16 +25,6 @@ class DueRepo:
     full_name: str  # GitHub's name for it, after a rename
     etag: str | None
     stars: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class RepoFields:
-    full_name: str
-    stars: int
-    description: str | None
-    license: str | None
-    pushed_at: datetime | None
-    archived: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +40,9 @@ def link_key() -> Any:
     return func.lower(paper_links.c.owner + literal("/") + paper_links.c.name)
 
 
-def sync_linked(connection: Connection, *, now: int) -> int:
-    """Know every GitHub repository an active link names; new ones are due at once.
-    Returns how many were new."""
+def _unknown_linked() -> Select:
+    """The GitHub repositories active links name that ``github_repos`` does not know yet:
+    (key, full_name)."""
     key = link_key()
     linked = (
         select(key.label("key"), func.min(paper_links.c.owner + literal("/") + paper_links.c.name)
@@ -61,10 +52,14 @@ def sync_linked(connection: Connection, *, now: int) -> int:
         .group_by(key)
         .subquery()
     )
-    new = connection.execute(
-        select(linked.c.key, linked.c.full_name)
-        .where(~select(github_repos.c.key).where(github_repos.c.key == linked.c.key).exists())
-    ).all()
+    return (select(linked.c.key, linked.c.full_name)
+            .where(~select(github_repos.c.key).where(github_repos.c.key == linked.c.key).exists()))
+
+
+def sync_linked(connection: Connection, *, now: int) -> int:
+    """Know every GitHub repository an active link names; new ones are due at once.
+    Returns how many were new."""
+    new = connection.execute(_unknown_linked()).all()
     if new:
         connection.execute(insert(github_repos), [
             {"key": row.key, "full_name": row.full_name, "archived": False, "gone": False,
@@ -122,13 +117,19 @@ def record_stars(connection: Connection, key: str, day: date, stars: int) -> Non
 
 
 def counts(connection: Connection, *, now: int) -> GithubCounts:
+    """Repositories known, fetched, gone and due, counting those linked since the last
+    refresh (the next one adds them, due at once) without writing anything."""
+    unknown = _unknown_linked().subquery()
     row = connection.execute(select(
         func.count(),
         func.count(github_repos.c.fetched_at),
         func.coalesce(func.sum(case((github_repos.c.gone, 1), else_=0)), 0),
         func.coalesce(func.sum(case((github_repos.c.next_check_at <= now, 1), else_=0)), 0),
+        select(func.count()).select_from(unknown).scalar_subquery(),
     ).select_from(github_repos)).one()
-    return GithubCounts(known=row[0], fetched=row[1], gone=int(row[2]), due=int(row[3]))
+    new = int(row[4])
+    return GithubCounts(known=row[0] + new, fetched=row[1], gone=int(row[2]),
+                        due=int(row[3]) + new)
 
 
 def repos_of(connection: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:

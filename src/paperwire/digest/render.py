@@ -106,15 +106,19 @@ class DigestRenderer:
             title = collapse_whitespace(paper.title)
             authors = _authors(paper.authors)
             abstract = excerpt(paper.abstract, 300)
+            summary = excerpt(collapse_whitespace(paper.ai_summary), 240) if paper.ai_summary else ""
             link = f"{self.base}/papers/{paper.arxiv_id}"
             text = self.env.get_template("paper.txt").render(
                 number="{number}", paper=paper, link=link, authors=authors,
                 title_lines="\n   ".join(textwrap.wrap(title, 68)) or paper.arxiv_id,
                 abstract_lines=textwrap.fill(abstract, 72, initial_indent="   ",
                                              subsequent_indent="   "),
+                summary_lines=textwrap.fill(f"In one line: {summary}", 72, initial_indent="   ",
+                                            subsequent_indent="   ") if summary else "",
             )
             html = Markup(self.env.get_template("paper.html").render(
-                paper=paper, link=link, title=title, authors=authors, abstract=abstract))
+                paper=paper, link=link, title=title, authors=authors, abstract=abstract,
+                summary=summary))
             self.blocks[paper.id] = (text, html)
         return self.blocks[paper.id]
 

@@ -28,6 +28,7 @@ from paperwire.digest.render import DigestRenderer, Recipient
 from paperwire.mail.session import Delivery, MailSession, Outcome
 from paperwire.models import Paper
 from paperwire.settings import Settings
+from paperwire.summaries.pick import attach as attach_summaries
 
 log = logging.getLogger("paperwire.digest")
 RECLAIM_EVERY_S = 5.0
@@ -252,5 +253,7 @@ class DigestSender:
         missing = [i for i in ids if i not in self.papers]
         if missing:
             with read_transaction(self.engine) as connection:
-                self.papers.update(queries.papers_by_ids(connection, missing))
+                found = queries.papers_by_ids(connection, missing)
+                attach_summaries(connection, list(found.values()))
+            self.papers.update(found)
         return [i for i in ids if i in self.papers]

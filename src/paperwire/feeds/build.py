@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time
 from enum import StrEnum
 
 import orjson
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from paperwire.models import Paper
@@ -102,8 +103,21 @@ def _generator(spec: FeedSpec, papers: list[Paper], base_url: str, fmt: FeedForm
             entry.dc.dc_creator(", ".join(names))
         for category in paper.categories:
             entry.category(term=clean(category))
-        entry.summary(clean(paper.abstract))
+        _texts(entry, paper, fmt)
     return feed
+
+
+def _texts(entry: FeedEntry, paper: Paper, fmt: FeedFormat) -> None:
+    """Atom: the one-line summary as ``<summary>``, the abstract as ``<content>``; RSS:
+    both in ``<description>``, the summary first. Plain text either way (escaped)."""
+    summary, abstract = clean(paper.ai_summary), clean(paper.abstract)
+    if not summary:
+        entry.summary(abstract)
+    elif fmt is FeedFormat.ATOM:
+        entry.summary(summary)
+        entry.content(abstract, type="text")
+    else:
+        entry.summary(f"{summary}\n\n{abstract}")
 
 
 def _json_feed(spec: FeedSpec, papers: list[Paper], base_url: str) -> bytes:
@@ -116,7 +130,7 @@ def _json_feed(spec: FeedSpec, papers: list[Paper], base_url: str) -> bytes:
             "external_url": paper.abs_url,
             "title": clean(paper.title),
             "content_text": clean(paper.abstract),
-            "summary": clean(excerpt(paper.abstract, 300)),
+            "summary": clean(paper.ai_summary) or clean(excerpt(paper.abstract, 300)),
             "date_published": paper_date(paper).isoformat(),
             "date_modified": paper_updated(paper).isoformat(),
             "authors": [{"name": clean(name)} for name in paper.authors],

@@ -1,10 +1,8 @@
 """``build_server(core)``: paperwire's MCP tools and its ``paper://`` resource, each a
 call into the core.
 
-Who is asking: over streamable HTTP, the request's ``Authorization: Bearer <API
-token>`` (checked like the JSON API's); over stdio, which is local, the token the
-process was started with (``paperwire mcp --token``). Public tools need neither;
-personal ones (For you, collections) refuse without a valid token.
+Who is asking is ``access.py``'s: public tools need no token; personal ones (For you,
+collections) are listed only for a caller with a valid API token and refuse without one.
 """
 
 from __future__ import annotations
@@ -19,9 +17,9 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from paperwire import __version__
-from paperwire.community.models import User
 from paperwire.errors import PaperwireError
 from paperwire.markdown import paper_markdown
+from paperwire.mcp_server.access import Access, PersonalToolsGate
 from paperwire.mcp_server.shapes import collection_dict, paper_dict
 from paperwire.models import Paper, PaperFilter, Period, SearchOptions, SortOrder
 
@@ -36,8 +34,6 @@ INSTRUCTIONS = (
     " paper in full. for_you and the collection tools need the user's API token."
 )
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-TOKEN_HELP = ("send `Authorization: Bearer <API token>` (create one on your paperwire"
-              " account settings page)")
 
 Limit = Annotated[int, Field(ge=1, le=100, description="How many papers, 1 to 100.")]
 Page = Annotated[int, Field(ge=0, le=1000, description="0-based page of results.")]
@@ -62,27 +58,13 @@ def _domain_errors(kind: type[Exception] = ToolError) -> Iterator[None]:
 def build_server(core: Paperwire, *, local_token: str | None = None) -> MCPServer:
     """The MCP server over ``core``. ``local_token``: the API token a stdio server acts
     with for personal tools (over HTTP each request brings its own)."""
-    server = MCPServer("paperwire", version=__version__, instructions=INSTRUCTIONS)
+    access = Access(core, local_token)
+    server = MCPServer("paperwire", version=__version__, instructions=INSTRUCTIONS,
+                       middleware=[PersonalToolsGate(access)])
     base = core.settings.base_url
 
     def shaped(papers: list[Paper]) -> list[dict[str, Any]]:
         return [paper_dict(paper, base_url=base) for paper in papers]
-
-    def caller(ctx: Context) -> User:
-        headers = ctx.headers
-        if headers is None:  # stdio: the process's own token
-            if local_token is None:
-                raise ToolError("this tool needs an API token: start `paperwire mcp` with"
-                                " --token or PAPERWIRE_MCP_TOKEN")
-            secret = local_token
-        else:
-            scheme, _, secret = headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
-                raise ToolError(f"this tool needs an API token: {TOKEN_HELP}")
-        user = core.user_for_api_token(secret.strip())
-        if user is None:
-            raise ToolError("unknown or revoked API token")
-        return user
 
     def listed(params: dict[str, str], *, limit: int, page: int) -> dict[str, Any]:
         with _domain_errors():
@@ -182,7 +164,7 @@ def build_server(core: Paperwire, *, local_token: str | None = None) -> MCPServe
     def for_you(ctx: Context, limit: Limit = 20) -> dict[str, Any]:
         """The token owner's For-you picks (from their library, votes, saves and
         signals), each with why it was picked. Needs an API token."""
-        user = caller(ctx)
+        user = access.user(ctx.headers)
         with _domain_errors():
             result = core.recommend(user.id, limit=limit)
         return {"basis": result.basis, "formula": result.formula,
@@ -192,7 +174,7 @@ def build_server(core: Paperwire, *, local_token: str | None = None) -> MCPServe
     @server.tool(annotations=READ_ONLY)
     def list_collections(ctx: Context) -> dict[str, Any]:
         """The token owner's collections (id, name, size). Needs an API token."""
-        user = caller(ctx)
+        user = access.user(ctx.headers)
         with _domain_errors():
             found = core.collections_of(user)
         return {"collections": [collection_dict(item, base_url=base) for item in found]}
@@ -201,7 +183,7 @@ def build_server(core: Paperwire, *, local_token: str | None = None) -> MCPServe
     def get_collection(ctx: Context, collection_id: Annotated[int, Field(ge=1)]) -> dict[str, Any]:
         """One collection the token owner may see, with its papers and their notes.
         Needs an API token."""
-        user = caller(ctx)
+        user = access.user(ctx.headers)
         with _domain_errors():
             found = core.collection(collection_id, user)
             papers = core.papers_by_arxiv_ids([item.arxiv_id for item in found.items])
@@ -218,7 +200,7 @@ def build_server(core: Paperwire, *, local_token: str | None = None) -> MCPServe
     ) -> dict[str, Any]:
         """Save a stored paper to one of the token owner's own collections. Needs an
         API token."""
-        user = caller(ctx)
+        user = access.user(ctx.headers)
         with _domain_errors():
             paper = core.get_paper(arxiv_id)
             core.save_paper(user, collection_id, paper.arxiv_id, note=note)

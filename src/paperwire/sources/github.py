@@ -19,13 +19,24 @@ import httpx
 import orjson
 
 from paperwire import __name__ as package_name
-from paperwire.db.github import RepoFields
 from paperwire.errors import GithubError
 
 log = logging.getLogger(__name__)
 USER_AGENT = f"{package_name}/0.1 (self-hosted daily papers; repository metadata)"
 MAX_RETRY_AFTER = 60.0  # seconds: a longer wait ends the run, to resume later
 MAX_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RepoFields:
+    """What paperwire keeps of a repository GitHub described (``db/github.py`` stores it)."""
+
+    full_name: str
+    stars: int
+    description: str | None
+    license: str | None
+    pushed_at: datetime | None
+    archived: bool
 
 
 @dataclass(frozen=True, slots=True)

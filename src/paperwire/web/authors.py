@@ -32,8 +32,9 @@ def author_page(request: Request, name: str) -> Response:
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(author_url(key) + query, status_code=301)
     user = viewer(request)
-    found = core_of(request).author_page(name, viewer=user,
-                                         page=page_param(request.query_params))
+    core = core_of(request)
+    found = core.author_page(name, viewer=user, page=page_param(request.query_params))
+    core.with_summaries(found.page.papers)
     return render(request, "author.html", author=found, p=found.page.offset // found.page.limit)
 
 

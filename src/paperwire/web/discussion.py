@@ -6,8 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from paperwire.core.github import TRENDING_DAYS
-from paperwire.models import PaperFilter, SortOrder, page_param
+from paperwire.models import PaperFilter, SortOrder, code_days_param, page_param
 from paperwire.ranking import HORIZON_DAYS, describe
 from paperwire.surface import core_of, rate
 from paperwire.web.pagecache import cached_page
@@ -46,6 +45,7 @@ def _trending_page(request: Request) -> Response:
         viewer_id=user.id if user else None,
     )
     page = core.list_papers(paper_filter)
+    core.with_summaries(page.papers)
     period, p = paper_filter.period, paper_filter.offset // paper_filter.limit
     formula = describe(period, core.settings.trending_half_life_hours)
     return render(request, "trending.html", page=page, period=period, p=p, formula=formula,
@@ -54,17 +54,19 @@ def _trending_page(request: Request) -> Response:
 
 @router.get("/trending/code")
 def trending_code(request: Request) -> Response:
-    """Papers by the GitHub stars their repository gained over the last 7 days."""
+    """Papers by the GitHub stars their repository gained over the last ``days`` days
+    (1-30, default 7)."""
     return cached_page(request, lambda: _trending_code_page(request))
 
 
 def _trending_code_page(request: Request) -> Response:
     core = core_of(request)
     limit = core.settings.page_size
-    p = page_param(request.query_params)
-    page = core.trending_by_code(limit=limit, offset=p * limit)
+    p, days = page_param(request.query_params), code_days_param(request.query_params)
+    page = core.trending_by_code(days=days, limit=limit, offset=p * limit)
+    core.with_summaries(page.papers)
     return render(request, "trending_code.html", page=page, p=p, nav="trending",
-                  days=TRENDING_DAYS)
+                  days=days)
 
 
 @router.post("/papers/{arxiv_id:path}/comments")

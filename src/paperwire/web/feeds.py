@@ -77,7 +77,7 @@ def feed_response(
     core = core_of(request)
     page_url, feed_url = _urls(request, page_path, fmt, page_query=not private)
     spec = FeedSpec(title=title, description=description, page_url=page_url, feed_url=feed_url)
-    body = render(spec, papers, core.settings.base_url.rstrip("/"), fmt)
+    body = render(spec, core.with_summaries(papers), core.settings.base_url.rstrip("/"), fmt)
     return conditional(request, body, papers, fmt, modified=modified, private=private)
 
 
@@ -112,7 +112,7 @@ def daily_feed(
         page_url=page_url,
         feed_url=feed_url,
     )
-    body = render(spec, page.papers, core.settings.base_url.rstrip("/"), fmt)
+    body = render(spec, core.with_summaries(page.papers), core.settings.base_url.rstrip("/"), fmt)
     return conditional(request, body, page.papers, fmt)
 
 
@@ -141,5 +141,5 @@ def search_feed(
         page_url=page_url,
         feed_url=feed_url,
     )
-    body = render(spec, papers, core.settings.base_url.rstrip("/"), fmt)
+    body = render(spec, core.with_summaries(papers), core.settings.base_url.rstrip("/"), fmt)
     return conditional(request, body, papers, fmt)

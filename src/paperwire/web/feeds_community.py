@@ -11,9 +11,9 @@ from fastapi.responses import Response
 
 from paperwire.errors import NotFound
 from paperwire.feeds.build import FeedFormat, last_modified
-from paperwire.models import PaperFilter, Period, SortOrder
+from paperwire.models import PaperFilter, Period, SortOrder, code_days_param
 from paperwire.ranking import HORIZON_DAYS
-from paperwire.surface import ErrorBody, core_of
+from paperwire.surface import CodeDaysParam, ErrorBody, core_of
 from paperwire.web.feeds import FEED_LIMIT, FEED_RESPONSES, feed_response
 
 router = APIRouter(tags=["feeds"])
@@ -46,6 +46,21 @@ def trending_feed(request: Request, fmt: FeedFormat, period: Period = Period.DAY
         request, fmt, title=f"{core.settings.site_name}: Trending ({period.value})",
         description=f"Papers ranked by time-decayed upvotes of the last {days} day(s).",
         page_path="/trending", papers=page.papers, modified=_tick(),
+    )
+
+
+@router.get("/trending/code.{fmt}", summary="Feed of Trending by code", response_class=Response,
+            responses=FEED_RESPONSES)
+def trending_code_feed(request: Request, fmt: FeedFormat, days: CodeDaysParam = None) -> Response:
+    """The `/trending/code` list: papers by the GitHub stars their repository gained over
+    the last `days` days (1-30, default 7)."""
+    core = core_of(request)
+    days = code_days_param(request.query_params)
+    page = core.trending_by_code(days=days, limit=FEED_LIMIT)
+    return feed_response(
+        request, fmt, title=f"{core.settings.site_name}: Trending by code ({days} days)",
+        description=f"Papers ranked by the GitHub stars their repository gained in {days} days.",
+        page_path="/trending/code", papers=page.papers, modified=_tick(),
     )
 
 

@@ -41,6 +41,7 @@ def _daily_page(request: Request) -> Response:
         viewer_id=user.id if user else None,
     )
     page = core.list_papers(paper_filter)
+    core.with_summaries(page.papers)
     announcement = None
     if page.total == 0 and page.window is not None and page.window.period is Period.DAY:
         announcement = core.announcement_status(page.window.start)
@@ -71,6 +72,7 @@ def _search_page(request: Request, q: str) -> Response:
     results = core.search_papers(q, limit=size, offset=p * size, options=options)
     if results.jump_to:
         return RedirectResponse(f"/papers/{results.jump_to}", status_code=303)
+    core.with_summaries([hit.paper for hit in results.hits])
     keep = urlencode({"q": q, **{k: v for k, v in filters.items() if v}})
     # The feeds take the same filters (and leave out the default order).
     feed_query = urlencode({"q": q, **{k: v for k, v in filters.items() if v and v != Sort.RELEVANCE}})
