@@ -22,7 +22,6 @@ from paperwire.core.search import SearchCore
 from paperwire.db import queries
 from paperwire.db import reader_models as model_store
 from paperwire.db import recommend as store
-from paperwire.db.embeddings import count_embedded
 from paperwire.db.session import Connection, read_transaction, write_transaction
 from paperwire.library.models import ReaderSignals
 from paperwire.library.signals import readers_signals
@@ -136,9 +135,11 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             return 0, 0
         self.sync_vector_index()  # train on what the store holds now
         size, now = len(semantic.index), int(self.now())
+        # The size a page view keys its models by, saved with each model and compared in
+        # the staleness test alike (the store's count could differ by a batch committed
+        # since the sync, and keep those readers stale).
+        stale = {"index_size": size, "trained_before": now - RETRAIN_AFTER_SECONDS}
         with read_transaction(self.engine) as connection:
-            stored = count_embedded(connection, semantic.model)
-            stale = {"index_size": stored, "trained_before": now - RETRAIN_AFTER_SECONDS}
             ids = model_store.stale_readers(connection, semantic.model, limit=limit, **stale)
             signals = readers_signals(connection, ids) if ids else {}
         if not ids:
