@@ -175,8 +175,9 @@ async def run_through_outages(app: App, options: dict[str, Any], pause_s: float)
             await app.run_worker_async(install_signal_handlers=False, **options)
             log.warning("the queue worker stopped by itself: starting it again in %g s", pause_s)
         except Exception as error:  # the store went away, or is still starting
-            log.warning("the queue worker stopped (%s): starting it again in %g s",
-                        type(error).__name__, pause_s)
+            first = str(error).splitlines()[0] if str(error) else ""
+            log.warning("the queue worker stopped (%s: %s): starting it again in %g s",
+                        type(error).__name__, first, pause_s)
         await asyncio.sleep(pause_s)
 
 
