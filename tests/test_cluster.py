@@ -227,8 +227,7 @@ def postgres_restarted(cluster: Deployment, core: Paperwire) -> None:
     after = write_jsonl(cluster.root / "after.jsonl", [
         paper(f"2603.{n:05d}", f"Imported after a restart {n}", f"Deferred after, {n}.")
         for n in range(6, 11)])
-    # --no-embed: the import defers the embedding job to the worker (an inline embed
-    # would find the worker holding the embed lock, and say so with exit status 1).
+    # --no-embed: the embedding is the worker's job, the restart's point.
     imported = paperwire_run(cluster.network.namespace("worker"), cluster.host_env("worker"),
                              "import", "--no-embed", str(after))
     assert imported.returncode == 0, imported.stderr[-2000:]
