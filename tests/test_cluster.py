@@ -39,7 +39,7 @@ from cluster import (
 from conftest import TEST_SECRET, make_settings
 from factories import add_subscribers, make_paper, paper, trending_papers, write_jsonl
 from paperwire.core import Paperwire
-from paperwire.db.tables import change_log, paper_embeddings, papers
+from paperwire.db.tables import change_log, embedding_claims, paper_embeddings, papers
 from servers import Sink
 
 WHY_NOT = unavailable()
@@ -150,21 +150,15 @@ def web_host_killed_under_load(cluster: Deployment) -> None:
 
 
 def worker_killed_mid_embedding(cluster: Deployment, core: Paperwire) -> None:
-    from paperwire.db import embeddings
-
     ids = [make_paper(core, f"2602.{n:05d}", abstract=f"Embedded once, paper {n}.")
            for n in range(1, 21)]
-    with core.engine.connect() as connection:
-        order = embeddings.pending_batch(connection, "fake-hash", after=None, limit=20)
-    assert len(order) == 20
     blocker = core.engine.connect()
-    try:  # holding the third batch's row makes the worker wait mid-job (batches of five)
-        blocker.execute(text("SELECT id FROM papers WHERE id = :id FOR UPDATE"),
-                        {"id": order[10].id})
+    try:  # the worker claims a batch, embeds it, and waits to write it: kill it there
+        blocker.execute(text("LOCK TABLE paper_embeddings IN SHARE MODE"))
         assert core.defer_job("embed_pending") is not None
         first = cluster.workers[-1]
-        wait_for(lambda: embedded(core, ids) == 10 and waiting_on_a_lock(core),
-                 "the worker to embed two batches and wait in the third")
+        wait_for(lambda: claimed(core) > 0 and waiting_on_a_lock(core),
+                 "the worker to claim a batch and wait to write it")
         first.kill_9()
     finally:
         blocker.rollback()
@@ -183,6 +177,10 @@ def worker_killed_mid_embedding(cluster: Deployment, core: Paperwire) -> None:
 def embedded(core: Paperwire, arxiv_ids: list[str]) -> int:
     return count(core, paper_embeddings.join(papers, papers.c.id == paper_embeddings.c.paper_id),
                  papers.c.arxiv_id.in_(arxiv_ids))
+
+
+def claimed(core: Paperwire) -> int:
+    return count(core, embedding_claims)
 
 
 def waiting_on_a_lock(core: Paperwire) -> bool:
