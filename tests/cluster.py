@@ -226,7 +226,7 @@ class PrivatePostgres:
         settings = (f"listen_addresses = '{self.address}'\nport = {self.port}\n"
                     f"unix_socket_directories = '{self.root}'\nfsync = off\n"
                     "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n"
-                    "shared_buffers = 64MB\n")
+                    "shared_buffers = 64MB\nlog_connections = on\nlog_disconnections = on\n")
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(settings)
         with (self.data / "pg_hba.conf").open("a") as hba:
@@ -237,8 +237,19 @@ class PrivatePostgres:
         return self
 
     def ctl(self, action: str, *extra: str) -> None:
-        self.pg(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
-                "-w", "-t", "60", action, *extra)
+        try:
+            self.pg(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
+                    "-w", "-t", "60", action, *extra)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as failed:
+            raise RuntimeError(f"pg_ctl {action} failed\n{self.state()}") from failed
+
+    def state(self) -> str:
+        """What the cluster's processes are doing and its log's tail, for a failure."""
+        processes = sh("ps", "-u", "postgres", "-o", "pid,ppid,stat,wchan:24,etime,args",
+                       check=False).stdout
+        log = self.root / "log"
+        tail = log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)"
+        return f"--- postgres processes\n{processes}\n--- postgres log\n{tail}"
 
     def restart(self) -> None:
         """What an operator's restart does: every connection is cut."""
