@@ -30,8 +30,8 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PREFIX = "pw"
 
 
-def sh(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, check=check, capture_output=True, text=True, timeout=60)
+def sh(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, check=check, capture_output=True, text=True, timeout=timeout)
 
 
 def unavailable() -> str | None:
@@ -215,8 +215,8 @@ class PrivatePostgres:
     def url(self) -> str:
         return f"postgresql+psycopg://postgres@{self.address}:{self.port}/paperwire"
 
-    def pg(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return sh("runuser", "-u", "postgres", "--", *args)
+    def pg(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return sh("runuser", "-u", "postgres", "--", *args, timeout=timeout)
 
     def start(self) -> PrivatePostgres:
         shutil.chown(self.root, "postgres", "postgres")
@@ -226,7 +226,12 @@ class PrivatePostgres:
         settings = (f"listen_addresses = '{self.address}'\nport = {self.port}\n"
                     f"unix_socket_directories = '{self.root}'\nfsync = off\n"
                     "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n"
-                    "shared_buffers = 64MB\nlog_connections = on\nlog_disconnections = on\n")
+                    "shared_buffers = 64MB\nlog_connections = on\nlog_disconnections = on\n"
+                    # A connection opened while the server shuts down gets a child
+                    # the shutdown waits for until its startup packet arrives or this
+                    # passes (60 s by default: a client that opened a socket and sent
+                    # nothing yet held a restart past pg_ctl's wait).
+                    "authentication_timeout = 5s\n")
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(settings)
         with (self.data / "pg_hba.conf").open("a") as hba:
@@ -239,7 +244,7 @@ class PrivatePostgres:
     def ctl(self, action: str, *extra: str) -> None:
         try:
             self.pg(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
-                    "-w", "-t", "60", action, *extra)
+                    "-w", "-t", "90", action, *extra, timeout=120)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as failed:
             raise RuntimeError(f"pg_ctl {action} failed\n{self.state()}") from failed
 

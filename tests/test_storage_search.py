@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from factories import CORPUS, write_jsonl
 from paperwire.core import Paperwire
 from paperwire.db import embeddings, fulltext, search, text_sync, votes
-from paperwire.db.engine import redacted_url
+from paperwire.db.engine import CONNECT_TIMEOUT_S, redacted_url, with_connect_timeout
 from paperwire.db.session import StoreError, read_transaction, store_error_line, write_transaction
 from paperwire.db.tables import papers
 from paperwire.models import Sort
@@ -293,6 +294,13 @@ def test_redacted_url_hides_only_the_password():
     assert shown.startswith("postgresql+psycopg://paper:")
     assert shown.endswith("@db.example.org:5433/wire")
     assert redacted_url("sqlite:///data/paperwire.db") == "sqlite:///data/paperwire.db"
+
+
+def test_a_postgresql_connection_gives_up_unless_the_url_says_otherwise():
+    plain = with_connect_timeout(make_url("postgresql+psycopg://paper@db.example.org/wire"))
+    assert plain.query["connect_timeout"] == str(CONNECT_TIMEOUT_S)
+    own = with_connect_timeout(make_url("postgresql+psycopg://db.example.org/w?connect_timeout=3"))
+    assert own.query["connect_timeout"] == "3"
 
 
 def test_a_store_error_names_what_the_database_said(engine):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 if TYPE_CHECKING:  # settings.py imports this module (redacted_url)
     from paperwire.settings import Settings
@@ -18,7 +18,21 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, echo=settings.log_sql, connect_args={"timeout": 30})
         _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return create_engine(url, echo=settings.log_sql, pool_pre_ping=True, pool_size=10)
+    return create_engine(with_connect_timeout(make_url(url)), echo=settings.log_sql,
+                         pool_pre_ping=True, pool_size=10)
+
+
+# Seconds libpq waits for a server to answer a new connection. Without one, a
+# connection made while PostgreSQL shuts down or restarts waits in its listen
+# queue for as long as that takes, and the request or job waiting on it hangs
+# instead of failing and retrying. A URL's own ``connect_timeout`` wins.
+CONNECT_TIMEOUT_S = 10
+
+
+def with_connect_timeout(url: URL) -> URL:
+    if "connect_timeout" in url.query:
+        return url
+    return url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
 
 
 def redacted_url(url: str) -> str:
