@@ -7,7 +7,8 @@ namespaces on this machine, PostgreSQL and haproxy on the host side (tests/clust
 2. ``kill -9`` the worker in the middle of an embedding batch, then in the middle of a
    digest send: another worker finishes both, every paper embedded once and every
    digest delivered once;
-3. PostgreSQL restarted: every process reconnects, no job is lost;
+3. PostgreSQL restarted, then stopped for 15 s and started: every process reconnects,
+   no job deferred before or work imported after is lost;
 4. a paper imported on the worker host is found by keyword and by meaning on both web
    hosts (asked directly) within 30 s.
 
@@ -19,7 +20,7 @@ that only stops a hang.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -116,6 +117,7 @@ def test_hosts(deployment: Deployment, store: Paperwire, sink: Sink) -> None:
         worker_killed_mid_embedding(deployment, store)
         worker_killed_mid_digest(deployment, store, sink)
         postgres_restarted(deployment, store)
+        postgres_down_a_while(deployment, store)
         imported_on_the_worker_found_on_both_web_hosts(deployment, store)
     except BaseException as failure:
         failure.add_note(deployment.logs())
@@ -216,21 +218,45 @@ def worker_killed_mid_digest(cluster: Deployment, core: Paperwire, sink: Sink) -
 
 def postgres_restarted(cluster: Deployment, core: Paperwire) -> None:
     assert cluster.postgres is not None
+    survive_store_outage(cluster, core, cluster.postgres.restart, first=1)
+
+
+def postgres_down_a_while(cluster: Deployment, core: Paperwire) -> None:
+    """Stopped, down for longer than the workers' and web hosts' retries, started."""
+    assert cluster.postgres is not None
+    postgres = cluster.postgres
+
+    def outage() -> None:
+        postgres.ctl("stop", "-m", "fast")
+        time.sleep(OUTAGE_SECONDS)
+        postgres.ctl("start")
+
+    survive_store_outage(cluster, core, outage, first=11)
+
+
+OUTAGE_SECONDS = 15
+
+
+def survive_store_outage(cluster: Deployment, core: Paperwire, outage: Callable[[], None],
+                         *, first: int) -> None:
+    """Jobs deferred before the outage and papers imported after it are all embedded;
+    every host answers again and the worker is the same process."""
     assert cluster.haproxy is not None
-    before = [make_paper(core, f"2603.{n:05d}", abstract=f"Deferred before a restart, {n}.")
-              for n in range(1, 6)]
+    before = [make_paper(core, f"2603.{n:05d}", abstract=f"Deferred before an outage, {n}.")
+              for n in range(first, first + 5)]
     assert core.defer_job("embed_pending") is not None
     core.close_job_queue()
-    cluster.postgres.restart()
-    after = write_jsonl(cluster.root / "after.jsonl", [
-        paper(f"2603.{n:05d}", f"Imported after a restart {n}", f"Deferred after, {n}.")
-        for n in range(6, 11)])
-    # --no-embed: the embedding is the worker's job, the restart's point.
+    outage()
+    after = write_jsonl(cluster.root / f"after-{first}.jsonl", [
+        paper(f"2603.{n:05d}", f"Imported after an outage {n}", f"Deferred after, {n}.")
+        for n in range(first + 5, first + 10)])
+    # --no-embed: the embedding is the worker's job, the outage's point.
     imported = paperwire_run(cluster.network.namespace("worker"), cluster.host_env("worker"),
                              "import", "--no-embed", str(after))
     assert imported.returncode == 0, imported.stderr[-2000:]
-    wait_for(lambda: embedded(core, [*before, *(f"2603.{n:05d}" for n in range(6, 11))]) == 10,
-             "the worker to run the jobs deferred before and after the restart")
+    wanted = [*before, *(f"2603.{n:05d}" for n in range(first + 5, first + 10))]
+    wait_for(lambda: embedded(core, wanted) == 10,
+             "the worker to run the jobs deferred before and after the outage")
     for name in cluster.web:
         wait_for(lambda name=name: healthy(cluster.url(name)), f"{name} to answer again")
     wait_for(lambda: healthy(cluster.haproxy.url), "haproxy to answer again")
