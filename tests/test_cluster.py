@@ -222,7 +222,8 @@ def postgres_restarted(cluster: Deployment, core: Paperwire) -> None:
 
 
 def postgres_down_a_while(cluster: Deployment, core: Paperwire) -> None:
-    """Stopped, down for longer than the workers' and web hosts' retries, started."""
+    """Stopped, down for a while (every worker restart and every request meanwhile
+    fails), then started."""
     assert cluster.postgres is not None
     postgres = cluster.postgres
 

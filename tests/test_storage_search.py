@@ -14,10 +14,12 @@ from sqlalchemy import Engine, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from conftest import make_settings
 from factories import CORPUS, write_jsonl
 from paperwire.core import Paperwire
 from paperwire.db import embeddings, fulltext, search, text_sync, votes
-from paperwire.db.engine import CONNECT_TIMEOUT_S, redacted_url, with_connect_timeout
+from paperwire.db.engine import CONNECT_TIMEOUT_S, make_engine, redacted_url, with_connect_timeout
+from paperwire.db.queue import conninfo
 from paperwire.db.session import StoreError, read_transaction, store_error_line, write_transaction
 from paperwire.db.tables import papers
 from paperwire.models import Sort
@@ -296,9 +298,12 @@ def test_redacted_url_hides_only_the_password():
     assert redacted_url("sqlite:///data/paperwire.db") == "sqlite:///data/paperwire.db"
 
 
-def test_a_postgresql_connection_gives_up_unless_the_url_says_otherwise():
-    plain = with_connect_timeout(make_url("postgresql+psycopg://paper@db.example.org/wire"))
-    assert plain.query["connect_timeout"] == str(CONNECT_TIMEOUT_S)
+def test_a_postgresql_connection_gives_up_unless_the_url_says_otherwise(tmp_path):
+    settings = make_settings(tmp_path, database_url="postgresql+psycopg://paper@db.example.org/wire")
+    engine = make_engine(settings)  # connects lazily: no server is needed
+    assert engine.url.query["connect_timeout"] == str(CONNECT_TIMEOUT_S)
+    assert f"connect_timeout={CONNECT_TIMEOUT_S}" in conninfo(engine)  # the job queue's too
+    engine.dispose()
     own = with_connect_timeout(make_url("postgresql+psycopg://db.example.org/w?connect_timeout=3"))
     assert own.query["connect_timeout"] == "3"
 
