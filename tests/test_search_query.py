@@ -94,3 +94,28 @@ def test_analysis_keeps_content_words_and_reads_the_kind_of_query():
     assert weights["question"].semantic / weights["question"].keyword >= (
         weights["topic"].semantic / weights["topic"].keyword
     )
+
+
+def test_a_topic_the_model_hardly_knows_leans_on_its_words():
+    from paperwire.search.analysis import (
+        KNOWN_TOPIC_COSINE,
+        MIN_SEMANTIC_SHARE,
+        UNKNOWN_TOPIC_COSINE,
+        analyse,
+    )
+
+    topic = analyse(parse_query("task-specific heads"))
+    known = topic.fusion_weights(KNOWN_TOPIC_COSINE + 0.2)
+    assert known == topic.weights  # a topic the model knows: the class's weights
+    shares = [
+        topic.fusion_weights(cosine).semantic / topic.weights.semantic
+        for cosine in (0.0, UNKNOWN_TOPIC_COSINE, 0.35, 0.45, KNOWN_TOPIC_COSINE)
+    ]
+    assert shares == sorted(shares)  # the nearer the nearest paper, the more meaning counts
+    assert shares[0] == shares[1] == MIN_SEMANTIC_SHARE
+    assert shares[-1] == 1.0
+    assert topic.fusion_weights(0.3).keyword == topic.weights.keyword
+    assert topic.fusion_weights(None) == topic.weights  # no semantic side
+    # A question's words are a weak guide whatever the model knows: its weights stay.
+    question = analyse(parse_query("why do large language models hallucinate?"))
+    assert question.fusion_weights(0.3) == question.weights

@@ -61,6 +61,19 @@ CLASS_WEIGHTS: dict[QueryClass, Weights] = {
 }
 
 
+# A short topic's meaning side counts as far as the model knows its words. For a topic
+# it knows, the nearest paper's cosine runs 0.5-0.8; for a term it never learned (a new
+# acronym, a narrow phrase such as "task-specific heads") it falls towards the noise
+# floor, and the nearest papers share a word or two of it, not its idea. Below
+# KNOWN_TOPIC_COSINE the semantic list's weight shrinks in step, to MIN_SEMANTIC_SHARE
+# at UNKNOWN_TOPIC_COSINE (measured in docs/benchmarks.md). A question's or a
+# description's words are a weak guide at any cosine, so their weights stay.
+KNOWN_TOPIC_COSINE = 0.5
+UNKNOWN_TOPIC_COSINE = 0.25
+MIN_SEMANTIC_SHARE = 0.2
+TOPIC_KINDS = frozenset({QueryClass.KEYWORD, QueryClass.ACRONYM})
+
+
 @dataclass(frozen=True, slots=True)
 class QueryAnalysis:
     units: list[list[str]]  # content words and phrases, in the order typed
@@ -77,6 +90,16 @@ class QueryAnalysis:
     @property
     def weights(self) -> Weights:
         return CLASS_WEIGHTS[self.kind]
+
+    def fusion_weights(self, top_cosine: float | None) -> Weights:
+        """The class's weights, the semantic one shrunk for a topic the model hardly knows
+        (``top_cosine``: the query's cosine to its nearest paper; None: no semantic side)."""
+        weights = self.weights
+        if top_cosine is None or self.kind not in TOPIC_KINDS:
+            return weights
+        span = KNOWN_TOPIC_COSINE - UNKNOWN_TOPIC_COSINE
+        share = min(1.0, max(MIN_SEMANTIC_SHARE, (top_cosine - UNKNOWN_TOPIC_COSINE) / span))
+        return Weights(weights.keyword, weights.semantic * share)
 
     @property
     def words(self) -> list[str]:

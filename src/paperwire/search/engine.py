@@ -234,12 +234,13 @@ def _by_relevance(
     keyword = keyword_search(connection, query, limit=depth, text=text)
     if keyword.total == 0:
         nearest = nearest.unless_noise()
+    weights = reading.fusion_weights(nearest.ranked[0][1] if nearest.ranked else None)
     if feedback is not None and nearest.ranked:
-        first = fuse(fusion, keyword.ranked[:PRF_FIRST], nearest.ranked, reading.weights)
+        first = fuse(fusion, keyword.ranked[:PRF_FIRST], nearest.ranked, weights)
         again = feedback([pid for pid, _ in first[:PRF_DOCS]], nearest)
         if again is not None and again.ranked:
             nearest = again
-    fused = fuse(fusion, keyword.ranked, nearest.ranked, reading.weights)
+    fused = fuse(fusion, keyword.ranked, nearest.ranked, weights)
     keyword_ids = _keyword_ids(keyword, nearest, query, text)
     near_ids = {pid for pid, _ in nearest.ranked}
     if fused and text is not None and feedback is not None and reading.kind in expansion.EXPANDED_KINDS:
