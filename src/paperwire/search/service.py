@@ -28,6 +28,11 @@ from paperwire.search.vectors import VectorIndexWriter
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 log = logging.getLogger(__name__)
+# A batch job amid a backlog syncs its host's vector index at most this often; the
+# backlog's last batch always does. Loading and rewriting the index file costs ~4 s at
+# 1M papers, against ~25 s for a job's 1,024 papers (docs/benchmarks.md); the web
+# hosts follow the change feed on their own meanwhile.
+INDEX_SYNC_EVERY_S = 60.0
 
 
 class SearchIndexer:
@@ -63,7 +68,8 @@ class SearchIndexer:
         self, *, on_progress: ProgressCallback | None = None, limit: int | None = None
     ) -> EmbedReport:
         """Embed every pending paper no other batch holds (or ``limit`` of them), newest
-        first, batch by batch, then sync this host's index."""
+        first, batch by batch, then sync this host's index (a ``limit`` job amid a
+        backlog only when the last sync is ``INDEX_SYNC_EVERY_S`` old)."""
         report = EmbedReport()
         with own_lock(self.engine, "embedder") as claimer:
             total = self.pending() if limit is None else min(limit, self.pending())
@@ -79,8 +85,17 @@ class SearchIndexer:
                 done += len(rows)
                 if on_progress:
                     on_progress(done, max(total, done))
-            report.indexed = self._sync(fresh=False)
+            if limit is None or self._sync_due():
+                report.indexed = self._sync(fresh=False)
         return report
+
+    def _sync_due(self) -> bool:
+        """Whether a batch job syncs the index now: the last sync is older than
+        ``INDEX_SYNC_EVERY_S`` (or never was), or no pending paper waits unclaimed."""
+        meta = self.semantic.index.meta()
+        if meta is None or meta.synced_at is None:
+            return True
+        return time.time() - meta.synced_at >= INDEX_SYNC_EVERY_S or self.unclaimed() == 0
 
     def _claim(self, owner: str, size: int) -> list[Any]:
         self._free_dead_claims(owner)
