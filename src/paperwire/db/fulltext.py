@@ -16,7 +16,7 @@ from paperwire.db.tables import papers
 from paperwire.search.query import ParsedQuery
 
 # BM25 column weights: title, authors, abstract.
-FTS5_WEIGHTS = (10.0, 4.0, 1.0)
+FTS5_WEIGHTS = (5.0, 4.0, 1.0)
 
 _FTS = table("papers_fts", column("rowid"))
 

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 3  # 2: the concepts field; 3: follows the change feed
 # title, authors and abstract as FTS5's bm25 weights; concepts: each paper's key phrases
 # (written by the embedding job), a short field whose matches say what a paper is about.
-FIELD_BOOSTS = {"title": 10.0, "authors": 4.0, "abstract": 1.0, "concepts": 3.0}
+FIELD_BOOSTS = {"title": 5.0, "authors": 4.0, "abstract": 1.0, "concepts": 3.0}
 SYNC_CHUNK = 5_000
 WRITER_HEAP = 128_000_000
 
