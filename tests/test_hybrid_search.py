@@ -180,9 +180,12 @@ def test_a_concept_chip_finds_papers_carrying_it_first(corpus):
     assert checked >= 3
 
 
-def test_a_batch_amid_a_backlog_leaves_the_index_sync_to_the_last_batch(core, tmp_path):
+def test_a_batch_amid_a_backlog_leaves_the_index_sync_to_the_last_batch(
+    core, tmp_path, monkeypatch
+):
     from paperwire.search import service
 
+    monkeypatch.setattr(service, "INDEX_SYNC_EVERY_S", 3600.0)  # however slow the machine
     core.import_snapshot([write_jsonl(tmp_path / "a.jsonl", CORPUS)])
     assert core.embed_pending(limit=2).indexed == 2  # the first sync ever: at once
     middle = core.embed_pending(limit=2)  # more wait unclaimed, and the index is fresh
@@ -191,11 +194,8 @@ def test_a_batch_amid_a_backlog_leaves_the_index_sync_to_the_last_batch(core, tm
     last = core.embed_pending(limit=len(CORPUS))  # nothing left behind it: it syncs
     assert last.indexed == len(CORPUS) - 2  # the middle batch's vectors too
     assert len(core.semantic.index) == len(CORPUS)
-    service.INDEX_SYNC_EVERY_S, every = 0.0, service.INDEX_SYNC_EVERY_S
-    try:  # a stale index is synced by any batch
-        core.import_snapshot([write_jsonl(tmp_path / "b.jsonl", [
-            {**CORPUS[0], "id": f"2402.0000{n}"} for n in range(1, 4)
-        ])])
-        assert core.embed_pending(limit=1).indexed == 1
-    finally:
-        service.INDEX_SYNC_EVERY_S = every
+    monkeypatch.setattr(service, "INDEX_SYNC_EVERY_S", 0.0)  # a stale index: any batch syncs
+    core.import_snapshot([write_jsonl(tmp_path / "b.jsonl", [
+        {**CORPUS[0], "id": f"2402.0000{n}"} for n in range(1, 4)
+    ])])
+    assert core.embed_pending(limit=1).indexed == 1
