@@ -83,12 +83,39 @@ async def public_checks(client: Client) -> None:
     assert text.startswith("# Quantum error correction codes")
     assert "## Abstract" in text
     assert "@misc{" in text
+    await list_checks(client)
     bad = await client.call_tool("daily_papers", {"date": "2026-13-45"})
     assert "date" in error_text(bad)
     too_many = await client.call_tool("search_papers", {"query": "x", "limit": 1000})
     assert "limit" in error_text(too_many)
     missing = await client.call_tool("get_paper", {"arxiv_id": "2601.09999"})
     assert "2601.09999" in error_text(missing)
+
+
+async def list_checks(client: Client) -> None:
+    """The query syntax and filters, the week's and month's lists, trending and similar."""
+    async def ids(tool: str, arguments: dict[str, Any]) -> list[str]:
+        return [paper["id"] for paper in structured(await client.call_tool(tool, arguments))["papers"]]
+
+    assert await ids("search_papers", {"query": '"error correction" -sparse'}) == ["2601.00003"]
+    assert await ids("search_papers", {"query": "cat:quant-ph"}) == ["2601.00003"]
+    day, later = DAY.date(), (DAY + timedelta(days=2)).date()
+    assert set(await ids("search_papers", {"query": "", "date_from": day.isoformat(),
+                                           "date_to": day.isoformat()})) == set(PAPERS)
+    assert await ids("search_papers", {"query": "", "date_from": later.isoformat()}) == []
+    assert set(await ids("search_papers", {"query": "", "author": "Alan Turing"})) == set(PAPERS)
+    assert await ids("search_papers", {"query": "", "author": "Grace Hopper"}) == []
+    year, week, _ = DAY.isocalendar()
+    weekly = structured(await client.call_tool("weekly_papers", {"week": f"{year}-W{week:02d}"}))
+    assert weekly["window"] == f"{year}-W{week:02d}"
+    assert set(PAPERS) <= {paper["id"] for paper in weekly["papers"]}
+    monthly = await ids("monthly_papers", {"month": DAY.strftime("%Y-%m"), "category": "quant-ph"})
+    assert monthly == ["2601.00003"]
+    assert (await ids("trending", {"period": "week"}))[0] == "2601.00002"  # the upvoted one
+    similar = structured(await client.call_tool("similar_papers", {"arxiv_id": "2601.00001"}))
+    assert similar["papers"]
+    assert "2601.00001" not in {paper["id"] for paper in similar["papers"]}
+    assert all(0 <= paper["similarity"] <= 1 for paper in similar["papers"])
 
 
 async def personal_refused(client: Client) -> None:
