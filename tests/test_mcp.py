@@ -78,6 +78,14 @@ async def public_checks(client: Client) -> None:
     assert day["window"] == DAY.date().isoformat()
     assert next(p["id"] for p in day["papers"]) == "2601.00002"  # the upvoted one first
     assert {p["id"] for p in day["papers"]} == set(PAPERS)
+    listed = await client.list_resources()
+    assert [item.uri for item in listed.resources] == [
+        "paper://2601.00003", "paper://2601.00002", "paper://2601.00001"]  # newest first
+    assert listed.resources[0].title == PAPERS["2601.00003"]
+    assert listed.resources[0].mime_type == "text/markdown"
+    assert listed.next_cursor is None
+    templates = (await client.list_resource_templates()).resource_templates
+    assert [item.uri_template for item in templates] == ["paper://{+arxiv_id}"]
     resource = await client.read_resource("paper://2601.00003")
     text = resource.contents[0].text
     assert text.startswith("# Quantum error correction codes")
@@ -251,4 +259,24 @@ def test_old_style_ids_are_resources_too(core):
             found = await client.read_resource("paper://hep-th/9901001")
             assert found.contents[0].text.startswith("# Black hole entropy\n")
             assert found.contents[0].mime_type == "text/markdown"
+    in_own_thread(lambda: anyio.run(main))
+
+
+def test_resource_list_pages_with_a_cursor(store, monkeypatch):
+    from mcp import MCPError
+
+    from paperwire.mcp_server import build_server, listing
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+
+    async def main() -> None:
+        async with Client(build_server(store["core"])) as client:
+            first = await client.list_resources()
+            assert [item.name for item in first.resources] == ["2601.00003", "2601.00002"]
+            assert first.next_cursor == "1"
+            second = await client.list_resources(cursor=first.next_cursor)
+            assert [item.name for item in second.resources] == ["2601.00001"]
+            assert second.next_cursor is None
+            with pytest.raises(MCPError, match="invalid cursor"):
+                await client.list_resources(cursor="not-a-page")
     in_own_thread(lambda: anyio.run(main))
