@@ -214,6 +214,27 @@ def test_http_is_rate_limited(store):
     assert 429 not in statuses[:3]
 
 
+def test_http_refuses_other_hosts_and_origins(store):
+    """DNS rebinding: a page on another name, resolved to this server's address, sends
+    its own name as Host and Origin; /mcp answers only the site's name and loopback."""
+    core = store["core"]
+    core.settings.base_url = "https://papers.example.org"
+    with LiveServer(create_app(core=core)) as server:
+        def post(**headers: str) -> int:
+            return httpx2.post(f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                               headers={"Accept": "application/json, text/event-stream",
+                                        **headers}).status_code
+        assert post() == 200  # Host 127.0.0.1:<port>, no Origin: a local client
+        assert post(Host="papers.example.org") == 200
+        assert post(Host="papers.example.org", Origin="https://papers.example.org") == 200
+        assert post(Origin=server.url) == 200
+        assert post(Host="evil.example") == 421
+        assert post(Host=f"evil.example:{server.port}") == 421
+        assert post(Host="127.0.0.1.evil.example") == 421
+        assert post(Origin="http://evil.example") == 403
+        assert post(Host="papers.example.org", Origin="https://evil.example") == 403
+
+
 # -- the Markdown rendering ---------------------------------------------------------------
 
 
