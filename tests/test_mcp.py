@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -180,6 +181,15 @@ def test_stdio_public_tools_and_resource(store):
 def test_stdio_personal_tools_need_the_token(store):
     over_stdio(store["core"], personal_refused)
     over_stdio(store["core"], personal_checks(store["collection"]), token=store["token"])
+
+
+def test_stdio_refuses_to_start_with_an_unknown_token(store):
+    params = stdio_params(store["core"], "pw_not-a-token")
+    done = subprocess.run([params.command, *params.args], env=params.env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert "unknown or revoked API token" in done.stderr
+    assert done.stdout == ""  # no JSON-RPC was offered
 
 
 # -- streamable HTTP --------------------------------------------------------------------
