@@ -311,3 +311,27 @@ def test_resource_list_pages_with_a_cursor(store, monkeypatch):
             with pytest.raises(MCPError, match="invalid cursor"):
                 await client.list_resources(cursor="not-a-page")
     in_own_thread(lambda: anyio.run(main))
+
+
+def test_personal_tools_reach_only_the_token_owners_data(store):
+    from paperwire.mcp_server import build_server
+
+    core = store["core"]
+    bob = make_user(core, "bob@example.org", username="bob")
+    private = core.create_collection(bob, "Bob's private list")
+    core.save_paper(bob, private, "2601.00002")
+
+    async def main() -> None:
+        async with Client(build_server(core, local_token=store["token"])) as client:
+            listed = structured(await client.call_tool("list_collections", {}))
+            assert private not in {item["id"] for item in listed["collections"]}
+            assert error_text(await client.call_tool("get_collection", {"collection_id": private}))
+            saved = await client.call_tool("save_to_collection",
+                                           {"collection_id": private, "arxiv_id": "2601.00001"})
+            assert saved.is_error
+            picks = structured(await client.call_tool("for_you", {"limit": 5}))
+            # ada's upvoted and saved papers are left out: the third is her pick
+            assert [paper["id"] for paper in picks["papers"]] == ["2601.00001"]
+            assert isinstance(picks["papers"][0]["because"], list)
+    in_own_thread(lambda: anyio.run(main))
+    assert [item.arxiv_id for item in core.collection(private, bob).items] == ["2601.00002"]
