@@ -74,6 +74,8 @@ def test_list_daily_papers_by_submitter_sort_and_page(hub):
     assert trending[:2] == ["2601.00002", "2601.00001"]
     newest = ids(hub.list_daily_papers(date=DAY1.date().isoformat(), sort="publishedAt"))
     assert newest == ["2601.00003", "2601.00002", "2601.00001"]
+    day_trending = ids(hub.list_daily_papers(date=DAY1.date().isoformat(), sort="trending"))
+    assert day_trending == ["2601.00002", "2601.00001", "2601.00003"]  # same papers, other order
     pages = [ids(hub.list_daily_papers(date=DAY1.date().isoformat(), limit=1, p=p)) for p in range(4)]
     assert pages == [["2601.00002"], ["2601.00001"], ["2601.00003"], []]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -78,17 +79,52 @@ async def public_checks(client: Client) -> None:
     assert day["window"] == DAY.date().isoformat()
     assert next(p["id"] for p in day["papers"]) == "2601.00002"  # the upvoted one first
     assert {p["id"] for p in day["papers"]} == set(PAPERS)
+    listed = await client.list_resources()
+    assert [item.uri for item in listed.resources] == [
+        "paper://2601.00003", "paper://2601.00002", "paper://2601.00001"]  # newest first
+    assert listed.resources[0].title == PAPERS["2601.00003"]
+    assert listed.resources[0].mime_type == "text/markdown"
+    assert listed.next_cursor is None
+    templates = (await client.list_resource_templates()).resource_templates
+    assert [item.uri_template for item in templates] == ["paper://{+arxiv_id}"]
     resource = await client.read_resource("paper://2601.00003")
     text = resource.contents[0].text
     assert text.startswith("# Quantum error correction codes")
     assert "## Abstract" in text
     assert "@misc{" in text
+    await list_checks(client)
     bad = await client.call_tool("daily_papers", {"date": "2026-13-45"})
     assert "date" in error_text(bad)
     too_many = await client.call_tool("search_papers", {"query": "x", "limit": 1000})
     assert "limit" in error_text(too_many)
     missing = await client.call_tool("get_paper", {"arxiv_id": "2601.09999"})
     assert "2601.09999" in error_text(missing)
+
+
+async def list_checks(client: Client) -> None:
+    """The query syntax and filters, the week's and month's lists, trending and similar."""
+    async def ids(tool: str, arguments: dict[str, Any]) -> list[str]:
+        return [paper["id"] for paper in structured(await client.call_tool(tool, arguments))["papers"]]
+
+    assert await ids("search_papers", {"query": '"error correction" -sparse'}) == ["2601.00003"]
+    assert await ids("search_papers", {"query": "cat:quant-ph"}) == ["2601.00003"]
+    day, later = DAY.date(), (DAY + timedelta(days=2)).date()
+    assert set(await ids("search_papers", {"query": "", "date_from": day.isoformat(),
+                                           "date_to": day.isoformat()})) == set(PAPERS)
+    assert await ids("search_papers", {"query": "", "date_from": later.isoformat()}) == []
+    assert set(await ids("search_papers", {"query": "", "author": "Alan Turing"})) == set(PAPERS)
+    assert await ids("search_papers", {"query": "", "author": "Grace Hopper"}) == []
+    year, week, _ = DAY.isocalendar()
+    weekly = structured(await client.call_tool("weekly_papers", {"week": f"{year}-W{week:02d}"}))
+    assert weekly["window"] == f"{year}-W{week:02d}"
+    assert set(PAPERS) <= {paper["id"] for paper in weekly["papers"]}
+    monthly = await ids("monthly_papers", {"month": DAY.strftime("%Y-%m"), "category": "quant-ph"})
+    assert monthly == ["2601.00003"]
+    assert (await ids("trending", {"period": "week"}))[0] == "2601.00002"  # the upvoted one
+    similar = structured(await client.call_tool("similar_papers", {"arxiv_id": "2601.00001"}))
+    assert similar["papers"]
+    assert "2601.00001" not in {paper["id"] for paper in similar["papers"]}
+    assert all(0 <= paper["similarity"] <= 1 for paper in similar["papers"])
 
 
 async def personal_refused(client: Client) -> None:
@@ -147,6 +183,15 @@ def test_stdio_personal_tools_need_the_token(store):
     over_stdio(store["core"], personal_checks(store["collection"]), token=store["token"])
 
 
+def test_stdio_refuses_to_start_with_an_unknown_token(store):
+    params = stdio_params(store["core"], "pw_not-a-token")
+    done = subprocess.run([params.command, *params.args], env=params.env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert "unknown or revoked API token" in done.stderr
+    assert done.stdout == ""  # no JSON-RPC was offered
+
+
 # -- streamable HTTP --------------------------------------------------------------------
 
 
@@ -177,6 +222,27 @@ def test_http_is_rate_limited(store):
                     for _ in range(5)]
     assert statuses[-1] == 429
     assert 429 not in statuses[:3]
+
+
+def test_http_refuses_other_hosts_and_origins(store):
+    """DNS rebinding: a page on another name, resolved to this server's address, sends
+    its own name as Host and Origin; /mcp answers only the site's name and loopback."""
+    core = store["core"]
+    core.settings.base_url = "https://papers.example.org"
+    with LiveServer(create_app(core=core)) as server:
+        def post(**headers: str) -> int:
+            return httpx2.post(f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                               headers={"Accept": "application/json, text/event-stream",
+                                        **headers}).status_code
+        assert post() == 200  # Host 127.0.0.1:<port>, no Origin: a local client
+        assert post(Host="papers.example.org") == 200
+        assert post(Host="papers.example.org", Origin="https://papers.example.org") == 200
+        assert post(Origin=server.url) == 200
+        assert post(Host="evil.example") == 421
+        assert post(Host=f"evil.example:{server.port}") == 421
+        assert post(Host="127.0.0.1.evil.example") == 421
+        assert post(Origin="http://evil.example") == 403
+        assert post(Host="papers.example.org", Origin="https://evil.example") == 403
 
 
 # -- the Markdown rendering ---------------------------------------------------------------
@@ -225,3 +291,47 @@ def test_old_style_ids_are_resources_too(core):
             assert found.contents[0].text.startswith("# Black hole entropy\n")
             assert found.contents[0].mime_type == "text/markdown"
     in_own_thread(lambda: anyio.run(main))
+
+
+def test_resource_list_pages_with_a_cursor(store, monkeypatch):
+    from mcp import MCPError
+
+    from paperwire.mcp_server import build_server, listing
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+
+    async def main() -> None:
+        async with Client(build_server(store["core"])) as client:
+            first = await client.list_resources()
+            assert [item.name for item in first.resources] == ["2601.00003", "2601.00002"]
+            assert first.next_cursor == "1"
+            second = await client.list_resources(cursor=first.next_cursor)
+            assert [item.name for item in second.resources] == ["2601.00001"]
+            assert second.next_cursor is None
+            with pytest.raises(MCPError, match="invalid cursor"):
+                await client.list_resources(cursor="not-a-page")
+    in_own_thread(lambda: anyio.run(main))
+
+
+def test_personal_tools_reach_only_the_token_owners_data(store):
+    from paperwire.mcp_server import build_server
+
+    core = store["core"]
+    bob = make_user(core, "bob@example.org", username="bob")
+    private = core.create_collection(bob, "Bob's private list")
+    core.save_paper(bob, private, "2601.00002")
+
+    async def main() -> None:
+        async with Client(build_server(core, local_token=store["token"])) as client:
+            listed = structured(await client.call_tool("list_collections", {}))
+            assert private not in {item["id"] for item in listed["collections"]}
+            assert error_text(await client.call_tool("get_collection", {"collection_id": private}))
+            saved = await client.call_tool("save_to_collection",
+                                           {"collection_id": private, "arxiv_id": "2601.00001"})
+            assert saved.is_error
+            picks = structured(await client.call_tool("for_you", {"limit": 5}))
+            # ada's upvoted and saved papers are left out: the third is her pick
+            assert [paper["id"] for paper in picks["papers"]] == ["2601.00001"]
+            assert isinstance(picks["papers"][0]["because"], list)
+    in_own_thread(lambda: anyio.run(main))
+    assert [item.arxiv_id for item in core.collection(private, bob).items] == ["2601.00002"]

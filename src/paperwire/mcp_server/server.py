@@ -20,6 +20,7 @@ from paperwire import __version__
 from paperwire.errors import PaperwireError
 from paperwire.markdown import paper_markdown
 from paperwire.mcp_server.access import Access, PersonalToolsGate
+from paperwire.mcp_server.listing import PaperResourceList
 from paperwire.mcp_server.shapes import collection_dict, paper_dict
 from paperwire.models import Paper, PaperFilter, Period, SearchOptions, SortOrder
 
@@ -60,7 +61,7 @@ def build_server(core: Paperwire, *, local_token: str | None = None) -> MCPServe
     with for personal tools (over HTTP each request brings its own)."""
     access = Access(core, local_token)
     server = MCPServer("paperwire", version=__version__, instructions=INSTRUCTIONS,
-                       middleware=[PersonalToolsGate(access)])
+                       middleware=[PersonalToolsGate(access), PaperResourceList(core)])
     base = core.settings.base_url
 
     def shaped(papers: list[Paper]) -> list[dict[str, Any]]:
