@@ -2,6 +2,7 @@
 from a fake OpenAI-compatible server (real HTTP on 127.0.0.1) that misbehaves in every
 way the job must survive, regeneration on a new version, and the surfaces."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -72,6 +73,27 @@ def test_garbage_is_rejected_with_a_reason(reply, reason):
             client.summarize("Title", ABSTRACT)
 
 
+def test_a_huge_answer_is_read_no_further_than_the_limit():
+    """256 MB offered: the client hangs up after its 256 KB (a whole read would take it all)."""
+    with ChatServer() as server:
+        server.script(Reply(body=b"x" * 65536, repeat=4096))
+        client, _ = client_for(server)
+        with pytest.raises(SummaryRejected, match="larger than"):
+            client.summarize("Title", ABSTRACT)
+        assert server.sent[0] < 32 * 1024 * 1024
+
+
+def test_an_answer_dripped_slower_than_the_timeout_times_out():
+    """Each piece arrives within the timeout, the whole would take 100 s."""
+    with ChatServer() as server:
+        server.default = Reply(body=b" ", repeat=1000, gap=0.1)
+        client, _ = client_for(server, timeout_s=0.5, attempts=1)
+        started = time.monotonic()
+        with pytest.raises(EndpointUnavailable, match="timed out"):
+            client.summarize("Title", ABSTRACT)
+    assert time.monotonic() - started < 5
+
+
 def test_429_waits_as_told_and_500_backs_off_then_it_succeeds():
     with ChatServer() as server:
         server.script(Reply(429, b"{}", headers={"Retry-After": "7"}), Reply(500, b"{}"))
@@ -119,6 +141,20 @@ def use_endpoint(core, server):
     assert core.summary_client.config.model == "tiny-llm"  # built from the settings
     core.summary_client.close()
     core.__dict__["summary_client"] = client_for(server, [], attempts=2, timeout_s=0.5)[0]
+
+
+def test_the_language_rate_and_timeout_come_from_the_settings(core):
+    with ChatServer() as server:
+        settings = core.settings
+        settings.summary_url, settings.summary_model = server.url, "tiny-llm"
+        settings.summary_language, settings.summary_requests_per_minute = "German", 12
+        settings.summary_timeout_s = 7.5
+        client = core.summary_client
+        assert client.pacer.gap == 5.0  # 12 a minute
+        assert client.config.timeout_s == 7.5
+        assert client.summarize("Title", ABSTRACT) == GOOD
+        _, body = server.requests[0]
+    assert "in German, saying" in body["messages"][0]["content"]
 
 
 def test_extractive_job_summarizes_embedded_papers_and_resumes(core):
