@@ -13,6 +13,7 @@ from factories import make_paper
 from paperwire.db.session import read_transaction
 from paperwire.db.tables import paper_summaries
 from paperwire.records import Version
+from paperwire.summaries.jobs import MAX_UNAVAILABLE_IN_A_ROW
 from paperwire.summaries.llm import EndpointConfig, EndpointUnavailable, Pacer, SummaryClient
 from paperwire.summaries.validate import SummaryRejected
 from paperwire.web.app import create_app
@@ -214,6 +215,26 @@ def test_abstractive_job_keeps_going_and_regenerates_on_a_new_version(core):
         assert (row.version, row.model, row.text) == (
             2, "tiny-llm", "Gradient calibration balances task heads in v2.")
         assert core.summaries_of([paper_id])[paper_id].text == row.text
+
+
+def test_a_down_endpoint_stops_the_pass_and_the_job_does_not_queue_itself_again(core):
+    from paperwire.jobs.tasks import TaskRun, build_summaries
+
+    for n in range(6):
+        make_paper(core, f"2601.0000{n}", abstract=ABSTRACT)
+    core.embed_pending()
+    with ChatServer() as server:
+        use_endpoint(core, server)  # two attempts a paper
+        server.default = Reply(503, b"{}")
+        deferred: list[str] = []
+        outcome = build_summaries(core, TaskRun(attempt=1, defer=deferred.append))
+        assert "endpoint unavailable" in str(outcome)
+        assert deferred == []  # the periodic check tries again, not a loop of jobs
+        assert len(server.requests) == 2 * MAX_UNAVAILABLE_IN_A_ROW  # not 2 a paper for all 6
+        assert core.pending_summaries() == {"extractive": 0, "abstractive": 6}
+        server.default = Reply()
+        report = core.build_summaries()
+    assert (report.abstractive, report.unavailable, report.endpoint_down) == (6, 0, False)
 
 
 def test_html_10_mb_and_injected_answers_never_reach_a_page_nor_stop_the_job(core):
