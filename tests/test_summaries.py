@@ -285,6 +285,10 @@ def test_api_and_page_show_the_summary_escaped(core):
     assert detail["ai_summary"] == HOSTILE  # JSON carries text; pages escape it
     assert daily[0]["paper"]["ai_summary"] == HOSTILE
     assert found[0]["paper"]["ai_summary"] == HOSTILE
+    concepts = core.paper_concepts("2601.00001")  # ai_keywords: the paper's concepts
+    assert concepts
+    assert detail["ai_keywords"] == daily[0]["paper"]["ai_keywords"] == concepts
+    assert found[0]["paper"]["ai_keywords"] == concepts
 
 
 def test_cli_builds_and_counts_summaries(core, tmp_path, monkeypatch):
