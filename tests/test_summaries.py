@@ -214,6 +214,7 @@ def test_abstractive_job_keeps_going_and_regenerates_on_a_new_version(core):
         row = stored(core)[(paper_id, "abstractive")]
         assert (row.version, row.model, row.text) == (
             2, "tiny-llm", "Gradient calibration balances task heads in v2.")
+        assert stored(core)[(paper_id, "extractive")].version == 2  # made again from v2's text
         assert core.summaries_of([paper_id])[paper_id].text == row.text
 
 
