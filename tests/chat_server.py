@@ -2,7 +2,8 @@
 /v1/chat/completions`` answers in the API's recorded shape (``{"id", "object":
 "chat.completion", "model", "choices": [{"index", "message": {"role", "content"},
 "finish_reason"}], "usage"}``), or as the test scripts it: a status with ``Retry-After``,
-an HTML page, a huge body, a slow answer, or any content."""
+an HTML page, a huge body, a slow answer, a body dripped a piece at a time, or any
+content. ``sent`` counts the body bytes each answer got out before the client hung up."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ class Reply:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (past the client's timeout: a timeout)
+    repeat: int = 1  # the body sent this many times over (Content-Length says the whole)
+    gap: float = 0.0  # seconds between the body's pieces (a slow drip)
 
 
 class ChatServer:
@@ -41,6 +44,7 @@ class ChatServer:
         self.replies: deque[Reply] = deque()
         self.default = Reply()
         self.requests: list[tuple[dict[str, str], dict]] = []
+        self.sent: list[int] = []  # body bytes written, per answer
         self._stop = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -74,16 +78,25 @@ class ChatServer:
                 reply = Reply(404, b'{"error": "not found"}') if self.path != "/v1/chat/completions" else server._next()
                 if reply.delay:
                     server._stop.wait(reply.delay)
+                server.sent.append(0)
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
-                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.send_header("Content-Length", str(len(reply.body) * reply.repeat))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    self._write_body(reply)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client stopped reading (too big, or timed out)
+
+            def _write_body(self, reply: Reply) -> None:
+                for piece in range(reply.repeat):
+                    if piece and reply.gap and server._stop.wait(reply.gap):
+                        return
+                    self.wfile.write(reply.body)
+                    self.wfile.flush()
+                    server.sent[-1] += len(reply.body)
 
             def log_message(self, *_args: object) -> None:
                 pass

@@ -94,6 +94,25 @@ def test_a_search_page_exports_its_hits_with_unique_keys(web):
     assert len({entry.key for entry in library.entries}) == len(library.entries) == 3
     ris = rispy.loads(web.get("/papers.ris?q=abstract").text)
     assert [record["urls"][0] for record in ris] == [f"https://arxiv.org/abs/{i}" for i in listed]
+    csl = web.get("/papers.json?q=abstract")
+    assert csl.headers["content-type"].startswith("application/vnd.citationstyles.csl+json")
+    jsonschema.validate(csl.json(), {"type": "array", "items": CSL_ITEM})
+    assert [item["id"] for item in csl.json()] == [f"arXiv:{i}" for i in listed]
+
+
+def test_a_search_export_takes_the_page_s_filters(web):
+    page = web.get("/papers?q=abstract&cat=stat.ML").text
+    listed = re.findall(r'class="paper-title"><a href="/papers/([^"]+)"', page)
+    assert listed == ["2405.00001"]
+    links = {label: html.unescape(href) for href, label in re.findall(
+        r'<a href="(/papers\.(?:bib|ris|json)\?[^"]+)" download>([^<]+)</a>', page)}
+    assert sorted(links) == ["BibTeX", "CSL-JSON", "RIS"]  # the page's own links
+    assert all("cat=stat.ML" in link for link in links.values())
+    (entry,) = decoded(web.get(links["BibTeX"]).text).entries
+    (record,) = rispy.loads(web.get(links["RIS"]).text)
+    (item,) = web.get(links["CSL-JSON"]).json()
+    assert (entry["eprint"], record["urls"][0], item["id"]) == (
+        "2405.00001", "https://arxiv.org/abs/2405.00001", "arXiv:2405.00001")
 
 
 def test_ris_and_csl_json_carry_the_same_paper(web):
@@ -143,4 +162,11 @@ def test_a_collection_exports_only_for_who_may_see_it(core, web, app):
     assert [item["id"] for item in mine] == ["arXiv:2405.00003"]
     shared = decoded(web.get(f"/collections/{public}.bib").text)
     assert sorted(entry["eprint"] for entry in shared.entries) == ["2405.00001", "2405.00002"]
+    ris = web.get(f"/collections/{public}.ris")
+    assert ris.headers["content-type"].startswith("application/x-research-info-systems")
+    assert sorted(record["urls"][0] for record in rispy.loads(ris.text)) == [
+        "https://arxiv.org/abs/2405.00001", "https://arxiv.org/abs/2405.00002"]
+    csl = web.get(f"/collections/{public}.csl.json").json()
+    jsonschema.validate(csl, {"type": "array", "items": CSL_ITEM})
+    assert web.get(f"/collections/{private}.ris").status_code == 404
     assert web.get(f"/collections/{public}.json").json()["version"].startswith("https://jsonfeed.org")

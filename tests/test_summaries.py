@@ -2,6 +2,7 @@
 from a fake OpenAI-compatible server (real HTTP on 127.0.0.1) that misbehaves in every
 way the job must survive, regeneration on a new version, and the surfaces."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from factories import make_paper
 from paperwire.db.session import read_transaction
 from paperwire.db.tables import paper_summaries
 from paperwire.records import Version
+from paperwire.summaries.jobs import MAX_UNAVAILABLE_IN_A_ROW
 from paperwire.summaries.llm import EndpointConfig, EndpointUnavailable, Pacer, SummaryClient
 from paperwire.summaries.validate import SummaryRejected
 from paperwire.web.app import create_app
@@ -72,6 +74,27 @@ def test_garbage_is_rejected_with_a_reason(reply, reason):
             client.summarize("Title", ABSTRACT)
 
 
+def test_a_huge_answer_is_read_no_further_than_the_limit():
+    """256 MB offered: the client hangs up after its 256 KB (a whole read would take it all)."""
+    with ChatServer() as server:
+        server.script(Reply(body=b"x" * 65536, repeat=4096))
+        client, _ = client_for(server)
+        with pytest.raises(SummaryRejected, match="larger than"):
+            client.summarize("Title", ABSTRACT)
+        assert server.sent[0] < 32 * 1024 * 1024
+
+
+def test_an_answer_dripped_slower_than_the_timeout_times_out():
+    """Each piece arrives within the timeout, the whole would take 100 s."""
+    with ChatServer() as server:
+        server.default = Reply(body=b" ", repeat=1000, gap=0.1)
+        client, _ = client_for(server, timeout_s=0.5, attempts=1)
+        started = time.monotonic()
+        with pytest.raises(EndpointUnavailable, match="timed out"):
+            client.summarize("Title", ABSTRACT)
+    assert time.monotonic() - started < 5
+
+
 def test_429_waits_as_told_and_500_backs_off_then_it_succeeds():
     with ChatServer() as server:
         server.script(Reply(429, b"{}", headers={"Retry-After": "7"}), Reply(500, b"{}"))
@@ -119,6 +142,20 @@ def use_endpoint(core, server):
     assert core.summary_client.config.model == "tiny-llm"  # built from the settings
     core.summary_client.close()
     core.__dict__["summary_client"] = client_for(server, [], attempts=2, timeout_s=0.5)[0]
+
+
+def test_the_language_rate_and_timeout_come_from_the_settings(core):
+    with ChatServer() as server:
+        settings = core.settings
+        settings.summary_url, settings.summary_model = server.url, "tiny-llm"
+        settings.summary_language, settings.summary_requests_per_minute = "German", 12
+        settings.summary_timeout_s = 7.5
+        client = core.summary_client
+        assert client.pacer.gap == 5.0  # 12 a minute
+        assert client.config.timeout_s == 7.5
+        assert client.summarize("Title", ABSTRACT) == GOOD
+        _, body = server.requests[0]
+    assert "in German, saying" in body["messages"][0]["content"]
 
 
 def test_extractive_job_summarizes_embedded_papers_and_resumes(core):
@@ -177,7 +214,28 @@ def test_abstractive_job_keeps_going_and_regenerates_on_a_new_version(core):
         row = stored(core)[(paper_id, "abstractive")]
         assert (row.version, row.model, row.text) == (
             2, "tiny-llm", "Gradient calibration balances task heads in v2.")
+        assert stored(core)[(paper_id, "extractive")].version == 2  # made again from v2's text
         assert core.summaries_of([paper_id])[paper_id].text == row.text
+
+
+def test_a_down_endpoint_stops_the_pass_and_the_job_does_not_queue_itself_again(core):
+    from paperwire.jobs.tasks import TaskRun, build_summaries
+
+    for n in range(6):
+        make_paper(core, f"2601.0000{n}", abstract=ABSTRACT)
+    core.embed_pending()
+    with ChatServer() as server:
+        use_endpoint(core, server)  # two attempts a paper
+        server.default = Reply(503, b"{}")
+        deferred: list[str] = []
+        outcome = build_summaries(core, TaskRun(attempt=1, defer=deferred.append))
+        assert "endpoint unavailable" in str(outcome)
+        assert deferred == []  # the periodic check tries again, not a loop of jobs
+        assert len(server.requests) == 2 * MAX_UNAVAILABLE_IN_A_ROW  # not 2 a paper for all 6
+        assert core.pending_summaries() == {"extractive": 0, "abstractive": 6}
+        server.default = Reply()
+        report = core.build_summaries()
+    assert (report.abstractive, report.unavailable, report.endpoint_down) == (6, 0, False)
 
 
 def test_html_10_mb_and_injected_answers_never_reach_a_page_nor_stop_the_job(core):
@@ -228,6 +286,10 @@ def test_api_and_page_show_the_summary_escaped(core):
     assert detail["ai_summary"] == HOSTILE  # JSON carries text; pages escape it
     assert daily[0]["paper"]["ai_summary"] == HOSTILE
     assert found[0]["paper"]["ai_summary"] == HOSTILE
+    concepts = core.paper_concepts("2601.00001")  # ai_keywords: the paper's concepts
+    assert concepts
+    assert detail["ai_keywords"] == daily[0]["paper"]["ai_keywords"] == concepts
+    assert found[0]["paper"]["ai_keywords"] == concepts
 
 
 def test_cli_builds_and_counts_summaries(core, tmp_path, monkeypatch):

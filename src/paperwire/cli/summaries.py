@@ -39,6 +39,8 @@ def build(
         )
     out.print(f"extractive {report.extractive:,} · abstractive {report.abstractive:,} · "
               f"refused answers {report.rejected:,} · endpoint unavailable {report.unavailable:,}")
+    if report.endpoint_down:
+        out.print("the endpoint answered none of the last papers asked: stopped; run again later")
 
 
 @summaries_app.command("status")

@@ -149,7 +149,8 @@ def _fan_out(core: Paperwire, run: TaskRun, *, besides: int = 0) -> None:
 
 
 def build_summaries(core: Paperwire, run: TaskRun) -> object:
-    """One batch of summaries of each kind; again while more wait."""
+    """One batch of summaries of each kind; again while more wait (abstractive ones only
+    while the endpoint answers)."""
     if not any(core.pending_summaries().values()):
         return "nothing pending"
     try:
@@ -157,9 +158,11 @@ def build_summaries(core: Paperwire, run: TaskRun) -> object:
     except JobBusy as busy:
         log.info("summaries skipped: %s", busy)
         return SKIPPED
-    if any(core.pending_summaries().values()):
-        run.defer("build_summaries")
-    return f"{report.extractive:,} extractive, {report.abstractive:,} abstractive"
+    pending = core.pending_summaries()
+    if pending.get("extractive") or (pending.get("abstractive") and not report.endpoint_down):
+        run.defer("build_summaries")  # a down endpoint waits for the periodic check
+    down = "; endpoint unavailable, stopped" if report.endpoint_down else ""
+    return f"{report.extractive:,} extractive, {report.abstractive:,} abstractive{down}"
 
 
 def refresh_github(core: Paperwire, _run: TaskRun) -> object:

@@ -17,6 +17,7 @@ from paperwire.summaries.llm import EndpointUnavailable, SummaryClient
 from paperwire.summaries.validate import SummaryRejected
 
 Progress = Callable[[int, int], None]  # (done, total)
+MAX_UNAVAILABLE_IN_A_ROW = 3  # papers the endpoint leaves unanswered before a pass stops
 log = logging.getLogger(__name__)
 
 
@@ -26,6 +27,7 @@ class SummaryReport:
     abstractive: int = 0  # accepted from the endpoint
     rejected: int = 0  # answers refused (kept as refused: not asked again for that version)
     unavailable: int = 0  # papers the endpoint did not answer this time (asked again later)
+    endpoint_down: bool = False  # the abstractive pass stopped: too many unanswered in a row
 
 
 def _batches(engine: Engine, kind: str, model: str, size: int, limit: int | None) -> Any:
@@ -69,30 +71,45 @@ def run_extractive(engine: Engine, summarizer: ExtractiveSummarizer, model: str,
 def run_abstractive(engine: Engine, client: SummaryClient, *, limit: int | None,
                     report: SummaryReport, on_progress: Progress | None = None) -> None:
     """Ask the endpoint for each paper without a summary of its latest version; a refused
-    answer is stored as refused, an unavailable endpoint leaves the paper pending."""
+    answer is stored as refused, an unavailable endpoint leaves the paper pending, and
+    ``MAX_UNAVAILABLE_IN_A_ROW`` papers unanswered in a row end the pass (the endpoint is
+    down: the next run tries again)."""
     model = client.config.model
-    count, done = total(engine, store.ABSTRACTIVE, model, limit), 0
+    count, done, in_a_row = total(engine, store.ABSTRACTIVE, model, limit), 0, 0
     for rows in _batches(engine, store.ABSTRACTIVE, model, 16, limit):
         for row in rows:
-            text, error = None, None
-            try:
-                text = client.summarize(row.title_text, row.abstract_text)
-            except SummaryRejected as rejected:
-                error = str(rejected)[:200]
-            except EndpointUnavailable as unavailable:
-                log.warning("summary of paper %s skipped: %s", row.id, unavailable)
-                report.unavailable += 1
+            answer = _ask(client, row)
+            done += 1
+            if on_progress:
+                on_progress(done, count)
+            if answer is None:
+                report.unavailable, in_a_row = report.unavailable + 1, in_a_row + 1
+                if in_a_row >= MAX_UNAVAILABLE_IN_A_ROW:
+                    report.endpoint_down = True
+                    return
                 continue
-            finally:
-                done += 1
-                if on_progress:
-                    on_progress(done, count)
-            with write_transaction(engine) as connection:
-                store.write_summaries(connection, store.ABSTRACTIVE, [{
-                    "paper_id": row.id, "model": model, "text": text,
-                    "source_hash": row.content_hash, "version": row.latest_version,
-                    "error": error, "made_at": datetime.now(UTC)}])
-            if text:
+            in_a_row = 0
+            _keep(engine, model, row, *answer)
+            if answer[0]:
                 report.abstractive += 1
             else:
                 report.rejected += 1
+
+
+def _ask(client: SummaryClient, row: Any) -> tuple[str | None, str | None] | None:
+    """(summary, None) or (None, why it was refused); None when the endpoint did not answer."""
+    try:
+        return client.summarize(row.title_text, row.abstract_text), None
+    except SummaryRejected as rejected:
+        return None, str(rejected)[:200]
+    except EndpointUnavailable as unavailable:
+        log.warning("summary of paper %s skipped: %s", row.id, unavailable)
+        return None
+
+
+def _keep(engine: Engine, model: str, row: Any, text: str | None, error: str | None) -> None:
+    with write_transaction(engine) as connection:
+        store.write_summaries(connection, store.ABSTRACTIVE, [{
+            "paper_id": row.id, "model": model, "text": text,
+            "source_hash": row.content_hash, "version": row.latest_version,
+            "error": error, "made_at": datetime.now(UTC)}])

@@ -3,7 +3,8 @@ one-sentence summaries (vLLM, llama.cpp's server, Ollama).
 
 Requests are paced to ``requests_per_minute``; a 429 or 5xx waits (``Retry-After`` when
 given, else doubling from ``backoff_s``) and tries again up to ``attempts`` times; a
-timeout or a refused connection counts as a 5xx. The body is read up to ``MAX_BODY``
+timeout or a refused connection counts as a 5xx; ``timeout_s`` bounds each read and the
+whole answer (a body dripped slowly times out too). The body is read up to ``MAX_BODY``
 bytes only. A transient failure raises :class:`EndpointUnavailable` (try the paper again
 later); an answer that is no summary raises ``SummaryRejected`` (``validate.py``).
 """
@@ -122,9 +123,12 @@ class SummaryClient:
                                   f"{self.config.attempts} attempts")
 
     def _post(self, body: dict[str, object]) -> tuple[int, float | None, bytes]:
+        deadline = time.monotonic() + self.config.timeout_s  # a slow drip ends here too
         with self._http.stream("POST", self.config.endpoint, json=body) as response:
             data = bytearray()
             for chunk in response.iter_bytes():
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("answer slower than timeout_s", request=response.request)
                 data += chunk
                 if len(data) > MAX_BODY:
                     if response.status_code == 200:

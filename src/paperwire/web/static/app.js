@@ -103,14 +103,35 @@
   });
 
   // -- "Copy BibTeX": the text of the element the button names ----------------------
+  // The Clipboard API only exists on HTTPS and localhost; a deployment on plain HTTP
+  // gets the text selected and copied the old way, or selected for Ctrl+C.
   function copyText(button) {
     const source = document.getElementById(button.dataset.copy);
-    if (!source || !navigator.clipboard) return;
-    navigator.clipboard.writeText(source.textContent).then(() => {
-      const label = button.textContent;
-      button.textContent = "Copied";
-      setTimeout(() => { button.textContent = label; }, 1500);
-    });
+    if (!source) return;
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(source.textContent).then(
+        () => flash(button, "Copied"), () => copyBySelecting(button, source));
+    } else {
+      copyBySelecting(button, source);
+    }
+  }
+
+  function copyBySelecting(button, source) {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    let copied = false;
+    try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+    flash(button, copied ? "Copied" : "Selected: press Ctrl+C");
+  }
+
+  function flash(button, text) {
+    const label = button.dataset.label || button.textContent;
+    button.dataset.label = label;
+    button.textContent = text;
+    setTimeout(() => { button.textContent = label; }, 1500);
   }
 
   const start = () => renderMath(document);
