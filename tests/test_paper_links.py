@@ -79,6 +79,15 @@ def test_the_api_fills_github_repo_and_project_page(core, tmp_path: Path, web_cl
              for item in web_client.get(f"/api/daily_papers?date={DAY}").json()}
     assert items["2403.00001"]["githubRepo"] == "https://github.com/Ada/engine"
     assert "githubRepo" not in items["2403.00002"]
+    assert detail["links"] == [  # every link, Hugging Face's too, with where it came from
+        {"kind": "repo", "host": "github.com", "url": "https://github.com/Ada/engine",
+         "source": "authors"},
+        {"kind": "repo", "host": "huggingface.co", "url": "https://huggingface.co/ada/engine-7b",
+         "source": "authors"},
+        {"kind": "project", "host": "ada.github.io", "url": "https://ada.github.io/engine",
+         "source": "authors"}]
+    assert web_client.get("/api/papers/2403.00002").json()["links"] == []
+    assert "links" not in items["2403.00001"]  # lists keep Hugging Face's shape
 
 
 def test_has_code_filter_on_lists_and_the_api(core, tmp_path: Path, web_client):
@@ -138,6 +147,8 @@ def test_a_reader_proposes_a_link_a_moderator_approves_it(core, app, tmp_path: P
     page = Browser(app, core).get("/papers/2403.00002").text
     assert 'href="https://github.com/ada/x"' in page
     assert "added by a reader" in page
+    (shown,) = Browser(app, core).get("/api/papers/2403.00002").json()["links"]
+    assert (shown["url"], shown["source"]) == ("https://github.com/ada/x", "reader")
     assert moderator.post(f"/admin/links/{link_id}", {"decision": "reject"}).status_code == 404
 
 
