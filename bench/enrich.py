@@ -11,7 +11,8 @@ through the same model), and prints both in papers/s and CPU-ms per paper, and w
 embedding every sentence instead would cost. With ``--github N`` it refreshes N
 repositories against the fake GitHub of tests/github_server.py twice (the first pass all
 200s, the second all 304s, a week later) and prints requests, the 304 share, the wall
-time, and the wall time the same requests take at a 5,000 requests/hour budget.
+time (the pacer's waits left out), and the time the client's pacer takes over the same
+requests at a 5,000 requests/hour budget with a token (counted on a virtual clock).
 """
 
 from __future__ import annotations

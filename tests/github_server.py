@@ -1,9 +1,11 @@
 """A fake GitHub REST API on 127.0.0.1, answering ``GET /repos/{owner}/{repo}`` the way
 GitHub does: the repository object with an ``ETag``, 304 for a matching
 ``If-None-Match``, 301 with ``Location`` for a renamed repository, 404 for a missing one,
-403 with ``X-RateLimit-Remaining: 0`` and ``X-RateLimit-Reset`` once its budget is spent,
-429 with ``Retry-After``, and a malformed body on request. Used by tests/test_github.py
-and bench/enrich.py."""
+``X-RateLimit-Remaining`` counting down a budget and 403 with ``X-RateLimit-Remaining: 0``
+and ``X-RateLimit-Reset`` once it is spent, 429 with ``Retry-After``, and a malformed body
+on request. A renamed repository's 301 points, as GitHub's does, at
+``/repositories/{id}``, which answers with the repository under its new name. Used by
+tests/test_github.py and bench/enrich.py."""
 
 from __future__ import annotations
 
@@ -16,11 +18,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+def repo_id(full_name: str) -> int:
+    """A repository's numeric id, stable across runs (GitHub's never changes on a rename)."""
+    return int(hashlib.sha256(full_name.lower().encode()).hexdigest()[:8], 16)
+
+
 def repo_object(full_name: str, stars: int, **extra: Any) -> dict[str, Any]:
     """A repository as GitHub's API gives it (the fields paperwire reads, and a few more)."""
     owner, name = full_name.split("/")
     return {
-        "id": abs(hash(full_name)) % 10**9, "node_id": "R_kgDO" + name[:8], "name": name,
+        "id": repo_id(full_name), "node_id": "R_kgDO" + name[:8], "name": name,
         "full_name": full_name, "private": False,
         "owner": {"login": owner, "type": "User"},
         "html_url": f"https://github.com/{full_name}", "description": f"Code of {name}",
@@ -85,15 +92,33 @@ class FakeGithub:
                                  "X-RateLimit-Reset": str(state.reset_at)}, \
                         b'{"message": "API rate limit exceeded"}'
                 state.budget -= 1
-        key = path.removeprefix("/repos/").lower()
-        if not path.startswith("/repos/"):
+            limits = self._limits()
+        status, extra, body = self._repository(path, headers)
+        return status, {**limits, **extra}, body
+
+    def _limits(self) -> dict[str, str]:
+        """The rate-limit headers GitHub sends with every answer."""
+        state = self.state
+        if state.budget is None:
+            return {"X-RateLimit-Remaining": "4999",
+                    "X-RateLimit-Reset": str(int(time.time()) + 3600)}
+        return {"X-RateLimit-Remaining": str(state.budget),
+                "X-RateLimit-Reset": str(state.reset_at)}
+
+    def _repository(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        state = self.state
+        key = self._key(path)
+        if key is None:
             return 404, {}, b'{"message": "Not Found"}'
         if state.retry_after.get(key):
             state.retry_after[key] -= 1
             return 429, {"Retry-After": "1"}, b'{"message": "secondary rate limit"}'
         if key in state.renamed:
-            return 301, {"Location": f"{self.url}/repos/{state.renamed[key]}"}, \
-                b'{"message": "Moved Permanently"}'
+            moved = f"{self.url}/repositories/{repo_id(state.renamed[key])}"
+            return 301, {"Location": moved}, json.dumps({
+                "message": "Moved Permanently", "url": moved,
+                "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-"
+                                     "using-the-rest-api#follow-redirects"}).encode()
         if key in state.malformed:
             return 200, {"ETag": '"broken"'}, b'{"full_name": "x", "stargazers_count": '
         repo = state.repos.get(key)
@@ -103,8 +128,17 @@ class FakeGithub:
         etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         if headers.get("if-none-match") == etag:
             return 304, {"ETag": etag}, b""
-        return 200, {"ETag": etag, "X-RateLimit-Remaining": "4999",
-                     "X-RateLimit-Reset": str(int(time.time()) + 3600)}, body
+        return 200, {"ETag": etag}, body
+
+    def _key(self, path: str) -> str | None:
+        """The lower-cased owner/name a path asks for (``/repositories/{id}`` by its id)."""
+        if path.startswith("/repos/"):
+            return path.removeprefix("/repos/").lower()
+        if path.startswith("/repositories/"):
+            wanted = path.removeprefix("/repositories/")
+            return next((key for key, repo in self.state.repos.items()
+                         if str(repo["id"]) == wanted), None)
+        return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -117,11 +117,12 @@ def test_only_due_repositories_are_asked(linked, github):
     assert report.skipped == 1
 
 
-def test_the_rate_limit_stops_the_run_until_it_resets(linked, github):
+def test_a_spent_budget_stops_the_run_until_it_resets(linked, github):
     github.state.budget, github.state.reset_at = 1, T0 + 1800
     report = linked.refresh_github()
     assert report.resumes_at == T0 + 1800
-    assert report.requests == 2
+    assert report.requests == 1  # its answer said X-RateLimit-Remaining: 0: no 403 asked for
+    assert len(github.state.seen) == 1
     assert report.fetched + report.gone + report.skipped == 1
     status = linked.github_status()
     assert status.limited_until == T0 + 1800
@@ -134,6 +135,53 @@ def test_the_rate_limit_stops_the_run_until_it_resets(linked, github):
     linked.clock = lambda: T0 + 1801
     assert linked.github_status().limited_until is None
     assert linked.refresh_github().requests == 3  # the rest, not the one already done
+
+
+def test_a_403_rate_limit_stops_the_run_at_once(linked, github):
+    github.state.budget, github.state.reset_at = 0, T0 + 900  # spent by another client
+    report = linked.refresh_github()
+    assert (report.requests, report.resumes_at) == (1, T0 + 900)
+    assert report.fetched + report.gone + report.skipped == 0
+    assert linked.github_status().limited_until == T0 + 900
+
+
+def test_a_renamed_repository_is_followed_to_its_new_name(linked, github):
+    from github_server import repo_id
+
+    linked.refresh_github()
+    paths = [seen.path for seen in github.state.seen]
+    moved = paths.index("/repos/bob/old-name")
+    assert paths[moved + 1] == f"/repositories/{repo_id('bob/new-name')}"  # GitHub's Location
+    github.state.seen.clear()
+    linked.clock = lambda: T0 + 8 * DAY
+    assert linked.refresh_github().not_modified == 2
+    assert "/repos/bob/new-name" in [seen.path for seen in github.state.seen]  # asked directly
+    assert "/repos/bob/old-name" not in [seen.path for seen in github.state.seen]
+
+
+@pytest.mark.parametrize(("token", "after_304"), [("t", 0.1), (None, 1.0)])
+def test_a_304_costs_no_turn_of_the_budget_with_a_token(github, token, after_304):
+    """Paced at 3,600 requests an hour: a request a second. GitHub does not count a 304 to
+    a request with a token, so the pacer gives its turn back (the next request waits
+    MIN_SPACING_S); without a token GitHub counts it, and so does the pacer."""
+    from paperwire.sources.github import Fetched, GithubClient, GithubConfig, NotModified
+
+    github.add("ada/engine", 1)
+    github.state.token = token
+    now, slept = [T0 + 0.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        now[0] += seconds
+
+    client = GithubClient(GithubConfig(api_url=github.url, token=token, requests_per_hour=3600),
+                          clock=lambda: now[0], sleep=sleep)
+    first = client.repo("ada/engine")
+    assert isinstance(first, Fetched)
+    assert isinstance(client.repo("ada/engine", first.etag), NotModified)
+    assert isinstance(client.repo("ada/engine", first.etag), NotModified)
+    client.close()
+    assert slept == [1.0, after_304]
 
 
 def test_the_status_only_reads(linked, github, count_statements):

@@ -28,6 +28,8 @@ CASES = [
     ("https://huggingface.co/datasets/org/set/tree/main", "https://huggingface.co/datasets/org/set"),
     ("weights at https://huggingface.co/org/model.", "https://huggingface.co/org/model"),
     ("demo https://huggingface.co/spaces/org/app", "https://huggingface.co/spaces/org/app"),
+    ("clone https://huggingface.co/org/model.git", "https://huggingface.co/org/model"),
+    ("https://huggingface.co/datasets/org/set.git", "https://huggingface.co/datasets/org/set"),
     ("https://codeberg.org/who/what/src/branch/main", "https://codeberg.org/who/what"),
     ("https://bitbucket.org/who/what/src/master/", "https://bitbucket.org/who/what"),
     ("Project page: https://foo.github.io/bar/#demo.", "https://foo.github.io/bar"),

@@ -79,6 +79,15 @@ def test_the_api_fills_github_repo_and_project_page(core, tmp_path: Path, web_cl
              for item in web_client.get(f"/api/daily_papers?date={DAY}").json()}
     assert items["2403.00001"]["githubRepo"] == "https://github.com/Ada/engine"
     assert "githubRepo" not in items["2403.00002"]
+    assert detail["links"] == [  # every link, Hugging Face's too, with where it came from
+        {"kind": "repo", "host": "github.com", "url": "https://github.com/Ada/engine",
+         "source": "authors"},
+        {"kind": "repo", "host": "huggingface.co", "url": "https://huggingface.co/ada/engine-7b",
+         "source": "authors"},
+        {"kind": "project", "host": "ada.github.io", "url": "https://ada.github.io/engine",
+         "source": "authors"}]
+    assert web_client.get("/api/papers/2403.00002").json()["links"] == []
+    assert "links" not in items["2403.00001"]  # lists keep Hugging Face's shape
 
 
 def test_has_code_filter_on_lists_and_the_api(core, tmp_path: Path, web_client):
@@ -138,6 +147,8 @@ def test_a_reader_proposes_a_link_a_moderator_approves_it(core, app, tmp_path: P
     page = Browser(app, core).get("/papers/2403.00002").text
     assert 'href="https://github.com/ada/x"' in page
     assert "added by a reader" in page
+    (shown,) = Browser(app, core).get("/api/papers/2403.00002").json()["links"]
+    assert (shown["url"], shown["source"]) == ("https://github.com/ada/x", "reader")
     assert moderator.post(f"/admin/links/{link_id}", {"decision": "reject"}).status_code == 404
 
 
@@ -155,3 +166,53 @@ def test_a_rejected_proposal_never_shows(core, app, tmp_path: Path):
     core.decide_link(moderator, proposal["id"], approve=False)
     assert core.link_proposals(moderator) == []
     assert core.get_paper("2403.00002").links == []
+
+
+def test_a_correction_replaces_the_authors_link_once_approved(core, app, tmp_path: Path):
+    load(core, tmp_path, [WITH_CODE])
+    ada = make_user(core, "ada@example.org")
+    mod = make_user(core, "mod@example.org", Role.MODERATOR)
+    reader = Browser(app, core, "ada@example.org")
+    form = reader.get("/papers/2403.00001").text
+    assert '<option value="https://github.com/Ada/engine">' in form  # what it may correct
+    with pytest.raises(InvalidInput, match="corrects: name one of the links"):
+        core.propose_link(ada, "2403.00001", "https://github.com/ada/engine-v2",
+                          corrects="https://github.com/someone/else")
+    done = reader.post("/papers/2403.00001/links", {
+        "url": "https://github.com/ada-lab/engine", "corrects": "https://github.com/Ada/engine"})
+    assert done.status_code == 303
+    shown = [link.url for link in core.get_paper("2403.00001").links]
+    assert "https://github.com/Ada/engine" in shown  # nothing changes before a moderator
+    moderator = Browser(app, core, "mod@example.org")
+    assert "instead of https://github.com/Ada/engine" in moderator.get("/admin/links").text
+    (proposal,) = core.link_proposals(mod)
+    core.decide_link(mod, proposal["id"], approve=True)
+    assert [(link.url, link.source) for link in core.get_paper("2403.00001").links] == [
+        ("https://github.com/ada-lab/engine", "reader"),
+        ("https://huggingface.co/ada/engine-7b", "authors"),
+        ("https://ada.github.io/engine", "authors")]
+    page = Browser(app, core).get("/papers/2403.00001").text
+    assert 'href="https://github.com/Ada/engine"' not in page
+    assert 'href="https://github.com/ada-lab/engine"' in page
+    api = Browser(app, core).get("/api/papers/2403.00001").json()
+    assert api["githubRepo"] == "https://github.com/ada-lab/engine"
+    # A newer record of the paper, still naming the old link, does not bring it back.
+    newer = {**WITH_CODE, "versions": [*WITH_CODE["versions"],
+                                       {"version": "v2", "created": "Wed, 6 Mar 2024 10:00:00 GMT"}]}
+    load(core, tmp_path, [newer])
+    assert ("repo", "https://github.com/Ada/engine", "authors", "replaced") in stored(core, "2403.00001")
+    assert "https://github.com/Ada/engine" not in [
+        link.url for link in core.get_paper("2403.00001").links]
+
+
+def test_a_rejected_correction_changes_nothing(core, tmp_path: Path):
+    load(core, tmp_path, [WITH_CODE])
+    ada = make_user(core, "ada@example.org")
+    mod = make_user(core, "mod@example.org", Role.MODERATOR)
+    before = core.get_paper("2403.00001").links
+    core.propose_link(ada, "2403.00001", "https://github.com/ada-lab/engine",
+                      corrects="https://github.com/Ada/engine")
+    (proposal,) = core.link_proposals(mod)
+    assert proposal["corrects"] == "https://github.com/Ada/engine"
+    core.decide_link(mod, proposal["id"], approve=False)
+    assert core.get_paper("2403.00001").links == before

@@ -164,7 +164,7 @@ def _huggingface(segments: list[str]) -> Link | None:
     prefix = []
     if segments and segments[0] in ("datasets", "spaces"):
         prefix, segments = [segments[0]], segments[1:]
-    segments = segments[:2]
+    segments = [s.removesuffix(".git") for s in segments[:2]]
     if len(segments) < 2 or segments[0].lower() in _HF_NOT_OWNERS:
         return None
     if not all(_SEGMENT.match(s) and s.strip(".") for s in segments):

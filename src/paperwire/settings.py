@@ -396,7 +396,10 @@ class Settings(BaseSettings):
     )
     github_requests_per_hour: float = Field(
         default=4000.0, gt=0, le=100_000,
-        description="At most this many requests an hour to GitHub (its limit is 5,000 with a token).",
+        description=(
+            "At most this many requests an hour to GitHub (its limit is 5,000 with a token)."
+            " With a token a 304 does not count (GitHub does not count it either)."
+        ),
     )
     github_in_background: bool = Field(
         default=True,

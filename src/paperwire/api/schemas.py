@@ -28,6 +28,14 @@ class Version(BaseModel):
     createdAt: str = Field(examples=["2026-06-30T17:59:59.000Z"])
 
 
+class CodeLink(BaseModel):
+    kind: str = Field(description="`repo` or `project`.", examples=["repo"])
+    host: str = Field(examples=["gitlab.com"])
+    url: str = Field(description="Normalized.", examples=["https://gitlab.com/group/project"])
+    source: str = Field(description="`authors` (from the abstract or comments) or `reader`"
+                        " (proposed by a reader, approved by a moderator).")
+
+
 class HFPaper(BaseModel):
     id: str = Field(examples=["2604.26375"])
     authors: list[Author]
@@ -58,6 +66,9 @@ class HFPaper(BaseModel):
     versions: list[Version] | None = None
     arxivUrl: str | None = None
     pdfUrl: str | None = None
+    links: list[CodeLink] | None = Field(
+        default=None, description="Every code and project link the paper page shows,"
+        " repositories first (one paper's detail only).")
 
 
 class DailyPaperItem(BaseModel):

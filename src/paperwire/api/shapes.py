@@ -67,6 +67,8 @@ def hf_paper(
             versions=[{"version": f"v{n}", "createdAt": _iso(c)} for n, c in paper.versions],
             arxivUrl=paper.abs_url,
             pdfUrl=paper.pdf_url,
+            links=[{"kind": link.kind, "host": link.host, "url": link.url,
+                    "source": link.source} for link in paper.links],
         )
     return data
 

@@ -181,16 +181,22 @@ class CommunityCore(IngestCore):
 
     # -- readers' code and project links ----------------------------------------------------
 
-    def propose_link(self, user: User, arxiv_id: str, url: str) -> None:
-        """A reader proposes a code or project link; shown once a moderator approves it."""
+    def propose_link(self, user: User, arxiv_id: str, url: str, *,
+                     corrects: str | None = None) -> None:
+        """A reader proposes a code or project link, or a correction: a link to show
+        instead of ``corrects`` (one the paper shows now). Applied once a moderator
+        approves it."""
         link = normalize(url.strip()) if len(url) <= MAX_LINK_CHARS else None
         if link is None:
             raise InvalidInput("url: give a repository (GitHub, GitLab, Hugging Face, Codeberg,"
                                " Bitbucket) or project page address starting with https://")
         paper = self.get_paper(arxiv_id)
         with write_transaction(self.engine) as connection:
+            if corrects and not link_store.is_active_link(connection, paper.id, corrects):
+                raise InvalidInput("corrects: name one of the links this paper shows")
             if not link_store.propose(connection, paper_id=paper.id, link=link,
-                                      user_id=user.id, now=self.now()):
+                                      user_id=user.id, now=self.now(),
+                                      corrects=corrects or None):
                 raise InvalidInput(f"url: {link.url} is already known for this paper")
 
     def link_proposals(self, viewer: User) -> list[dict[str, Any]]:

@@ -69,7 +69,7 @@ class GithubCore(PapersCore):
             api_url=settings.github_api_url,
             token=token.get_secret_value() if token else None,
             requests_per_hour=settings.github_requests_per_hour,
-        ), clock=self.clock)
+        ), clock=lambda: self.clock())  # the core's clock, even once replaced
 
     def close(self) -> None:
         client = self.__dict__.get("github_client")

@@ -16,15 +16,17 @@ from paperwire.models import PaperLink
 ACTIVE = "active"
 PENDING = "pending"
 REJECTED = "rejected"
+REPLACED = "replaced"  # an approved reader's correction names a better link
 
 
 def author_link_rows(paper_id: int, abstract: str | None, comments: str | None,
-                     now: int) -> list[dict[str, Any]]:
-    """The ``paper_links`` rows the paper's own text gives."""
+                     now: int, corrected: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The ``paper_links`` rows the paper's own text gives (``corrected``: URLs a reader's
+    approved correction replaces, kept as ``replaced``)."""
     return [
         {"paper_id": paper_id, "position": position, "kind": link.kind, "host": link.host,
          "url": link.url, "owner": link.owner, "name": link.name, "source": "authors",
-         "status": ACTIVE, "created_at": now}
+         "status": REPLACED if link.url in corrected else ACTIVE, "created_at": now}
         for position, link in enumerate(extract_links(abstract, comments))
     ]
 
@@ -51,12 +53,25 @@ def replace_author_links(connection: Connection,
     taken = {tuple(row) for row in connection.execute(
         select(paper_links.c.paper_id, paper_links.c.url).where(
             paper_links.c.paper_id.in_(paper_ids))).all()}
+    corrected = _corrected(connection, paper_ids)
     now = int(time.time())
     rows = [row for paper_id, abstract, comments in items
-            for row in author_link_rows(paper_id, abstract, comments, now)
+            for row in author_link_rows(paper_id, abstract, comments, now,
+                                        corrected.get(paper_id, frozenset()))
             if (row["paper_id"], row["url"]) not in taken]
     if rows:
         connection.execute(insert(paper_links), rows)
+
+
+def _corrected(connection: Connection, paper_ids: list[int]) -> dict[int, frozenset[str]]:
+    """By paper, the URLs that approved readers' corrections replace."""
+    found: dict[int, set[str]] = {}
+    for paper_id, url in connection.execute(
+            select(paper_links.c.paper_id, paper_links.c.corrects).where(
+                paper_links.c.paper_id.in_(paper_ids), paper_links.c.status == ACTIVE,
+                paper_links.c.corrects.is_not(None))):
+        found.setdefault(paper_id, set()).add(url)
+    return {paper_id: frozenset(urls) for paper_id, urls in found.items()}
 
 
 def links_of(connection: Connection, paper_ids: list[int]) -> dict[int, list[PaperLink]]:
@@ -91,30 +106,42 @@ def has_code() -> ColumnElement[bool]:
 # -- readers' proposals ---------------------------------------------------------------------
 
 
+def is_active_link(connection: Connection, paper_id: int, url: str) -> bool:
+    """Whether the paper shows this link now (what a correction may replace)."""
+    return connection.execute(select(paper_links.c.id).where(
+        paper_links.c.paper_id == paper_id, paper_links.c.url == url,
+        paper_links.c.status == ACTIVE)).first() is not None
+
+
 def propose(connection: Connection, *, paper_id: int, link: Link, user_id: int,
-            now: int) -> bool:
-    """Store a reader's proposed link, pending; False when the paper already has it
-    (from the authors, or proposed before)."""
+            now: int, corrects: str | None = None) -> bool:
+    """Store a reader's proposed link, pending, replacing the paper's link ``corrects``
+    once approved (None: an added link); False when the paper already has it (from the
+    authors, or proposed before)."""
     known = connection.execute(select(paper_links.c.id).where(
         paper_links.c.paper_id == paper_id, paper_links.c.url == link.url)).first()
     if known is not None:
         return False
+    in_place = paper_links.c.url == corrects  # a correction shows where its link was
     position = connection.execute(
+        select(paper_links.c.position).where(paper_links.c.paper_id == paper_id, in_place)
+        if corrects else
         select(func.coalesce(func.max(paper_links.c.position), -1) + 1)
         .where(paper_links.c.paper_id == paper_id)).scalar_one()
     connection.execute(insert(paper_links).values(
         paper_id=paper_id, position=position, kind=link.kind, host=link.host, url=link.url,
         owner=link.owner, name=link.name, source="reader", status=PENDING, created_at=now,
-        proposed_by=user_id))
+        proposed_by=user_id, corrects=corrects))
     return True
 
 
 def pending_proposals(connection: Connection) -> list[dict[str, Any]]:
-    """Proposals waiting for a moderator, oldest first, with the paper and the reader."""
+    """Proposals waiting for a moderator, oldest first, with the paper, the reader and
+    the link a correction replaces."""
     return [dict(row._mapping) for row in connection.execute(
         select(paper_links.c.id, paper_links.c.kind, paper_links.c.url,
-               paper_links.c.created_at, papers.c.arxiv_id, papers.c.title_text,
-               users.c.username)
+               paper_links.c.corrects, paper_links.c.created_at, papers.c.arxiv_id,
+               papers.c.title_text, users.c.username)
         .join(papers, papers.c.id == paper_links.c.paper_id)
         .outerjoin(users, users.c.id == paper_links.c.proposed_by)
         .where(paper_links.c.status == PENDING)
@@ -123,10 +150,20 @@ def pending_proposals(connection: Connection) -> list[dict[str, Any]]:
 
 def decide_proposal(connection: Connection, link_id: int, *, approve: bool,
                     moderator_id: int) -> bool:
-    """Approve (shown from now on) or reject a pending proposal; False if none is pending."""
-    result = connection.execute(
-        update(paper_links)
-        .where(paper_links.c.id == link_id, paper_links.c.status == PENDING)
+    """Approve (shown from now on, in place of the link it corrects) or reject a pending
+    proposal; False if none is pending."""
+    proposal = connection.execute(select(paper_links.c.paper_id, paper_links.c.corrects).where(
+        paper_links.c.id == link_id, paper_links.c.status == PENDING)).first()
+    if proposal is None:
+        return False
+    decided = connection.execute(
+        update(paper_links).where(paper_links.c.id == link_id, paper_links.c.status == PENDING)
         .values(status=ACTIVE if approve else REJECTED,
                 approved_by=moderator_id if approve else None))
-    return result.rowcount == 1
+    if decided.rowcount != 1:
+        return False  # another moderator decided it meanwhile
+    if approve and proposal.corrects is not None:
+        connection.execute(update(paper_links).where(
+            paper_links.c.paper_id == proposal.paper_id,
+            paper_links.c.url == proposal.corrects).values(status=REPLACED))
+    return True

@@ -508,10 +508,12 @@ paper_links = Table(
     Column("owner", String(200)),  # GitHub only
     Column("name", String(200)),  # GitHub only
     Column("source", String(8), nullable=False),  # authors | reader
-    Column("status", String(12), nullable=False),  # active | pending | rejected
+    # active | pending | rejected | replaced (by an approved reader's correction)
+    Column("status", String(12), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("proposed_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("approved_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("corrects", String(2000)),  # a reader's row: the paper's link it replaces
     UniqueConstraint("paper_id", "url", name="uq_paper_links_paper_url"),
     Index("ix_paper_links_status", "status"),
 )

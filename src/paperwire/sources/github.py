@@ -1,10 +1,13 @@
 """A polite client for GitHub's REST API: ``GET /repos/{owner}/{repo}``.
 
-Conditional requests with the stored ETag (a 304 does not count against GitHub's rate
-limit), requests paced to a budget per hour, ``Retry-After`` honoured up to a bound,
-``X-RateLimit-Remaining: 0`` answered by stopping until ``X-RateLimit-Reset`` (never by
-sleeping an hour), renamed repositories' redirects followed. The clock and the sleep are
-injectable, like the arXiv client's."""
+Conditional requests with the stored ETag, requests paced to a budget per hour,
+``Retry-After`` honoured up to a bound, ``X-RateLimit-Remaining: 0`` (on any answer, a
+200 included) answered by stopping until ``X-RateLimit-Reset`` (never by sleeping an
+hour), renamed repositories' redirects followed. A 304 to a request with a token does not
+count against GitHub's rate limit, so it does not count against the hourly budget either:
+the next request waits only ``MIN_SPACING_S`` after it (GitHub's secondary limit allows
+900 requests a minute). Without a token GitHub counts 304s, and so does the pacer. The
+clock and the sleep are injectable, like the arXiv client's."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"{package_name}/0.1 (self-hosted daily papers; repository metadata)"
 MAX_RETRY_AFTER = 60.0  # seconds: a longer wait ends the run, to resume later
 MAX_RETRIES = 3
+MIN_SPACING_S = 0.1  # between any two requests: 600 a minute, under the secondary limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,8 @@ class GithubClient:
         self.config, self.clock, self.sleep = config, clock, sleep
         self.requests = 0
         self._next_at = 0.0
+        self._sent_at = 0.0
+        self._limited_until: int | None = None  # X-RateLimit-Remaining reached 0
         headers = {"User-Agent": USER_AGENT, "Accept": "application/vnd.github+json",
                    "X-GitHub-Api-Version": "2022-11-28"}
         if config.token:
@@ -96,7 +102,10 @@ class GithubClient:
 
     def repo(self, full_name: str, etag: str | None = None) -> Outcome:
         for _ in range(MAX_RETRIES):
+            if self._limited_until is not None and self.clock() < self._limited_until:
+                return RateLimited(self._limited_until)  # the last answer spent the budget
             response = self._get(f"/repos/{full_name}", etag)
+            self._note_budget(response)
             outcome = self._read(response)
             if outcome is not None:
                 return outcome
@@ -112,11 +121,25 @@ class GithubClient:
             raise GithubError(f"cannot reach GitHub at {self.config.api_url}"
                               f" ({type(error).__name__}: {error})") from None
 
+    @property
+    def _interval(self) -> float:
+        return 3600.0 / self.config.requests_per_hour
+
     def _wait_turn(self) -> None:
         now = self.clock()
         if now < self._next_at:
             self.sleep(self._next_at - now)
-        self._next_at = max(now, self._next_at) + 3600.0 / self.config.requests_per_hour
+        self._sent_at = max(now, self._next_at)
+        self._next_at = self._sent_at + self._interval
+
+    def _note_budget(self, response: httpx.Response) -> None:
+        """Refund a free 304's turn; remember a budget this answer says is spent."""
+        if response.status_code == 304 and self.config.token:
+            self._next_at = self._sent_at + min(self._interval, MIN_SPACING_S)
+        headers = response.headers
+        if response.status_code < 400 and headers.get("X-RateLimit-Remaining") == "0":
+            self._limited_until = (_int(headers.get("X-RateLimit-Reset"))
+                                   or int(self.clock()) + 3600)
 
     def _read(self, response: httpx.Response) -> Outcome | None:
         """The outcome of one answer; None: wait as asked and try again."""

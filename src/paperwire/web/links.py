@@ -13,10 +13,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/papers/{arxiv_id:path}/links")
-def propose(request: Request, arxiv_id: str, url: str = Form(max_length=2000)) -> Response:
+def propose(request: Request, arxiv_id: str, url: str = Form(max_length=2000),
+            corrects: str = Form(default="", max_length=2000)) -> Response:
+    """``corrects``: the link this one replaces (empty: a link to add)."""
     user = signed_in(request)
     rate(request, "vote", str(user.id), "rate_limit_votes")
-    core_of(request).propose_link(user, arxiv_id, url)
+    core_of(request).propose_link(user, arxiv_id, url, corrects=corrects or None)
     return see_other(f"/papers/{arxiv_id}?proposed=1#code")
 
 
