@@ -216,3 +216,21 @@ def test_a_rejected_correction_changes_nothing(core, tmp_path: Path):
     assert proposal["corrects"] == "https://github.com/Ada/engine"
     core.decide_link(mod, proposal["id"], approve=False)
     assert core.get_paper("2403.00001").links == before
+
+
+def test_a_refused_or_pending_proposal_does_not_hide_the_authors_later_link(core, tmp_path: Path):
+    load(core, tmp_path, [WITHOUT])
+    ada = make_user(core, "ada@example.org")
+    mod = make_user(core, "mod@example.org", Role.MODERATOR)
+    core.propose_link(ada, "2403.00002", "https://github.com/ada/refused")
+    (proposal,) = core.link_proposals(mod)
+    core.decide_link(mod, proposal["id"], approve=False)
+    core.propose_link(ada, "2403.00002", "https://github.com/ada/pending")
+    newer = {**WITHOUT, "abstract": "Code: https://github.com/ada/refused and "
+                                    "https://github.com/ada/pending.",
+             "versions": [*WITHOUT["versions"],
+                          {"version": "v2", "created": "Wed, 6 Mar 2024 10:00:00 GMT"}]}
+    load(core, tmp_path, [newer])
+    assert [(link.url, link.source) for link in core.get_paper("2403.00002").links] == [
+        ("https://github.com/ada/refused", "authors"), ("https://github.com/ada/pending", "authors")]
+    assert core.link_proposals(mod) == []  # the authors' word settled the pending one

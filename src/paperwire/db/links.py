@@ -44,23 +44,38 @@ def write_author_links(connection: Connection,
 def replace_author_links(connection: Connection,
                          items: list[tuple[int, str | None, str | None]]) -> None:
     """Re-derive the authors' links of updated papers; readers' links stay, and an
-    authors' link that a reader's link already names is left to the reader's row."""
+    authors' link that a shown reader's link already names is left to the reader's
+    row. A pending or rejected reader's row for a link the authors now give is dropped:
+    the authors' word settles it (and a refused proposal must not hide it)."""
     paper_ids = [paper_id for paper_id, _, _ in items]
     if not paper_ids:
         return
     connection.execute(delete(paper_links).where(
         paper_links.c.paper_id.in_(paper_ids), paper_links.c.source == "authors"))
-    taken = {tuple(row) for row in connection.execute(
-        select(paper_links.c.paper_id, paper_links.c.url).where(
-            paper_links.c.paper_id.in_(paper_ids))).all()}
     corrected = _corrected(connection, paper_ids)
     now = int(time.time())
     rows = [row for paper_id, abstract, comments in items
             for row in author_link_rows(paper_id, abstract, comments, now,
-                                        corrected.get(paper_id, frozenset()))
-            if (row["paper_id"], row["url"]) not in taken]
+                                        corrected.get(paper_id, frozenset()))]
+    _drop_unsettled_readers_rows(connection, paper_ids, {(r["paper_id"], r["url"]) for r in rows})
+    taken = {tuple(row) for row in connection.execute(
+        select(paper_links.c.paper_id, paper_links.c.url).where(
+            paper_links.c.paper_id.in_(paper_ids))).all()}
+    rows = [row for row in rows if (row["paper_id"], row["url"]) not in taken]
     if rows:
         connection.execute(insert(paper_links), rows)
+
+
+def _drop_unsettled_readers_rows(connection: Connection, paper_ids: list[int],
+                                 given: set[tuple[int, str]]) -> None:
+    """Delete readers' pending or rejected rows whose (paper, URL) is in ``given``."""
+    unsettled = connection.execute(
+        select(paper_links.c.id, paper_links.c.paper_id, paper_links.c.url).where(
+            paper_links.c.paper_id.in_(paper_ids), paper_links.c.source == "reader",
+            paper_links.c.status.in_([PENDING, REJECTED]))).all()
+    doomed = [row.id for row in unsettled if (row.paper_id, row.url) in given]
+    if doomed:
+        connection.execute(delete(paper_links).where(paper_links.c.id.in_(doomed)))
 
 
 def _corrected(connection: Connection, paper_ids: list[int]) -> dict[int, frozenset[str]]:
