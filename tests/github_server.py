@@ -54,6 +54,8 @@ class GithubState:
     budget: int | None = None  # requests before the rate limit (None: no limit)
     reset_at: int = 0
     retry_after: dict[str, int] = field(default_factory=dict)  # name -> 429s left (1 s)
+    secondary: dict[str, int] = field(default_factory=dict)  # name -> bare 403 limits left
+    forbidden: dict[str, bool] = field(default_factory=dict)  # name -> 403, not a limit
     token: str | None = None  # when set, other tokens get 401
     seen: list[Seen] = field(default_factory=list)
 
@@ -110,6 +112,12 @@ class FakeGithub:
         key = self._key(path)
         if key is None:
             return 404, {}, b'{"message": "Not Found"}'
+        if state.secondary.get(key):
+            state.secondary[key] -= 1
+            return 403, {}, (b'{"message": "You have exceeded a secondary rate limit. Please '
+                             b'wait a few minutes before you try again."}')
+        if state.forbidden.get(key):
+            return 403, {}, b'{"message": "Repository access blocked"}'
         if state.retry_after.get(key):
             state.retry_after[key] -= 1
             return 429, {"Retry-After": "1"}, b'{"message": "secondary rate limit"}'

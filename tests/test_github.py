@@ -399,3 +399,30 @@ def test_the_token_is_a_secret_setting():
     shown = {name: value for name, value, _ in settings.describe()}
     assert shown["PAPERWIRE_GITHUB_TOKEN"] == "(set)"
     assert "ghp_secret_value" not in repr(settings)
+
+
+def test_a_secondary_limit_without_headers_waits_a_minute_a_refusal_does_not(github):
+    """GitHub: a 403 naming a (secondary) rate limit with neither Retry-After nor
+    Remaining: 0 asks for at least a minute's wait; any other 403 is a refusal."""
+    from paperwire.sources.github import Fetched, GithubClient, GithubConfig, Unreadable
+
+    github.add("ada/engine", 1)
+    github.add("ada/blocked", 1)
+    github.state.secondary["ada/engine"] = 1
+    github.state.forbidden["ada/blocked"] = True
+    now, slept = [T0 + 0.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        now[0] += seconds
+
+    client = GithubClient(GithubConfig(api_url=github.url, requests_per_hour=3600),
+                          clock=lambda: now[0], sleep=sleep)
+    assert isinstance(client.repo("ada/engine"), Fetched)
+    assert 60.0 in slept
+    slept.clear()
+    refused = client.repo("ada/blocked")
+    client.close()
+    assert isinstance(refused, Unreadable)
+    assert "403" in refused.reason
+    assert 60.0 not in slept

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"{package_name}/0.1 (self-hosted daily papers; repository metadata)"
 MAX_RETRY_AFTER = 60.0  # seconds: a longer wait ends the run, to resume later
 MAX_RETRIES = 3
+SECONDARY_WAIT_S = 60.0  # a rate limit named without Retry-After or Remaining: 0
 MIN_SPACING_S = 0.1  # between any two requests: 600 a minute, under the secondary limit
 
 
@@ -163,15 +164,24 @@ class GithubClient:
             return RateLimited(_int(headers.get("X-RateLimit-Reset"))
                                or int(self.clock()) + 3600)
         wait = _seconds(headers.get("Retry-After"))
-        if wait is None:
-            if response.status_code == 403:
+        if wait is None:  # GitHub: without either header, wait at least a minute
+            if response.status_code == 403 and not _speaks_of_rate_limit(response):
                 return Unreadable("GitHub answered 403 Forbidden")
-            wait = 60.0
+            wait = SECONDARY_WAIT_S
         if wait > MAX_RETRY_AFTER:
             return RateLimited(int(self.clock() + wait))
         log.warning("GitHub: %s Retry-After; waiting %.0f s", response.status_code, wait)
         self.sleep(wait)
         return None
+
+
+def _speaks_of_rate_limit(response: httpx.Response) -> bool:
+    """Whether a 403's message is a (secondary) rate limit, not a refusal."""
+    try:
+        message = orjson.loads(response.content).get("message", "")
+    except (orjson.JSONDecodeError, AttributeError):
+        return False
+    return isinstance(message, str) and "rate limit" in message.lower()
 
 
 def _fetched(response: httpx.Response) -> Outcome:
