@@ -130,8 +130,11 @@ def test_vectors_do_not_depend_on_the_thread_count(model_slice, model_cache):
         assert np.abs(other - vectors[0]).max() < 1e-4
 
 
-def _reference_embedding(model_dir: Path, ids: list[int]) -> np.ndarray:
-    """BertModel's forward pass, mean-pooled and normalised, in plain numpy (fp32)."""
+def _reference_embedding(
+    model_dir: Path, ids: list[int], layers: int | None = None, *, words_only: bool = False
+) -> np.ndarray:
+    """BertModel's forward pass (its first ``layers`` layers), mean-pooled (over every
+    token but [CLS] and [SEP] with ``words_only``) and normalised, in plain numpy (fp32)."""
     from math import erf
 
     from paperwire.search.onnx_build import _strip_prefix, load_safetensors
@@ -153,7 +156,7 @@ def _reference_embedding(model_dir: Path, ids: list[int]) -> np.ndarray:
     x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
          + w["embeddings.token_type_embeddings.weight"][0])
     x = norm(x, "embeddings.LayerNorm")
-    for i in range(cfg["num_hidden_layers"]):
+    for i in range(layers or cfg["num_hidden_layers"]):
         p = f"encoder.layer.{i}"
         q, k, v = (dense(x, f"{p}.attention.self.{part}").reshape(n, heads, -1).transpose(1, 0, 2)
                    for part in ("query", "key", "value"))
@@ -164,7 +167,7 @@ def _reference_embedding(model_dir: Path, ids: list[int]) -> np.ndarray:
         x = norm(dense(context, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm")
         x = norm(dense(gelu(dense(x, f"{p}.intermediate.dense")), f"{p}.output.dense") + x,
                  f"{p}.output.LayerNorm")
-    pooled = x.mean(0)
+    pooled = x[1:-1].mean(0) if words_only else x.mean(0)
     return pooled / np.linalg.norm(pooled)
 
 
@@ -182,6 +185,53 @@ def test_the_onnx_graph_is_bert_and_int8_stays_close(model_slice, model_cache):
     exact = fp32.embed(texts)  # one padded batch: lengths 7 to 128 tokens
     assert np.abs(exact - expected).max() < 1e-4
     assert ((int8.embed(texts) * expected).sum(1) > 0.97).all()
+
+
+def test_phrases_and_papers_meet_in_the_first_layers_space(model_slice, model_cache):
+    """``phrase_space``: the pooling after PHRASE_LAYERS layers, from the paper's full
+    run and (over the words alone) from the phrase graph, equal to numpy's; the full
+    graph's sentence vectors are untouched by the extra output."""
+    from paperwire.search.onnx_build import PHRASE_LAYERS
+    from paperwire.search.onnx_embedder import OnnxEmbedder
+
+    fp32 = OnnxEmbedder(cache_dir=model_cache, quantized=False, threads=1)
+    records = [json.loads(line) for line in model_slice.read_text().splitlines()[:4]]
+    texts = ["task-specific heads", *(paper_text(r["title"], r["abstract"]) for r in records)]
+    expected = np.stack([
+        _reference_embedding(fp32.model_dir, fp32._tokenizer.encode(t).ids, PHRASE_LAYERS)
+        for t in texts])
+    words = np.stack([
+        _reference_embedding(fp32.model_dir, fp32._tokenizer.encode(t).ids, PHRASE_LAYERS,
+                             words_only=True)
+        for t in texts])
+    vectors, phrase_space = fp32.embed_papers(texts)  # one padded batch
+    assert np.abs(phrase_space - expected).max() < 1e-4
+    assert np.abs(fp32.embed_phrases(texts) - words).max() < 1e-4
+    assert np.abs(vectors - fp32.embed(texts)).max() < 1e-5
+    int8 = OnnxEmbedder(cache_dir=model_cache, threads=1)
+    assert ((int8.embed_phrases(texts) * words).sum(1) > 0.97).all()
+
+
+def test_concepts_come_from_the_phrase_space(model_cache):
+    """The bundled model's concepts: phrases of the paper, run through the phrase graph
+    (not the full model) and compared with the paper's phrase-space row."""
+    from paperwire.search.concepts import ConceptExtractor, embed_for_concepts
+    from paperwire.search.onnx_embedder import OnnxEmbedder
+
+    title = "Multi-task learning with task-specific heads"
+    abstract = ("We propose a multi-task learning framework in which a shared encoder feeds "
+                "task-specific heads. Gradient calibration balances the heads and improves "
+                "transfer on dense prediction benchmarks such as NYUv2 and Cityscapes.")
+    embedder = OnnxEmbedder(cache_dir=model_cache, threads=1)
+    vectors, rows = embed_for_concepts(embedder, [paper_text(title, abstract)])
+    assert np.abs(vectors - embedder.embed([paper_text(title, abstract)])).max() < 1e-5
+    extractor = ConceptExtractor(embedder)
+    concepts = extractor.extract(title, abstract, rows[0])
+    assert 3 <= len(concepts) <= 6
+    assert all(c.lower() in f"{title} {abstract}".lower() for c in concepts)
+    phrase = concepts[0].lower()
+    alone = embedder.embed_phrases([phrase])[0]
+    assert float(extractor._cache[phrase] @ alone) > 0.97
 
 
 def test_text_is_the_title_and_abstract():

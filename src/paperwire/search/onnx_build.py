@@ -7,6 +7,13 @@ sentence-transformers' mean pooling and L2 normalisation::
 
     inputs : input_ids int64 [batch, seq], attention_mask int64 [batch, seq]
     output : sentence_embedding float32 [batch, hidden]  (unit-length rows)
+             phrase_space float32 [batch, hidden]  (the same pooling after the first
+             ``PHRASE_LAYERS`` layers: where concept phrases are compared with the paper)
+
+The phrase graph is the first ``PHRASE_LAYERS`` layers alone, with ``phrase_space`` as
+its only output, pooled over the phrase's words (not ``[CLS]``/``[SEP]``): concept
+phrases run through it at a third of the full model's cost, and land in the same
+space as the paper's own ``phrase_space`` row.
 
 token_type_ids are always 0 for single-sentence embedding, so token-type row 0 is
 folded into the position-embedding table. Everything else is a one-to-one
@@ -28,6 +35,9 @@ import numpy as np
 
 MS_DOMAIN = "com.microsoft"  # ONNX Runtime's contrib operators
 _FUSED_OPS = frozenset({"Attention", "SkipLayerNormalization", "BiasGelu"})
+#: Layers a concept phrase goes through. Which phrases MMR picks moves as much between
+#: the 5th and the 6th layer as between the 2nd and the 6th (docs/benchmarks.md).
+PHRASE_LAYERS = 2
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "BF16": None}
 
 
@@ -174,24 +184,51 @@ def _encoder_layer(g: _GraphBuilder, i: int, x: str, heads: int, eps: float) -> 
     )
 
 
-def _mean_pool_and_normalize(g: _GraphBuilder, x: str) -> str:
+def _pool_constants(g: _GraphBuilder) -> None:
     g.const("tiny_count", np.array(1e-9, np.float32))
     g.const("tiny_norm", np.array(1e-12, np.float32))
     g.const("ax1", np.array([1], np.int64))
     g.const("ax2", np.array([2], np.int64))
-    g.node("Unsqueeze", ["mask_f", "ax2"], "mask_3d")  # [B,S,1]
-    g.node("Mul", [x, "mask_3d"], "masked_hidden")
-    g.node("ReduceSum", ["masked_hidden", "ax1"], "sum_hidden", keepdims=0)  # [B,H]
-    g.node("ReduceSum", ["mask_f", "ax1"], "tok_count", keepdims=1)  # [B,1]
-    g.node("Max", ["tok_count", "tiny_count"], "tok_count_c")
-    g.node("Div", ["sum_hidden", "tok_count_c"], "mean_pooled")
-    g.node("ReduceL2", ["mean_pooled"], "l2", axes=[1], keepdims=1)  # axes attr in opset 17
-    g.node("Max", ["l2", "tiny_norm"], "l2_c")
-    return g.node("Div", ["mean_pooled", "l2_c"], "sentence_embedding")
 
 
-def build_bert_embedding_model(model_dir: Path, opset: int = 17):
-    """Return an ``onnx.ModelProto`` for mean-pooled, L2-normalised BERT sentence embeddings."""
+def _pooling_weights(g: _GraphBuilder, name: str, mask: str) -> None:
+    """``{name}_3d`` [B,S,1] and ``{name}_count`` [B,1] for mean pooling over ``mask``."""
+    g.node("Unsqueeze", [mask, "ax2"], f"{name}_3d")
+    g.node("ReduceSum", [mask, "ax1"], f"{name}_sum", keepdims=1)
+    g.node("Max", [f"{name}_sum", "tiny_count"], f"{name}_count")
+
+
+def _content_mask(g: _GraphBuilder) -> str:
+    """The attention mask without ``[CLS]`` and ``[SEP]``: in a phrase of a few tokens
+    they would outweigh its words in the mean (a one-word phrase is two-thirds them)."""
+    g.const("zero_i64", np.array(0, np.int64))
+    g.const("one_i64", np.array(1, np.int64))
+    g.const("zero_f", np.array(0.0, np.float32))
+    g.const("one_f", np.array(1.0, np.float32))
+    g.node("Squeeze", ["seq_len_1d", "zero_1d"], "seq_len")
+    g.node("Range", ["zero_i64", "seq_len", "one_i64"], "positions")
+    g.node("Cast", ["positions"], "positions_f", to=1)  # float
+    g.node("ReduceSum", ["mask_f", "ax1"], "tokens", keepdims=1)  # [B,1]
+    g.node("Sub", ["tokens", "one_f"], "sep_position")
+    g.node("Less", ["positions_f", "sep_position"], "before_sep")  # [B,S]
+    g.node("Greater", ["positions_f", "zero_f"], "after_cls")  # [S]
+    g.node("And", ["before_sep", "after_cls"], "inside")
+    return g.node("Cast", ["inside"], "content_mask_f", to=1)
+
+
+def _mean_pool_and_normalize(g: _GraphBuilder, x: str, output: str, weights: str) -> str:
+    g.node("Mul", [x, f"{weights}_3d"], f"{output}_masked")
+    g.node("ReduceSum", [f"{output}_masked", "ax1"], f"{output}_sum", keepdims=0)  # [B,H]
+    g.node("Div", [f"{output}_sum", f"{weights}_count"], f"{output}_mean")
+    g.node("ReduceL2", [f"{output}_mean"], f"{output}_l2", axes=[1], keepdims=1)
+    g.node("Max", [f"{output}_l2", "tiny_norm"], f"{output}_l2_c")
+    return g.node("Div", [f"{output}_mean", f"{output}_l2_c"], output)
+
+
+def build_bert_embedding_model(model_dir: Path, opset: int = 17, *, phrases: bool = False):
+    """Return an ``onnx.ModelProto`` for mean-pooled, L2-normalised BERT sentence
+    embeddings (with ``phrase_space`` beside them), or, with ``phrases``, the phrase
+    graph: the first ``PHRASE_LAYERS`` layers and ``phrase_space`` alone."""
     import onnx
     from onnx import TensorProto, helper
 
@@ -203,9 +240,19 @@ def build_bert_embedding_model(model_dir: Path, opset: int = 17):
     x = _embeddings(g, eps)
     g.node("Cast", ["attention_mask"], "mask_i32", to=TensorProto.INT32)
     g.node("Cast", ["attention_mask"], "mask_f", to=TensorProto.FLOAT)
-    for i in range(int(cfg["num_hidden_layers"])):
+    _pool_constants(g)
+    _pooling_weights(g, "tokens", "mask_f")
+    if phrases:
+        _pooling_weights(g, "words", _content_mask(g))
+    outputs = []
+    for i in range(PHRASE_LAYERS if phrases else int(cfg["num_hidden_layers"])):
         x = _encoder_layer(g, i, x, heads, eps)
-    _mean_pool_and_normalize(g, x)
+        if i + 1 == PHRASE_LAYERS:
+            outputs.append(
+                _mean_pool_and_normalize(g, x, "phrase_space", "words" if phrases else "tokens")
+            )
+    if not phrases:
+        outputs.insert(0, _mean_pool_and_normalize(g, x, "sentence_embedding", "tokens"))
 
     graph = helper.make_graph(
         g.nodes,
@@ -214,7 +261,8 @@ def build_bert_embedding_model(model_dir: Path, opset: int = 17):
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
         ],
-        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden])],
+        [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", hidden])
+         for name in outputs],
         initializer=g.inits,
     )
     model = helper.make_model(
@@ -227,11 +275,12 @@ def build_bert_embedding_model(model_dir: Path, opset: int = 17):
     return model
 
 
-def build_onnx(model_dir: Path, out_path: Path) -> Path:
-    """Write the fp32 graph for ``model_dir`` to ``out_path`` (atomically)."""
+def build_onnx(model_dir: Path, out_path: Path, *, phrases: bool = False) -> Path:
+    """Write the fp32 graph (or the phrase graph) for ``model_dir`` to ``out_path``
+    (atomically)."""
     import onnx
 
-    model = build_bert_embedding_model(model_dir)
+    model = build_bert_embedding_model(model_dir, phrases=phrases)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")
     onnx.save_model(model, str(tmp))

@@ -27,7 +27,7 @@ import numpy as np
 from paperwire.search.embedder import EmbedderSetupError
 
 #: Bump when the graph built by onnx_build changes, to invalidate cached .onnx files.
-GRAPH_VERSION = "2"  # 2: fused Attention / SkipLayerNormalization / BiasGelu
+GRAPH_VERSION = "4"  # 2: fused Attention / SkipLayerNormalization / BiasGelu; 4: phrase_space
 
 #: (import name, sub-directory holding config.json / model.safetensors / tokenizer.json,
 #:  pip command that installs it without pulling torch)
@@ -155,6 +155,7 @@ class OnnxEmbedder:
         self.base_name: str = DEFAULT_MODEL_NAME if "MiniLM" in str(cfg) else model_dir.name
 
         self.onnx_path = self._ensure_onnx()
+        self.phrase_onnx_path = self._ensure_onnx(phrases=True)
 
         tok = tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         tok.no_padding()
@@ -171,13 +172,18 @@ class OnnxEmbedder:
         self.threads = int(threads) if threads else usable_cores()
         self.providers = batch_providers(ort.get_available_providers())
         lanes = 1 if self.providers[0] != "CPUExecutionProvider" else min(self.threads, MAX_LANES)
-        self._lanes = [
-            self._new_session(ort, share, self.providers) for share in _shares(self.threads, lanes)
+        shares = _shares(self.threads, lanes)
+        self._lanes = [self._new_session(ort, share, self.providers) for share in shares]
+        self._phrase_lanes = [
+            self._new_session(ort, share, self.providers, self.phrase_onnx_path)
+            for share in shares
         ]
         self._pool = ThreadPoolExecutor(lanes, "paperwire-onnx") if lanes > 1 else None
         self._query_session = self._new_session(ort, 1, ["CPUExecutionProvider"])
 
-    def _new_session(self, ort: Any, threads: int, providers: list[str]) -> Any:
+    def _new_session(
+        self, ort: Any, threads: int, providers: list[str], path: Path | None = None
+    ) -> Any:
         so = ort.SessionOptions()
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         so.intra_op_num_threads = threads
@@ -187,7 +193,9 @@ class OnnxEmbedder:
         # batch (and against any other process on the cores) that cost about a sixth of
         # the CPU, much of it system time, for no speed (docs/benchmarks.md).
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(str(self.onnx_path), sess_options=so, providers=providers)
+        return ort.InferenceSession(
+            str(path or self.onnx_path), sess_options=so, providers=providers
+        )
 
     # -- identity ------------------------------------------------------------
     @property
@@ -200,10 +208,12 @@ class OnnxEmbedder:
         return f"{self.base_name}:{self.variant}:t{self.max_tokens}"
 
     # -- ONNX cache ------------------------------------------------------------
-    def _ensure_onnx(self) -> Path:
+    def _ensure_onnx(self, *, phrases: bool = False) -> Path:
+        """The cached graph (or phrase graph), built and quantized on first use."""
         key = _fingerprint(self.model_dir)
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.base_name.split("/")[-1])
-        target = self.cache_dir / f"{stem}-{key}-{self.variant}.onnx"
+        stem = f"{stem}-{key}" + ("-phrases" if phrases else "")
+        target = self.cache_dir / f"{stem}-{self.variant}.onnx"
         if target.is_file():
             return target
         _require("onnx", _RUNTIME_PIP)
@@ -211,33 +221,52 @@ class OnnxEmbedder:
 
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         if not self.quantized:
-            return build_onnx(self.model_dir, target)
-        fp32 = self.cache_dir / f"{stem}-{key}-fp32.onnx"
+            return build_onnx(self.model_dir, target, phrases=phrases)
+        fp32 = self.cache_dir / f"{stem}-fp32.onnx"
         if fp32.is_file():
             return quantize_int8(fp32, target, per_channel=True)
         with tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
-            tmp_fp32 = build_onnx(self.model_dir, Path(tmp) / "fp32.onnx")
+            tmp_fp32 = build_onnx(self.model_dir, Path(tmp) / "fp32.onnx", phrases=phrases)
             return quantize_int8(tmp_fp32, target, per_channel=True)
 
     # -- inference ---------------------------------------------------------------
-    def _run(self, ids: list[list[int]], session: Any = None) -> np.ndarray:
+    def _run(
+        self, ids: list[list[int]], session: Any = None,
+        outputs: Sequence[str] = ("sentence_embedding",),
+    ) -> list[np.ndarray]:
         seq = max(len(x) for x in ids)
         input_ids = np.zeros((len(ids), seq), dtype=np.int64)
         mask = np.zeros((len(ids), seq), dtype=np.int64)
         for i, row in enumerate(ids):
             input_ids[i, : len(row)] = row
             mask[i, : len(row)] = 1
-        (out,) = (session or self._lanes[0]).run(
-            ["sentence_embedding"], {"input_ids": input_ids, "attention_mask": mask}
+        return (session or self._lanes[0]).run(
+            list(outputs), {"input_ids": input_ids, "attention_mask": mask}
         )
-        return out
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed ``texts``; returns float32 ``[len(texts), dim]`` with unit-length rows."""
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of strings; use embed_query() for one")
+        return self._embed(texts, self._lanes, ("sentence_embedding",), batch_size)[0]
+
+    def embed_papers(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Papers' vectors and, from the same run, their rows in the phrase space."""
+        vectors, phrase_space = self._embed(
+            texts, self._lanes, ("sentence_embedding", "phrase_space"), 32
+        )
+        return vectors, phrase_space
+
+    def embed_phrases(self, phrases: Sequence[str]) -> np.ndarray:
+        """Concept phrases in the phrase space, through the first layers only."""
+        return self._embed(phrases, self._phrase_lanes, ("phrase_space",), 32)[0]
+
+    def _embed(
+        self, texts: Sequence[str], sessions: list[Any], outputs: Sequence[str],
+        batch_size: int,
+    ) -> list[np.ndarray]:
         n = len(texts)
-        out = np.empty((n, self.dim), dtype=np.float32)
+        out = [np.empty((n, self.dim), dtype=np.float32) for _ in outputs]
         if n == 0:
             return out
         encs = self._tokenizer.encode_batch(list(texts))
@@ -245,22 +274,28 @@ class OnnxEmbedder:
         # Length-sorted batches keep padding (wasted compute) small.
         order = sorted(range(n), key=lambda i: len(ids[i]))
         batches = [order[start : start + batch_size] for start in range(0, n, batch_size)]
+
+        def run(idx: list[int], session: Any) -> None:
+            for array, rows in zip(out, self._run([ids[i] for i in idx], session, outputs),
+                                   strict=True):
+                array[idx] = rows
+
         if self._pool is None or len(batches) == 1:
             for idx in batches:
-                out[idx] = self._run([ids[i] for i in idx])
+                run(idx, sessions[0])
             return out
 
-        def lane(number: int) -> None:  # every len(lanes)-th batch: similar lengths each
-            for idx in batches[number :: len(self._lanes)]:
-                out[idx] = self._run([ids[i] for i in idx], self._lanes[number])
+        def lane(number: int) -> None:  # every len(sessions)-th batch: similar lengths each
+            for idx in batches[number :: len(sessions)]:
+                run(idx, sessions[number])
 
-        for done in [self._pool.submit(lane, number) for number in range(len(self._lanes))]:
+        for done in [self._pool.submit(lane, number) for number in range(len(sessions))]:
             done.result()
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query string; returns float32 ``[dim]`` with unit length."""
-        return self._run([self._tokenizer.encode(text).ids], self._query_session)[0]
+        return self._run([self._tokenizer.encode(text).ids], self._query_session)[0][0]
 
 
 __all__ = [
