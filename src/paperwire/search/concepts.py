@@ -5,8 +5,13 @@
 2. A cheap pre-rank (frequency, presence in the title, length) keeps the best
    ``MAX_CANDIDATES`` so the model embeds few short texts per paper; phrase
    vectors are cached, since phrases repeat across papers.
-3. Maximal marginal relevance picks 3-8 phrases close to the paper's vector but
-   not to each other, and never a phrase contained in one already picked.
+3. Maximal marginal relevance picks 3-6 phrases close to the paper but not to each
+   other, and never a phrase contained in one already picked.
+
+Where the embedder has a phrase space (the bundled model: its first layers, read
+from the paper's own run), phrases go through those layers only and are compared
+with the paper's row there, at a third of the full model's cost; any other embedder
+compares phrase vectors with the paper's vector.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from paperwire.search.embedder import Embedder
 MAX_CANDIDATES = 12
 MIN_CONCEPTS, MAX_CONCEPTS = 3, 6
 DIVERSITY = 0.35  # weight of "unlike the phrases already chosen" in MMR
+# Past the first MIN_CONCEPTS, a phrase needs this share of the best one's similarity.
+# Similarities in the phrase space sit closer together than the full model's, so its
+# floor is higher: 0.7 there picks as many concepts a paper as 0.5 in the full model's
+# space (3.8 on 300 sample papers).
+FLOOR_SHARE, PHRASE_SPACE_FLOOR_SHARE = 0.5, 0.7
 CACHE_SIZE = 50_000
 
 
@@ -118,18 +128,30 @@ def candidates(title: str, abstract: str) -> list[Candidate]:
     return ranked[:MAX_CANDIDATES]
 
 
+def embed_for_concepts(embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Papers' vectors, and their rows where concept phrases are compared with them."""
+    embed_papers = getattr(embedder, "embed_papers", None)
+    if embed_papers is None:
+        vectors = embedder.embed(texts)
+        return vectors, vectors
+    return embed_papers(texts)
+
+
 class ConceptExtractor:
     """Picks a paper's key phrases with an embedder; caches phrase vectors."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
+        phrase_space = getattr(embedder, "embed_phrases", None)
+        self._embed_phrases = phrase_space or embedder.embed
+        self._floor_share = PHRASE_SPACE_FLOOR_SHARE if phrase_space else FLOOR_SHARE
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _phrase_vectors(self, phrases: list[str]) -> None:
         """Put every phrase's vector in the cache (the batch's own always fit)."""
         missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
         if missing:
-            vectors = self.embedder.embed(missing)
+            vectors = self._embed_phrases(missing)
             for phrase, vector in zip(missing, vectors, strict=True):
                 self._cache[phrase] = vector
         for phrase in phrases:
@@ -138,6 +160,7 @@ class ConceptExtractor:
             self._cache.popitem(last=False)
 
     def extract(self, title: str, abstract: str, paper_vector: np.ndarray) -> list[str]:
+        """``paper_vector``: the paper's row from ``embed_for_concepts``."""
         return self.extract_many([(title, abstract, paper_vector)])[0]
 
     def extract_many(
@@ -155,14 +178,19 @@ class ConceptExtractor:
             keys = [c.key for c in pool]
             vectors = np.stack([self._cache[key] for key in keys])
             similarity = vectors @ np.asarray(paper_vector, dtype=np.float32)
-            chosen.append([pool[i].surface for i in mmr(similarity, vectors, keys)])
+            chosen.append([
+                pool[i].surface for i in mmr(similarity, vectors, keys, self._floor_share)
+            ])
         return chosen
 
 
-def mmr(similarity: np.ndarray, vectors: np.ndarray, keys: list[str]) -> list[int]:
+def mmr(
+    similarity: np.ndarray, vectors: np.ndarray, keys: list[str],
+    floor_share: float = FLOOR_SHARE,
+) -> list[int]:
     """Indices chosen by maximal marginal relevance, skipping phrases nested in chosen ones."""
     chosen: list[int] = []
-    floor = float(similarity.max()) * 0.5
+    floor = float(similarity.max()) * floor_share
     while len(chosen) < MAX_CONCEPTS:
         best, best_score = -1, -np.inf
         for i in range(len(keys)):

@@ -22,7 +22,7 @@ import numpy as np
 
 from paperwire.db import changes, embeddings
 from paperwire.db.changes import FeedPosition
-from paperwire.search.concepts import ConceptExtractor
+from paperwire.search.concepts import ConceptExtractor, embed_for_concepts
 from paperwire.search.embedder import Embedder, paper_text, text_hash
 from paperwire.search.vectors import VectorIndexWriter
 
@@ -55,10 +55,10 @@ def compute_rows(
     now = datetime.now(UTC)
     new_rows: list[dict[str, Any]] = []
     if fresh:
-        vectors = embedder.embed([texts[row.id] for row in fresh])
+        vectors, concept_rows = embed_for_concepts(embedder, [texts[row.id] for row in fresh])
         all_concepts = extractor.extract_many([
-            (row.title_text, row.abstract_text, vector)
-            for row, vector in zip(fresh, vectors, strict=True)
+            (row.title_text, row.abstract_text, concept_row)
+            for row, concept_row in zip(fresh, concept_rows, strict=True)
         ])
         for row, vector, concepts in zip(fresh, vectors, all_concepts, strict=True):
             new_rows.append({
