@@ -102,7 +102,7 @@ class BareModel:
             mask = np.zeros_like(input_ids)
             for i, row in enumerate(rows):
                 input_ids[i, : len(row)], mask[i, : len(row)] = row, 1
-            self.session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+            self.session.run(["sentence_embedding"], {"input_ids": input_ids, "attention_mask": mask})
 
 
 def slices(count: int, rounds: int) -> list[list[str]]:
