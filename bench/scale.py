@@ -78,6 +78,19 @@ def new_host_figures(store: Path, scratch: Path) -> None:
     worker.close()
 
 
+GIVE_UP_S = 120
+
+
+def probe_word(n: int) -> str:
+    """A word no other paper holds, in letters only (one token however it is analysed)."""
+    return "zyxconverge" + "".join(chr(ord("a") + int(d)) for d in f"{os.getpid()}{n:03d}")
+
+
+def found_by_keyword(web, word: str, arxiv_id: str) -> bool:  # type: ignore[no-untyped-def]
+    hits = web.search_papers(word, limit=10).hits
+    return any(h.paper.arxiv_id == arxiv_id and h.match.value in ("keyword", "both") for h in hits)
+
+
 def convergence(store: Path, scratch: Path, rounds: int) -> None:
     from paperwire.ingest import store_items
     from paperwire.records import PaperRecord, Version
@@ -85,25 +98,26 @@ def convergence(store: Path, scratch: Path, rounds: int) -> None:
     worker = host(store, scratch / "host-a", snapshots=scratch / "snapshots")
     web = host(store, scratch / "host-b-snap", snapshots=scratch / "snapshots")
     web.follow_changes()
-    web.start_following()
+    web.start_index_follower()
+    topic_words = web.semantic.embedder.generator.topic_words
     delays: list[float] = []
     for n in range(rounds):
-        word = f"zyxconverge{os.getpid()}x{n}"
+        word = probe_word(n)
         arxiv_id = f"2612.{90000 + n:05d}"
+        about = " ".join(topic_words[n % len(topic_words)][:8])  # a vector near a topic
         record = PaperRecord(arxiv_id=arxiv_id, title=f"Convergence probe {word}",
-                             abstract=f"A paper stored on host A: {word}.", authors=["A. B"],
-                             categories=["cs.LG"], versions=[Version(1, datetime.now(UTC))])
+                             abstract=f"A paper stored on host A about {about}.",
+                             authors=["A. B"], categories=["cs.LG"],
+                             versions=[Version(1, datetime.now(UTC))])
         started = time.perf_counter()
         store_items(worker.engine, [record], batch_size=1)
         worker.embed_pending()  # host A embeds it (the synthetic model)
-        while True:
-            hits = web.search_papers(word, limit=1).hits
-            similar = hits and web.similar_papers(arxiv_id, limit=1)
-            if hits and similar:
-                break
+        while not (found_by_keyword(web, word, arxiv_id) and web.similar_papers(arxiv_id, limit=1)):
+            if time.perf_counter() - started > GIVE_UP_S:
+                sys.exit(f"host B had not found {arxiv_id} after {GIVE_UP_S} s")
             time.sleep(0.02)
         delays.append(time.perf_counter() - started)
-    web.stop_following()
+    web.stop_index_follower()
     print(f"stored and embedded on host A -> found by keyword and by meaning on host B,"
           f" follow every {web.settings.index_follow_seconds:g} s, {rounds} papers:"
           f" median {statistics.median(delays):.2f} s, max {max(delays):.2f} s")
