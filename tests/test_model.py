@@ -234,6 +234,26 @@ def test_concepts_come_from_the_phrase_space(model_cache):
     assert float(extractor._cache[phrase] @ alone) > 0.97
 
 
+def test_a_host_that_only_searches_never_opens_the_phrase_graph(tmp_path, model_cache):
+    """Queries and paper vectors need the full graph only; the phrase graph is built
+    (into an empty cache) and opened by the first concept phrase."""
+    import shutil
+
+    from paperwire.search.embedder import PhraseSpaceEmbedder
+    from paperwire.search.onnx_embedder import OnnxEmbedder
+
+    cache = tmp_path / "cache"
+    shutil.copytree(model_cache, cache, ignore=shutil.ignore_patterns("*-phrases*"))
+    embedder = OnnxEmbedder(cache_dir=cache, threads=1)
+    assert isinstance(embedder, PhraseSpaceEmbedder)
+    embedder.embed_query("task-specific heads")
+    embedder.embed(["A paper. Its abstract."])
+    assert not list(cache.rglob("*-phrases*"))
+    phrase = embedder.embed_phrases(["task-specific heads"])[0]
+    assert list(cache.rglob("*-phrases*"))
+    assert abs(float(np.linalg.norm(phrase)) - 1.0) < 1e-3
+
+
 def test_text_is_the_title_and_abstract():
     assert paper_text("A  title.", " An\nabstract ") == "A title. An abstract"
 

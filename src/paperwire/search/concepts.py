@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paperwire.search.embedder import Embedder
+from paperwire.search.embedder import Embedder, PhraseSpaceEmbedder
 
 MAX_CANDIDATES = 12
 MIN_CONCEPTS, MAX_CONCEPTS = 3, 6
@@ -130,11 +130,10 @@ def candidates(title: str, abstract: str) -> list[Candidate]:
 
 def embed_for_concepts(embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Papers' vectors, and their rows where concept phrases are compared with them."""
-    embed_papers = getattr(embedder, "embed_papers", None)
-    if embed_papers is None:
-        vectors = embedder.embed(texts)
-        return vectors, vectors
-    return embed_papers(texts)
+    if isinstance(embedder, PhraseSpaceEmbedder):
+        return embedder.embed_papers(texts)
+    vectors = embedder.embed(texts)
+    return vectors, vectors
 
 
 class ConceptExtractor:
@@ -142,8 +141,8 @@ class ConceptExtractor:
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        phrase_space = getattr(embedder, "embed_phrases", None)
-        self._embed_phrases = phrase_space or embedder.embed
+        phrase_space = isinstance(embedder, PhraseSpaceEmbedder)
+        self._embed_phrases = embedder.embed_phrases if phrase_space else embedder.embed
         self._floor_share = PHRASE_SPACE_FLOOR_SHARE if phrase_space else FLOOR_SHARE
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 

@@ -45,6 +45,20 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class PhraseSpaceEmbedder(Embedder, Protocol):
+    """An embedder with a cheaper space for concept phrases (the bundled model's first
+    layers), read from the same run that embeds the papers."""
+
+    def embed_papers(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Papers' vectors, and their rows in the phrase space."""
+        ...
+
+    def embed_phrases(self, phrases: Sequence[str]) -> np.ndarray:
+        """Short phrases in the phrase space, float32 rows of unit length."""
+        ...
+
+
 def paper_text(title: str, abstract: str) -> str:
     """What is embedded for a paper: ``title. abstract`` with whitespace collapsed."""
     title = " ".join(title.split()).rstrip(".")

@@ -17,6 +17,7 @@ import importlib.util
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -155,7 +156,6 @@ class OnnxEmbedder:
         self.base_name: str = DEFAULT_MODEL_NAME if "MiniLM" in str(cfg) else model_dir.name
 
         self.onnx_path = self._ensure_onnx()
-        self.phrase_onnx_path = self._ensure_onnx(phrases=True)
 
         tok = tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         tok.no_padding()
@@ -174,10 +174,11 @@ class OnnxEmbedder:
         lanes = 1 if self.providers[0] != "CPUExecutionProvider" else min(self.threads, MAX_LANES)
         shares = _shares(self.threads, lanes)
         self._lanes = [self._new_session(ort, share, self.providers) for share in shares]
-        self._phrase_lanes = [
-            self._new_session(ort, share, self.providers, self.phrase_onnx_path)
-            for share in shares
-        ]
+        self._shares = shares
+        # The phrase graph opens on first use: a web host that never embeds papers
+        # never holds it (its sessions would cost memory, its first build seconds).
+        self._phrase_lanes: list[Any] = []
+        self._phrase_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(lanes, "paperwire-onnx") if lanes > 1 else None
         self._query_session = self._new_session(ort, 1, ["CPUExecutionProvider"])
 
@@ -259,7 +260,17 @@ class OnnxEmbedder:
 
     def embed_phrases(self, phrases: Sequence[str]) -> np.ndarray:
         """Concept phrases in the phrase space, through the first layers only."""
-        return self._embed(phrases, self._phrase_lanes, ("phrase_space",), 32)[0]
+        return self._embed(phrases, self._phrase_sessions(), ("phrase_space",), 32)[0]
+
+    def _phrase_sessions(self) -> list[Any]:
+        with self._phrase_lock:
+            if not self._phrase_lanes:
+                ort = _require("onnxruntime", _RUNTIME_PIP)
+                path = self._ensure_onnx(phrases=True)
+                self._phrase_lanes = [
+                    self._new_session(ort, share, self.providers, path) for share in self._shares
+                ]
+            return self._phrase_lanes
 
     def _embed(
         self, texts: Sequence[str], sessions: list[Any], outputs: Sequence[str],
