@@ -141,9 +141,10 @@ class ConceptExtractor:
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        phrase_space = isinstance(embedder, PhraseSpaceEmbedder)
-        self._embed_phrases = embedder.embed_phrases if phrase_space else embedder.embed
-        self._floor_share = PHRASE_SPACE_FLOOR_SHARE if phrase_space else FLOOR_SHARE
+        if isinstance(embedder, PhraseSpaceEmbedder):
+            self._embed_phrases, self._floor_share = embedder.embed_phrases, PHRASE_SPACE_FLOOR_SHARE
+        else:
+            self._embed_phrases, self._floor_share = embedder.embed, FLOOR_SHARE
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _phrase_vectors(self, phrases: list[str]) -> None:
