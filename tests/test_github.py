@@ -272,6 +272,7 @@ def test_trending_by_code_ranks_by_stars_gained_over_7_days(linked, web_client):
     assert "p must be between 0 and 10000" in refused.text
     assert page.total == 2
     linked.clock = lambda: T0 + 3600
+    assert 'href="/trending/code"' in web_client.get("/trending").text  # the tab is reachable
     html = web_client.get("/trending/code").text
     assert html.index("2611.00002") < html.index("2611.00001")
     assert "stars today − stars 7 days ago" in html

@@ -70,6 +70,8 @@ def test_list_daily_papers_by_date_week_and_month(hub):
 def test_list_daily_papers_by_submitter_sort_and_page(hub):
     assert ids(hub.list_daily_papers(date=DAY1.date().isoformat(), submitter="ada")) == ["2601.00003"]
     assert ids(hub.list_daily_papers(date=DAY1.date().isoformat(), submitter="bob")) == []
+    assert ids(hub.list_daily_papers(submitter="ada", sort="trending")) == ["2601.00003"]
+    assert ids(hub.list_daily_papers(submitter="bob", sort="trending")) == []
     trending = ids(hub.list_daily_papers(sort="trending"))
     assert trending[:2] == ["2601.00002", "2601.00001"]
     newest = ids(hub.list_daily_papers(date=DAY1.date().isoformat(), sort="publishedAt"))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from conftest import SAMPLE
 from paperwire.links import extract_links, normalize
 
 CASES = [
@@ -82,16 +81,9 @@ def test_each_link_once_in_order() -> None:
     assert [link.url for link in links] == ["https://github.com/a/b", "https://a.github.io/b"]
 
 
-def _sample() -> Path:
-    path = os.environ.get("PAPERWIRE_SAMPLE")
-    if not path or not Path(path).exists():
-        pytest.skip("PAPERWIRE_SAMPLE is not set")
-    return Path(path)
-
-
 def test_every_link_in_the_sample_is_valid_and_normalized() -> None:
     with_github = 0
-    for number, line in enumerate(_sample().open(encoding="utf-8"), start=1):
+    for number, line in enumerate(SAMPLE.open(encoding="utf-8"), start=1):
         record = json.loads(line)
         links = extract_links(record.get("abstract"), record.get("comments"))
         for link in links:
