@@ -10,6 +10,8 @@ import jsonschema
 import pytest
 import rispy
 from bibtexparser.middlewares import LatexDecodingMiddleware
+from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source.json import CiteProcJSON
 
 from clients import Browser, open_client
 from factories import load, make_user, paper
@@ -170,3 +172,17 @@ def test_a_collection_exports_only_for_who_may_see_it(core, web, app):
     jsonschema.validate(csl, {"type": "array", "items": CSL_ITEM})
     assert web.get(f"/collections/{private}.ris").status_code == 404
     assert web.get(f"/collections/{public}.json").json()["version"].startswith("https://jsonfeed.org")
+
+
+def test_a_csl_processor_formats_the_csl_json(web):
+    """citeproc-py, a CSL 1.0 processor, reads the export and formats it in a style it
+    ships: the names, the year and the title come out as a reference manager shows them."""
+    items = web.get("/papers/2405.00001.json").json()
+    source = CiteProcJSON(items)
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, source, formatter.plain)
+    bibliography.register(Citation([CitationItem(items[0]["id"])]))
+    (entry,) = [str(text) for text in bibliography.bibliography()]
+    assert entry.startswith("Ñúñez-García, J. et al. (2024) “Über")  # the style cuts 4 names
+    assert "attention: 100% of the {heads} & more_than_all”. arXiv." in entry
+    assert entry.endswith("Available at: https://doi.org/10.1000/ab_c.12.")
