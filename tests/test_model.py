@@ -254,6 +254,35 @@ def test_a_host_that_only_searches_never_opens_the_phrase_graph(tmp_path, model_
     assert abs(float(np.linalg.norm(phrase)) - 1.0) < 1e-3
 
 
+def test_batches_hold_similar_lengths_within_their_token_budget():
+    from paperwire.search.onnx_embedder import token_batches
+
+    lengths = [128, 7, 128, 9, 128, 128, 128, 300, 8, 128]
+    batches = token_batches(lengths, max_rows=3, max_tokens=512)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) <= 3
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= 512
+    assert [lengths[i] for i in batches[0]] == [7, 8, 9]  # the short ones together
+    assert [len(batch) for batch in token_batches([128] * 10, 32, 512)] == [4, 4, 2]
+    assert token_batches([600, 5], 32, 512) == [[1], [0]]  # an over-long row runs alone
+    assert token_batches([], 32, 512) == []
+
+
+def test_cache_sized_batches_give_the_vectors_of_full_batches(model_slice, model_cache):
+    """Abstracts run four to a batch (they fit the core's cache) or 32 to a batch:
+    int8's per-batch activation scales move the vectors, never their meaning."""
+    from paperwire.search.onnx_embedder import OnnxEmbedder
+
+    records = [json.loads(line) for line in model_slice.read_text().splitlines()[:64]]
+    texts = [paper_text(r["title"], r["abstract"]) for r in records]
+    embedder = OnnxEmbedder(cache_dir=model_cache, threads=1)
+    small = embedder.embed(texts)
+    embedder._batch_tokens = 32 * embedder.max_tokens
+    full = embedder.embed(texts)
+    assert float((small * full).sum(axis=1).min()) > 0.98
+
+
 def test_text_is_the_title_and_abstract():
     assert paper_text("A  title.", " An\nabstract ") == "A title. An abstract"
 
