@@ -159,9 +159,9 @@ def main() -> None:
     embedder = OnnxEmbedder(cache_dir=MODELS, threads=args.threads or None)
     bare = BareModel(embedder.onnx_path, embedder.model_dir / "tokenizer.json")
     bare.embed(["warm up the session"] * 32)
+    small = BATCH_TOKENS // embedder.max_tokens  # rows of a product batch of abstracts
     del embedder
     bare_figures, small_figures, product_figures = [], [], []
-    small = BATCH_TOKENS // 128
     for number, lines in enumerate(slices(args.papers, args.rounds), 1):
         texts = [paper_text(r["title"], r["abstract"]) for r in map(json.loads, lines)]
         bare_figures.append(measured(len(texts), lambda texts=texts: bare.embed(texts)))

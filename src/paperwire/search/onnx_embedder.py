@@ -46,7 +46,7 @@ _RUNTIME_PIP = "pip install onnxruntime tokenizers numpy onnx"
 MAX_LANES = 4
 #: Tokens a batch holds at most (rows times its longest row): small batches keep a run's
 #: activations in the core's cache, so four 128-token abstracts a run embed ~20 % faster
-#: than 32 a run, at the same cosine to fp32 (docs/benchmarks.md, "Batches that fit").
+#: than 32 a run, at the same cosine to fp32 (docs/benchmarks.md, "Batches that fit the cache").
 BATCH_TOKENS = 512
 #: Rows a batch holds at most (short texts such as concept phrases).
 BATCH_ROWS = 32
@@ -193,10 +193,10 @@ class OnnxEmbedder:
         # over one pool (a 4-word query takes a few milliseconds on one core).
         self.threads = int(threads) if threads else usable_cores()
         self.providers = batch_providers(ort.get_available_providers())
-        lanes = 1 if self.providers[0] != "CPUExecutionProvider" else min(self.threads, MAX_LANES)
+        on_cpu = self.providers[0] == "CPUExecutionProvider"
+        lanes = min(self.threads, MAX_LANES) if on_cpu else 1
         shares = _shares(self.threads, lanes)
         # A GPU wants full batches; a CPU core wants batches that fit its cache.
-        on_cpu = self.providers[0] == "CPUExecutionProvider"
         self._batch_tokens = BATCH_TOKENS if on_cpu else BATCH_ROWS * self.max_tokens
         self._lanes = [self._new_session(ort, share, self.providers) for share in shares]
         self._shares = shares
