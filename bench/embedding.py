@@ -1,6 +1,7 @@
 """Embedding speed: the bare int8 model against the product path, in one run.
 
     python bench/embedding.py [--papers 768] [--rounds 3] [--batch-size 256]
+    python bench/embedding.py --sweep [--budgets 256,512,1024,2048,4096]
 
 Each round takes its own slice of real sample abstracts (spread over the sample) and
 embeds it three times, back to back: once through the **bare model** (onnxruntime with its
@@ -13,6 +14,9 @@ slice (vectors, key concepts, stored rows, vector index: what `paperwire embed` 
 machine; the medians, their ratio, and CPU-seconds per paper (the process's user +
 system time: robust to other work on the machine) are printed with the CPU's int8
 features, which bound what int8 inference can reach.
+
+``--sweep`` runs the product path once per batch budget (`embed_batch_tokens`) in each
+round instead: the best budget is per CPU (its cache), and this is how to find it.
 """
 
 from __future__ import annotations
@@ -115,7 +119,9 @@ def slices(count: int, rounds: int) -> list[list[str]]:
     return [picked[i * count : (i + 1) * count] for i in range(rounds)]
 
 
-def product_path(lines: list[str], batch_size: int, threads: int) -> Figure:
+def product_path(
+    lines: list[str], batch_size: int, threads: int, batch_tokens: int = 0
+) -> Figure:
     """`paperwire embed` on a fresh store holding ``lines``; only the embedding is timed."""
     folder = Path(tempfile.mkdtemp(prefix="paperwire-embed-bench-"))
     try:
@@ -123,7 +129,7 @@ def product_path(lines: list[str], batch_size: int, threads: int) -> Figure:
         snapshot.write_text("".join(lines))
         core = Paperwire(Settings(
             data_dir=folder, model_cache_dir=MODELS, embed_batch_size=batch_size,
-            embed_threads=threads,
+            embed_threads=threads, embed_batch_tokens=batch_tokens,
         ))
         core.migrate()
         core.import_snapshot([snapshot])
@@ -145,17 +151,37 @@ def report(label: str, figures: list[Figure]) -> tuple[float, float]:
     return rate, cpu
 
 
+def sweep(args: argparse.Namespace, budgets: list[int]) -> None:
+    """The product path at each batch budget, the budgets alternating within each round."""
+    figures: dict[int, list[Figure]] = {budget: [] for budget in budgets}
+    for number, lines in enumerate(slices(args.papers, args.rounds), 1):
+        for budget in budgets:
+            figures[budget].append(product_path(lines, args.batch_size, args.threads, budget))
+        rates = ", ".join(f"{budget}: {figures[budget][-1].rate:6.1f}" for budget in budgets)
+        print(f"round {number}: papers/s by budget {rates}", flush=True)
+    print(f"\n{args.rounds} rounds of {args.papers} papers, medians (default {BATCH_TOKENS}):")
+    for budget in budgets:
+        report(f"product, batches of <= {budget} tokens", figures[budget])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--papers", type=int, default=768, help="papers per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=256, help="embed_batch_size")
     parser.add_argument("--threads", type=int, default=0, help="embed_threads (0: cores)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="time the product path at each batch budget instead")
+    parser.add_argument("--budgets", default="256,512,1024,2048,4096",
+                        help="batch budgets (tokens) for --sweep")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"int8:    {int8_features()}")
     load = os.getloadavg()
     print(f"load:    {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (1/5/15 min) at the start")
+    if args.sweep:
+        sweep(args, [int(budget) for budget in args.budgets.split(",")])
+        return
     embedder = OnnxEmbedder(cache_dir=MODELS, threads=args.threads or None)
     bare = BareModel(embedder.onnx_path, embedder.model_dir / "tokenizer.json")
     bare.embed(["warm up the session"] * 32)

@@ -276,11 +276,22 @@ def test_cache_sized_batches_give_the_vectors_of_full_batches(model_slice, model
 
     records = [json.loads(line) for line in model_slice.read_text().splitlines()[:64]]
     texts = [paper_text(r["title"], r["abstract"]) for r in records]
-    embedder = OnnxEmbedder(cache_dir=model_cache, threads=1)
-    small = embedder.embed(texts)
-    embedder._batch_tokens = 32 * embedder.max_tokens
-    full = embedder.embed(texts)
+    small = OnnxEmbedder(cache_dir=model_cache, threads=1).embed(texts)
+    full = OnnxEmbedder(cache_dir=model_cache, threads=1, batch_tokens=32 * 128).embed(texts)
     assert float((small * full).sum(axis=1).min()) > 0.98
+
+
+def test_the_batch_budget_is_a_setting(tmp_path, model_cache):
+    from paperwire.search.embedder import make_embedder
+    from paperwire.search.onnx_embedder import BATCH_TOKENS
+
+    def budget(tokens: int) -> int:
+        settings = make_settings(tmp_path, embedder="onnx", model_cache_dir=model_cache,
+                                 embed_batch_tokens=tokens, embed_threads=1)
+        return make_embedder(settings).batch_tokens
+
+    assert budget(0) == BATCH_TOKENS
+    assert budget(2048) == 2048
 
 
 def test_text_is_the_title_and_abstract():

@@ -157,6 +157,15 @@ class Settings(BaseSettings):
             " Queries always embed on one thread of their own."
         ),
     )
+    embed_batch_tokens: int = Field(
+        default=0, ge=0, le=65_536,
+        description=(
+            "Tokens an embedding batch holds at most on the CPU (rows times its longest"
+            " row; 0: 512, four 128-token abstracts, which fit a core's cache on the CPUs"
+            " measured). `python bench/embedding.py --sweep` measures the best value for a"
+            " machine. A GPU always takes batches of 32."
+        ),
+    )
     embed_in_background: bool = Field(
         default=True,
         description=(

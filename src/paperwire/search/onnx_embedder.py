@@ -46,7 +46,8 @@ _RUNTIME_PIP = "pip install onnxruntime tokenizers numpy onnx"
 MAX_LANES = 4
 #: Tokens a batch holds at most (rows times its longest row): small batches keep a run's
 #: activations in the core's cache, so four 128-token abstracts a run embed ~20 % faster
-#: than 32 a run, at the same cosine to fp32 (docs/benchmarks.md, "Batches that fit the cache").
+#: than 32 a run, at the same cosine to fp32 (docs/benchmarks.md, "Batches that fit the cache");
+#: the `embed_batch_tokens` setting overrides it.
 BATCH_TOKENS = 512
 #: Rows a batch holds at most (short texts such as concept phrases).
 BATCH_ROWS = 32
@@ -151,6 +152,7 @@ class OnnxEmbedder:
         quantized: bool = True,
         max_tokens: int = 128,
         threads: int | None = None,
+        batch_tokens: int = 0,
     ) -> None:
         ort = _require("onnxruntime", _RUNTIME_PIP)
         tokenizers = _require("tokenizers", _RUNTIME_PIP)
@@ -197,7 +199,9 @@ class OnnxEmbedder:
         lanes = min(self.threads, MAX_LANES) if on_cpu else 1
         shares = _shares(self.threads, lanes)
         # A GPU wants full batches; a CPU core wants batches that fit its cache.
-        self._batch_tokens = BATCH_TOKENS if on_cpu else BATCH_ROWS * self.max_tokens
+        self.batch_tokens = (
+            (batch_tokens or BATCH_TOKENS) if on_cpu else BATCH_ROWS * self.max_tokens
+        )
         self._lanes = [self._new_session(ort, share, self.providers) for share in shares]
         self._shares = shares
         # The phrase graph opens on first use: a web host that never embeds papers
@@ -307,7 +311,7 @@ class OnnxEmbedder:
             return out
         encs = self._tokenizer.encode_batch(list(texts))
         ids = [e.ids for e in encs]
-        batches = token_batches([len(row) for row in ids], batch_size, self._batch_tokens)
+        batches = token_batches([len(row) for row in ids], batch_size, self.batch_tokens)
 
         def run(idx: list[int], session: Any) -> None:
             for array, rows in zip(out, self._run([ids[i] for i in idx], session, outputs),
