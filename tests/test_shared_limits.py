@@ -138,3 +138,34 @@ def test_arxiv_pacing_holds_across_hosts(core, other_host):
     assert len(times) >= 3
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert all(gap >= 1.0 for gap in gaps), gaps
+
+
+def test_a_store_outage_answers_503_with_retry_after_then_recovers(tmp_path):
+    """The limits count in the store: while it is gone, a form and the API say so
+    (503, Retry-After) instead of crashing, and work again once it is back."""
+    import psycopg
+
+    from conftest import POSTGRES_ADMIN, fresh_postgres_database, make_settings, worker_id
+
+    name = f"paperwire_outage_{worker_id()}"
+    core = Paperwire(make_settings(tmp_path, database_url=fresh_postgres_database(name)))
+    core.migrate()
+    browser = Browser(create_app(core=core), core)
+    try:
+        assert browser.post("/signin", {"email": "ada@example.org"}).status_code == 200
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        form = browser.post("/signin", {"email": "ada@example.org"})
+        assert form.status_code == 503
+        assert int(form.headers["retry-after"]) > 0
+        assert "did not answer" in form.text and "Nothing you saved is lost" in form.text
+        api = browser.client.get("/api/daily_papers")
+        assert api.status_code == 503
+        assert api.json()["status"] == 503
+        fresh_postgres_database(name)
+        core.migrate()
+        assert browser.post("/signin", {"email": "ada@example.org"}).status_code == 200
+    finally:
+        core.close()
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,13 +7,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import SQLAlchemyError as StoreError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # The core holds an engine and passes transactions (connections) to storage functions;
 # it names their types from here, so nothing above the storage layer imports SQLAlchemy.
-# StoreError is what any statement may raise (the store unreachable, a constraint...).
+# StoreError is what any statement may raise (the store unreachable, a constraint...);
+# STORE_UNAVAILABLE those of its kinds that say the store could not answer now (down,
+# restarting, busy, every pooled connection taken): worth trying again, not a bug.
+STORE_UNAVAILABLE: tuple[type[StoreError], ...] = (OperationalError, InterfaceError, PoolTimeout)
 __all__ = [
-    "Connection", "Engine", "StoreError", "as_utc", "read_transaction", "snapshot_transaction",
+    "STORE_UNAVAILABLE", "Connection", "Engine", "StoreError", "as_utc", "read_transaction", "snapshot_transaction",
     "store_error_line", "write_transaction",
 ]
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from paperwire.db.session import STORE_UNAVAILABLE, StoreError, store_error_line
 from paperwire.errors import (
     InvalidArxivId,
     InvalidInput,
@@ -26,6 +27,12 @@ from paperwire.errors import (
 from paperwire.web.redirects import safe_next
 
 log = logging.getLogger(__name__)
+
+STORE_UNAVAILABLE_MESSAGE = (
+    "The database did not answer (it may be restarting or busy). Nothing you saved is"
+    " lost; please try again in a moment."
+)
+STORE_RETRY_AFTER_S = 10
 
 TITLES = {
     400: "That request doesn't make sense",
@@ -155,6 +162,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StoreNotReady)
     async def not_ready(request: Request, error: StoreNotReady) -> Response:
         return error_response(request, 503, str(error))
+
+    async def store_unavailable(request: Request, error: Exception) -> Response:
+        line = store_error_line(error) if isinstance(error, StoreError) else str(error)
+        log.warning("the store did not answer %s %s: %s", request.method, request.url.path, line)
+        return error_response(request, 503, STORE_UNAVAILABLE_MESSAGE,
+                              headers={"Retry-After": str(STORE_RETRY_AFTER_S)})
+
+    for kind in STORE_UNAVAILABLE:
+        app.add_exception_handler(kind, store_unavailable)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, error: Exception) -> Response:
