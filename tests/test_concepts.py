@@ -19,6 +19,22 @@ def test_candidates_are_content_phrases_as_written():
     assert not any(key.split()[0] in {"we", "the", "propose", "a"} for key in keys)
 
 
+def test_candidates_leave_out_tex_function_words_and_trailing_participles():
+    keys = {c.key for c in candidates(
+        r"Semi-supervised \textbf{O}ptimization of \texttt{graph} kernels",
+        "The latter often cannot scale. Sensor data collected across cities trains the "
+        "kernels towards faster graph kernels, at hundred-fold speed.",
+    )}
+    assert "semi-supervised optimization" in keys  # braces joined, not split
+    assert not any(word in key.split() for key in keys
+                   for word in ("textbf", "texttt", "ptimization", "latter", "often",
+                                "cannot", "across", "towards"))
+    assert "sensor data" in keys
+    assert "sensor data collected" not in keys
+    kept = {c.key for c in candidates("Inference speed of a shared thread", "")}
+    assert {"inference speed", "shared thread"} <= kept  # nouns ending in -ed stay
+
+
 def test_repeated_and_title_phrases_rank_first():
     top = [c.key for c in candidates(TITLE, ABSTRACT)[:4]]
     assert "task-specific heads" in top

@@ -158,7 +158,8 @@ def test_a_store_outage_answers_503_with_retry_after_then_recovers(tmp_path):
         form = browser.post("/signin", {"email": "ada@example.org"})
         assert form.status_code == 503
         assert int(form.headers["retry-after"]) > 0
-        assert "did not answer" in form.text and "Nothing you saved is lost" in form.text
+        assert "did not answer" in form.text
+        assert "Nothing you saved is lost" in form.text
         api = browser.client.get("/api/daily_papers")
         assert api.status_code == 503
         assert api.json()["status"] == 503

@@ -49,6 +49,10 @@ STOP_WORDS = _words(
     there these they this those through thus to too under until up upon us very via was
     we were what when where whether which while who whom why will with within without
     would yet you your
+    across along already although always among amongst another around because behind
+    beneath beside besides beyond cannot despite e.g etc ever every former hence i.e
+    instead latter namely near never often onto rather since still therefore though
+    toward towards usually whereas whose
     """
 )
 # Words that say nothing about a paper's topic on their own or at a phrase's edge.
@@ -66,7 +70,11 @@ GENERIC = _words(
     able order even respectively previous leads lead
     """
 )
-_CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"]+|\s-\s|\$[^$]*\$")
+_CLAUSE = re.compile(r"[.,;:!?()\[\]\"]+|\s-\s|\$[^$]*\$")
+# TeX markup in abstracts: a command's name is no word, and ``\textbf{O}ptimization``
+# is one word once the braces go.
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
+_BRACES = re.compile(r"[{}]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
 
 
@@ -79,6 +87,7 @@ class Candidate:
 
 def _runs(text: str) -> list[list[str]]:
     runs: list[list[str]] = []
+    text = _BRACES.sub("", _TEX_COMMAND.sub(" ", text))
     for clause in _CLAUSE.split(text):
         run: list[str] = []
         for word in _WORD.findall(clause):
@@ -95,12 +104,18 @@ def _runs(text: str) -> list[list[str]]:
 
 def _acceptable(words: list[str]) -> bool:
     first, last = words[0].lower(), words[-1].lower()
-    if first in GENERIC or last in GENERIC:
+    if first in GENERIC or last in GENERIC or _participle(last):
         return False
     if len(words) == 1:
         word = words[0]
         return len(word) >= 4 or (word.isupper() and len(word) >= 2)
     return all(len(w) > 1 for w in words)
+
+
+def _participle(word: str) -> bool:
+    """A past participle ("data collected"): a clause's verb, not a concept's last word
+    (speed, thread and hundred are nouns)."""
+    return len(word) >= 5 and word.endswith("ed") and not word.endswith(("eed", "ead", "red"))
 
 
 def candidates(title: str, abstract: str) -> list[Candidate]:
