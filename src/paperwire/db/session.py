@@ -18,8 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 # restarting, busy, every pooled connection taken): worth trying again, not a bug.
 STORE_UNAVAILABLE: tuple[type[StoreError], ...] = (OperationalError, InterfaceError, PoolTimeout)
 __all__ = [
-    "STORE_UNAVAILABLE", "Connection", "Engine", "StoreError", "as_utc", "read_transaction", "snapshot_transaction",
-    "store_error_line", "write_transaction",
+    "STORE_UNAVAILABLE", "Connection", "Engine", "StoreError", "as_utc", "read_transaction",
+    "snapshot_transaction", "store_error_line", "write_transaction",
 ]
 
 

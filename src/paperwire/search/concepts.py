@@ -68,8 +68,17 @@ GENERIC = _words(
     particular case cases term terms way ways number set sets paper's article letter
     consider considered discuss investigate introduce introduces technique techniques
     able order even respectively previous leads lead
+    achieve achieves achieving allow allows allowing apply applies applying confirm
+    confirms determine determines eliminate eliminates enable enables enabling enhance
+    enhances ensure ensures exhibit exhibits explore explores facilitate facilitates
+    improve improves improving leverage leverages leveraging mitigate mitigates
+    outperform outperforms reduce reduces reducing remain remains require requires
+    requiring reveal reveals suggest suggests yield yields
     """
 )
+# An adverb before a verb's -ing form opens a clause ("effectively accelerating
+# training"), not a concept.
+_ADVERB = re.compile(r"(?:ally|ively|ently|antly|ously|edly|ingly|ately|ularly)$")
 _CLAUSE = re.compile(r"[.,;:!?()\[\]\"]+|\s-\s|\$[^$]*\$")
 # TeX markup in abstracts: a command's name is no word, and ``\textbf{O}ptimization``
 # is one word once the braces go.
@@ -106,16 +115,22 @@ def _acceptable(words: list[str]) -> bool:
     first, last = words[0].lower(), words[-1].lower()
     if first in GENERIC or last in GENERIC or _participle(last):
         return False
+    if len(words) > 1 and _ADVERB.search(first) and words[1].lower().endswith("ing"):
+        return False
     if len(words) == 1:
         word = words[0]
         return len(word) >= 4 or (word.isupper() and len(word) >= 2)
     return all(len(w) > 1 for w in words)
 
 
+NOUNS_IN_ED = frozenset({"embed", "hundred", "infrared", "kindred", "thread", "spread"})
+
+
 def _participle(word: str) -> bool:
-    """A past participle ("data collected"): a clause's verb, not a concept's last word
-    (speed, thread and hundred are nouns)."""
-    return len(word) >= 5 and word.endswith("ed") and not word.endswith(("eed", "ead", "red"))
+    """A past participle or an adjective in -ed ("data collected", "remains
+    underexplored"): a clause's verb, not a concept's last word (speed is a noun)."""
+    return (len(word) >= 5 and word.endswith("ed") and not word.endswith("eed")
+            and word not in NOUNS_IN_ED)
 
 
 def candidates(title: str, abstract: str) -> list[Candidate]:
