@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine
 
+from conftest import make_settings
 from paperwire.core import Paperwire
 from paperwire.db import health
 from paperwire.db.session import write_transaction
@@ -47,3 +48,13 @@ def test_an_unreachable_store_says_why_and_urls_hide_passwords() -> None:
     assert problem.startswith("OperationalError")
     assert "hunter2" not in health.store_url(engine)
     assert "someone" in health.store_url(engine)
+
+
+def test_the_store_url_shown_is_the_one_configured(tmp_path) -> None:
+    from paperwire.db.engine import make_engine
+
+    url = "postgresql+psycopg://someone@127.0.0.1:1/nothing"
+    shown = health.store_url(make_engine(make_settings(tmp_path, database_url=url)))
+    assert shown == url  # not "?connect_timeout=10", which paperwire adds itself
+    own = f"{url}?connect_timeout=3"
+    assert health.store_url(make_engine(make_settings(tmp_path, database_url=own))) == own

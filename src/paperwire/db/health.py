@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, inspect, select
 
+from paperwire.db.engine import CONNECT_TIMEOUT_S
 from paperwire.db.session import read_transaction
 from paperwire.db.tables import papers
 
 
 def store_url(engine: Engine) -> str:
-    """The store's URL with any password hidden."""
-    return engine.url.render_as_string(hide_password=True)
+    """The store's URL with any password hidden, and without the connect timeout
+    paperwire adds to it (one the URL named itself stays)."""
+    url = engine.url
+    if url.query.get("connect_timeout") == str(CONNECT_TIMEOUT_S):
+        url = url.difference_update_query(["connect_timeout"])
+    return url.render_as_string(hide_password=True)
 
 
 def can_connect(engine: Engine) -> str | None:
