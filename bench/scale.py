@@ -87,8 +87,11 @@ def probe_word(n: int) -> str:
 
 
 def found_by_keyword(web, word: str, arxiv_id: str) -> bool:  # type: ignore[no-untyped-def]
+    from paperwire.models import MatchKind
+
     hits = web.search_papers(word, limit=10).hits
-    return any(h.paper.arxiv_id == arxiv_id and h.match.value in ("keyword", "both") for h in hits)
+    return any(h.paper.arxiv_id == arxiv_id and h.match in (MatchKind.KEYWORD, MatchKind.BOTH)
+               for h in hits)
 
 
 def convergence(store: Path, scratch: Path, rounds: int) -> None:
