@@ -173,8 +173,10 @@ def svm_ranker(corpus: Corpus) -> Ranker:
 def paperwire_ranker(corpus: Corpus, store: Path, *, distance: float | None = None,
                      ridge: float | None = None, **blend_overrides: float) -> Ranker:
     """The product's path: background sample, train, candidates from the usearch index,
-    blend, over the corpus's vectors (the store's own). ``distance`` (the interests'
-    cut), ``ridge`` and the blend's weights default to the product's."""
+    the reader's words scored in the store's keyword index, blend, over the corpus's
+    vectors (the store's own). ``distance`` (the interests' cut), ``ridge`` and the
+    blend's weights default to the product's."""
+    from paperwire.recommend import words
     from paperwire.recommend.blend import Blend
     from paperwire.recommend.candidates import candidate_ids
     from paperwire.recommend.interests import INTEREST_DISTANCE
@@ -187,6 +189,7 @@ def paperwire_ranker(corpus: Corpus, store: Path, *, distance: float | None = No
     blend = Blend(**blend_overrides)
     cut = INTEREST_DISTANCE if distance is None else distance
     today = int(corpus.announced.max())
+    text, texts = keyword_index(store, [int(i) for i in corpus.ids])
 
     def rank(persona: Persona) -> list[str]:
         ids = [int(corpus.ids[r]) for r in library_rows(corpus, persona)]
@@ -196,13 +199,35 @@ def paperwire_ranker(corpus: Corpus, store: Path, *, distance: float | None = No
         candidates = [c for c in candidate_ids(model, index.search_many)
                       if c not in vectors and c in corpus.row_of_id]
         rows = [corpus.row_of_id[c] for c in candidates]
+        recent = list(model.positive_ids[-words.MOST_POSITIVES:])
+        terms = words.reader_terms(text, [texts[pid] for pid in recent])
         ranked = rank_candidates(
             model, blend, candidates, corpus.vectors[rows],
             age_days=(today - corpus.announced[rows]).astype(np.float32),
             trending=np.zeros(len(rows), dtype=np.float32),
+            words=words.word_scores(text, terms, candidates, recent),
         )
         return [corpus.arxiv[corpus.row_of_id[pid]] for pid, _ in ranked[:100]]
     return rank
+
+
+def keyword_index(store: Path, ids: list[int]):  # type: ignore[no-untyped-def]
+    """The store's keyword index, opened, and each paper's "title. abstract" (as the
+    product reads its positives')."""
+    from sqlalchemy import create_engine
+
+    from paperwire.db import search as search_store
+    from paperwire.db.session import read_transaction
+    from paperwire.search.text_index import TextIndex
+
+    text = TextIndex(store / "text-index")
+    engine = create_engine(f"sqlite:///file:{store / 'paperwire.db'}?mode=ro&uri=true")
+    with read_transaction(engine) as connection:
+        if not text.is_current(connection):
+            raise SystemExit(f"{store / 'text-index'} is behind the store: rebuild it")
+        found = search_store.titles_and_abstracts(connection, ids)
+    engine.dispose()
+    return text, {pid: f"{title}. {abstract}" for pid, (title, abstract) in found.items()}
 
 
 def sample_rows(corpus: Corpus, size: int = 4096, seed: int = 7) -> np.ndarray:
@@ -254,6 +279,7 @@ def variants(corpus: Corpus, store: Path) -> dict[str, Ranker]:
         "paperwire linear only": paperwire_ranker(corpus, store, nearest=0.0),
         "paperwire nearest only": paperwire_ranker(corpus, store, linear=0.0),
         "paperwire no recency": paperwire_ranker(corpus, store, recency=0.0),
+        "paperwire no words": paperwire_ranker(corpus, store, words=0.0),
     }
 
 

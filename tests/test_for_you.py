@@ -239,3 +239,53 @@ def test_the_batched_path_equals_the_one_reader_path(corpus: Paperwire):
         alone = corpus.for_you_blend.relevance(model.score(vectors))
         np.testing.assert_allclose(batched[row], alone, rtol=1e-4, atol=1e-5)
         assert list(np.argsort(-batched[row])[:5]) == list(np.argsort(-alone)[:5])
+
+
+def test_the_readers_words_score_candidates_on_their_own_papers_scale(corpus: Paperwire):
+    """``recommend/words.py`` over the real keyword index: the library's own papers score
+    1 on average, every paper of the same topic above every unrelated one (which share
+    at most a title's "study" or "benchmark"), none above the cap."""
+    import numpy as np
+
+    from paperwire.db.session import read_transaction
+    from paperwire.recommend import words
+
+    own = [corpus.get_paper(arxiv_id("quantum", n)).id for n in (0, 1)]
+    same = [corpus.get_paper(arxiv_id("quantum", n)).id for n in range(2, 8)]
+    other = [corpus.get_paper(arxiv_id("galaxy", n)).id for n in range(8)]
+    with read_transaction(corpus.engine) as connection:
+        text = corpus.text_index.ready(connection)
+    assert text is not None
+    texts = [f"{p.title}. {p.abstract}" for p in (corpus.get_paper(arxiv_id("quantum", n))
+                                                  for n in (0, 1))]
+    terms = words.reader_terms(text, texts)
+    assert {"qubit", "decod"} <= {term for term, _ in terms}  # stemmed index terms
+    assert float(np.mean(words.word_scores(text, terms, own, own))) == pytest.approx(1.0)
+    scores = words.word_scores(text, terms, same + other, own)
+    assert scores[:len(same)].min() > 0.5
+    assert scores[len(same):].max() < scores[:len(same)].min()
+    assert (scores[len(same):] == 0.0).sum() >= len(other) - 2
+    assert scores.max() <= words.CAP
+    assert not words.word_scores(text, (), same, own).any()
+
+
+def test_picks_add_the_blends_share_of_the_readers_words(corpus: Paperwire, monkeypatch):
+    """The page's score is the blend with the words term: without it (weight 0) the
+    picks of the library's topic lose most, unrelated papers less, none more than the
+    weight times the cap."""
+    import dataclasses
+
+    from paperwire.core import recommend as core_recommend
+
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("graph", 0), arxiv_id("graph", 1))
+    with_words = {p.paper.arxiv_id: p.score for p in corpus.recommend(reader, limit=24).picks}
+    blend = core_recommend.BLEND
+    monkeypatch.setattr(core_recommend, "BLEND", dataclasses.replace(blend, words=0.0))
+    corpus.__dict__.pop("_for_you_models")
+    without = {p.paper.arxiv_id: p.score for p in corpus.recommend(reader, limit=24).picks}
+    gains = {pid: with_words[pid] - without[pid] for pid in with_words.keys() & without.keys()}
+    graph = [gain for pid, gain in gains.items() if topic_of(pid) == "graph"]
+    assert graph and min(graph) > 0.05
+    assert max(gain for pid, gain in gains.items() if topic_of(pid) != "graph") < min(graph)
+    assert max(gains.values()) <= blend.words * 1.5 + 1e-3

@@ -22,12 +22,13 @@ from paperwire.core.search import SearchCore
 from paperwire.db import queries
 from paperwire.db import reader_models as model_store
 from paperwire.db import recommend as store
+from paperwire.db import search as search_store
 from paperwire.db.session import Connection, read_transaction, write_transaction
 from paperwire.library.models import ReaderSignals
 from paperwire.library.signals import readers_signals
 from paperwire.models import Paper, PaperFilter, PaperPage, Period, SortOrder
 from paperwire.ranking import TrendingWindow
-from paperwire.recommend import explain
+from paperwire.recommend import explain, words
 from paperwire.recommend.background import sample_ids
 from paperwire.recommend.batch import score_batch
 from paperwire.recommend.blend import Blend, own_relevance, threshold_between
@@ -293,9 +294,11 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             facts = store.announced_days(connection, ids)
             trending = store.trending_of(connection, self._window(Period.WEEK), ids)
             by_followed = store.papers_with_authors(connection, ids, followed)
+            known = [i for i in ids if i in facts]
+            lexical = self._reader_words(connection, trained, known)
         with one_blas_thread():
-            scores = dict(self._ranked(trained.model, [i for i in ids if i in facts], facts,
-                                       trending, by_followed))
+            scores = dict(self._ranked(trained.model, known, facts, trending, by_followed,
+                                       lexical))
         def key(paper: Paper) -> tuple[bool, float]:
             return (paper.id in trained.negatives or paper.id not in scores,
                     -scores.get(paper.id, 0.0))
@@ -329,7 +332,7 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             found = [pid for pid in candidate_ids(model, semantic.index.search_many, theirs)
                      if pid not in hidden]
             hidden_seen = sum(pid in seen for pid in found)
-            scored = self._scored(model, [pid for pid in found if pid not in seen], followed,
+            scored = self._scored(trained, [pid for pid in found if pid not in seen], followed,
                                   connection)
             ranked, trending = self._best(connection, scored, limit=limit, since=since,
                                           period=period)
@@ -338,16 +341,35 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         return ForYou(picks=picks, basis="model", formula=BLEND.describe(),
                       positives=len(model.positive_ids), hidden_seen=hidden_seen)
 
-    def _scored(self, model: ReaderModel, ids: list[int], followed: set[str],
+    def _scored(self, trained: TrainedReader, ids: list[int], followed: set[str],
                 connection: Connection) -> Scored:
-        """The candidates' vectors (one read of the index) and the model's view of them."""
+        """The candidates' vectors (one read of the index), the model's view of them and
+        their score for the reader's words."""
         semantic = self.semantic
         assert semantic is not None
+        assert trained.model is not None
         ids, matrix = semantic.index.matrix(ids)
         by_followed = store.papers_with_authors(connection, ids, followed)
-        parts = model.score(matrix)
+        parts = trained.model.score(matrix)
         flags = np.asarray([pid in by_followed for pid in ids], dtype=bool)
-        return Scored(ids, matrix, parts, BLEND.reader_side(parts, flags), by_followed)
+        lexical = self._reader_words(connection, trained, ids)
+        return Scored(ids, matrix, parts, BLEND.reader_side(parts, flags, lexical), by_followed)
+
+    def _reader_words(self, connection: Connection, trained: TrainedReader,
+                      ids: Sequence[int]) -> np.ndarray | None:
+        """Each of ``ids``' score for the words of the reader's recent papers
+        (``recommend/words.py``): one keyword-index query (the terms are worked out once
+        per trained model); None while the keyword index is off or behind the store."""
+        kept = self.text_index
+        text = kept.ready(connection) if kept is not None and trained.model else None
+        if text is None or trained.model is None:
+            return None
+        recent = list(trained.model.positive_ids[-words.MOST_POSITIVES:])
+        if trained.terms is None:
+            found = search_store.titles_and_abstracts(connection, recent)
+            trained.terms = words.reader_terms(
+                text, [f"{found[pid][0]}. {found[pid][1]}" for pid in recent if pid in found])
+        return words.word_scores(text, trained.terms, ids, recent)
 
     def _best(self, connection: Connection, scored: Scored, *, limit: int, since: date | None,
               period: Period) -> tuple[list[tuple[int, float]], dict[int, float]]:
@@ -386,10 +408,13 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
                                  half_life_hours=self.settings.trending_half_life_hours)
 
     def _ranked(self, model: ReaderModel, ids: list[int], facts: dict, trending: dict[int, float],
-                by_followed: dict[int, set[str]]) -> list[tuple[int, float]]:
+                by_followed: dict[int, set[str]], lexical: np.ndarray | None,
+                ) -> list[tuple[int, float]]:
         semantic = self.semantic
         assert semantic is not None
         vectors = semantic.index.vectors(ids)
+        if lexical is not None:
+            lexical = lexical[[i for i, pid in enumerate(ids) if pid in vectors]]
         ids = [pid for pid in ids if pid in vectors]
         if not ids:
             return []
@@ -399,7 +424,7 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
             age_days=np.asarray([(today - facts[pid].announced_on).days for pid in ids],
                                 dtype=np.float32),
             trending=np.asarray([trending.get(pid, 0.0) for pid in ids], dtype=np.float32),
-            followed=np.asarray([pid in by_followed for pid in ids]),
+            followed=np.asarray([pid in by_followed for pid in ids]), words=lexical,
         )
 
     def _explained(

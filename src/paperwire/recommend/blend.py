@@ -2,6 +2,7 @@
 from the reader's model and the community's ranking.
 
     score = 0.6·linear + 0.4·nearest              (what the reader's signals say)
+          + 0.20·words                            (their papers' words: recommend/words.py)
           + 0.10·[by an author the reader follows]
           + 0.10·trending/(trending + 1)          (the community: ranking.py's score)
           + 0.05·0.5^(age_days / 30)              (recency)
@@ -10,8 +11,11 @@ from the reader's model and the community's ranking.
 ``linear`` is the best of the reader's per-interest linear scorers, each on its own 0–1
 scale (0: a typical paper of the corpus, 1: a typical positive of that interest);
 ``nearest`` the mean cosine to the three closest positives (+0.05 for a more-like-this
-paper); ``not_cos`` the cosine to the closest not-interested paper. The weights were
-chosen on the persona benchmark (bench/recommend.py, docs/for-you.md).
+paper); ``words`` the candidate's BM25 for the terms of the reader's papers, 1 being
+what their own papers score; ``not_cos`` the cosine to the closest not-interested paper.
+The weights were chosen on the persona benchmark (bench/recommend.py, docs/for-you.md).
+A digest's For-you section passes on ``relevance`` (the vectors' part) alone: scoring
+every reader's words against a day's papers would be one keyword query per reader.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from paperwire.recommend.model import Components, ReaderModel, nearest_mean
 class Blend:
     linear: float = 0.6
     nearest: float = 0.4
+    words: float = 0.2
     followed: float = 0.10
     trending: float = 0.10
     recency: float = 0.05
@@ -37,12 +42,14 @@ class Blend:
     def relevance(self, parts: Components) -> np.ndarray:
         return self.linear * parts.linear + self.nearest * parts.nearest
 
-    def reader_side(self, parts: Components, followed: np.ndarray | None = None) -> np.ndarray:
+    def reader_side(self, parts: Components, followed: np.ndarray | None = None,
+                    words: np.ndarray | None = None) -> np.ndarray:
         """The score less its community and recency terms (all the reader's own)."""
         penalty = self.negative * np.maximum(parts.negative - self.negative_floor, 0.0) / (
             1.0 - self.negative_floor)
         boost = 0.0 if followed is None else self.followed * np.asarray(followed, dtype=np.float32)
-        return self.relevance(parts) + boost - penalty
+        lexical = 0.0 if words is None else self.words * np.asarray(words, dtype=np.float32)
+        return self.relevance(parts) + lexical + boost - penalty
 
     def community_side(self, *, trending: np.ndarray, age_days: np.ndarray) -> np.ndarray:
         """The trending and recency terms: together always below ``lift``."""
@@ -57,13 +64,15 @@ class Blend:
         return self.trending + self.recency
 
     def score(self, parts: Components, *, trending: np.ndarray, age_days: np.ndarray,
-              followed: np.ndarray | None = None) -> np.ndarray:
-        return self.reader_side(parts, followed) + self.community_side(
+              followed: np.ndarray | None = None, words: np.ndarray | None = None
+              ) -> np.ndarray:
+        return self.reader_side(parts, followed, words) + self.community_side(
             trending=trending, age_days=age_days)
 
     def describe(self) -> str:
         return (
             f"score = {self.linear:g}·linear + {self.nearest:g}·nearest"
+            f" + {self.words:g}·words"
             f" + {self.followed:g}·[by an author you follow]"
             f" + {self.trending:g}·trending/(trending+1)"
             f" + {self.recency:g}·0.5^(age/{self.recency_half_life_days:g} days)"

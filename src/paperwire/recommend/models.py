@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from paperwire.models import Paper
 from paperwire.recommend.model import ReaderModel
+from paperwire.recommend.words import Terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +36,11 @@ class TrainedReader:
     """A reader's model with the papers it hides from their picks (their positives and
     not-interested papers), cached together under their signals version; ``concepts``
     (how many of their papers name each key concept) is filled by the first page that
-    explains picks."""
+    explains picks, ``terms`` (the weighted words of their recent papers,
+    ``recommend/words.py``) by the first that scores candidates."""
 
     model: ReaderModel | None
     positives: frozenset[int]
     negatives: frozenset[int]
     concepts: Counter[str] | None = None
+    terms: Terms | None = None

@@ -283,15 +283,19 @@ class TextIndex:
         satisfy the query's filters, exclusions and quoted phrases, best first."""
         if not terms or limit <= 0:
             return []
-        should = tantivy.Occur.Should
-        words = [
-            (should, tantivy.Query.boost_query(
-                tantivy.Query.term_query(SCHEMA, field, term), weight * FIELD_BOOSTS[field]
-            ))
-            for term, weight in terms for field in ("title", "abstract")
-        ]
-        clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(words))]
-        clauses += _quoted_clauses(query) + _filter_clauses(query)
+        clauses = [_weighted_terms(terms), *_quoted_clauses(query), *_filter_clauses(query)]
+        return self._scored(clauses, limit)
+
+    def term_scores(self, terms: Sequence[tuple[str, float]], ids: Sequence[int]
+                    ) -> dict[int, float]:
+        """The score of each of ``ids`` that holds any of the weighted ``terms`` in its
+        title or abstract (as ``expanded`` scores them); the others are left out."""
+        if not terms or not ids:
+            return {}
+        chosen = (tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "id", list(ids)))
+        return dict(self._scored([_weighted_terms(terms), chosen], len(ids)))
+
+    def _scored(self, clauses: list[Clause], limit: int) -> list[tuple[int, float]]:
         searcher = self._searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False).hits
         ids = searcher.fast_field_values("id", [address for _, address in hits])
@@ -365,6 +369,16 @@ def _concept_phrase(words: list[str]) -> list[tantivy.Query]:
         return []
     query = tantivy.Query.phrase_query(SCHEMA, "concepts", tokens, 1)
     return [tantivy.Query.boost_query(query, CONCEPT_PHRASE_BOOST)]
+
+
+def _weighted_terms(terms: Sequence[tuple[str, float]]) -> Clause:
+    """Any of the (stemmed) terms in title or abstract, each by its weight."""
+    words = [
+        (tantivy.Occur.Should, tantivy.Query.boost_query(
+            tantivy.Query.term_query(SCHEMA, field, term), weight * FIELD_BOOSTS[field]))
+        for term, weight in terms for field in ("title", "abstract")
+    ]
+    return tantivy.Occur.Must, tantivy.Query.boolean_query(words)
 
 
 def _quoted_clauses(query: ParsedQuery) -> list[Clause]:
