@@ -26,8 +26,9 @@ STORE = Path("/work/scratch/for-you-scale/store-100k")
 
 
 def ensure_papers(directory: Path, n: int) -> None:
-    """The synthetic papers and their vector index, plus ``paper_authors`` (bench/search.py
-    writes papers straight into their table, which leaves the author index empty)."""
+    """The synthetic papers, their vector and keyword indexes, plus ``paper_authors``
+    (bench/search.py writes papers straight into their table, which leaves the author
+    index empty)."""
     from sqlalchemy import func, insert, select
 
     import search
@@ -35,6 +36,7 @@ def ensure_papers(directory: Path, n: int) -> None:
     from paperwire.db.tables import paper_authors, papers
 
     search.build_store(directory, n)
+    search.ensure_text_index(directory)  # the reader's words are scored in it
     core = search.bench_core(directory)
     with core.engine.begin() as connection:
         if connection.execute(select(func.count()).select_from(paper_authors)).scalar_one():
