@@ -11,7 +11,8 @@ from conftest import LiveServer
 from factories import make_paper, make_user
 from paperwire.web.app import create_app
 
-NOW = datetime.now(UTC)
+# Noon, so that the minutes added below never carry a paper across midnight UTC.
+NOW = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
 DAY1, DAY0 = NOW - timedelta(days=1), NOW - timedelta(days=2)
 
 

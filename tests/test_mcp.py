@@ -21,7 +21,8 @@ from conftest import LiveServer, in_own_thread
 from factories import make_paper, make_user
 from paperwire.web.app import create_app
 
-DAY = datetime.now(UTC) - timedelta(days=1)
+# Yesterday at noon: the minutes added below never carry a paper across midnight UTC.
+DAY = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
 PAPERS = {
     "2601.00001": "Task-specific heads for multi-task vision",
     "2601.00002": "Sparse attention for long documents",
