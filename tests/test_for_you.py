@@ -290,3 +290,30 @@ def test_picks_add_the_blends_share_of_the_readers_words(corpus: Paperwire, monk
     assert min(graph) > 0.05
     assert max(gain for pid, gain in gains.items() if topic_of(pid) != "graph") < min(graph)
     assert max(gains.values()) <= blend.words * 1.5 + 1e-3
+
+
+def test_a_not_interested_keeps_the_readers_words_and_concepts(corpus: Paperwire):
+    """A signal that leaves the positives as they were (not interested) keeps what the
+    previous model worked out from them; the picks are those a fresh cache gives. A new
+    positive works them out again."""
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("graph", 0), arxiv_id("graph", 1))
+    picked(corpus, reader, limit=6)
+    first = corpus._trained(reader)
+    assert first.terms
+    assert first.concepts is not None
+    corpus.mark_signal(reader, arxiv_id("graph", 2), "not_interested")
+    after = [(p.paper.arxiv_id, p.score, p.because) for p in corpus.recommend(reader, limit=12).picks]
+    second = corpus._trained(reader)
+    assert second is not first
+    assert second.terms is first.terms
+    assert second.concepts is first.concepts
+    corpus.__dict__.pop("_for_you_models")
+    fresh = [(p.paper.arxiv_id, p.score, p.because) for p in corpus.recommend(reader, limit=12).picks]
+    assert after == fresh
+    library(corpus, reader, arxiv_id("quantum", 0))
+    picked(corpus, reader, limit=6)
+    third = corpus._trained(reader)
+    assert third.terms is not second.terms
+    assert third.concepts is not second.concepts
+    assert "qubit" in {term for term, _ in third.terms}

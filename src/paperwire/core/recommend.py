@@ -71,7 +71,8 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
 
     def _trained(self, user_id: int) -> TrainedReader:
         """From the cache by (reader, signals version, index size): one primary-key read
-        when nothing changed; else the reader's signals are read and trained on."""
+        when nothing changed; else the reader's signals are read and trained on, keeping
+        what the previous model worked out that their new signal left as it was."""
         semantic = self.semantic
         if semantic is None:
             return EMPTY
@@ -79,13 +80,17 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         cached = self._cached([key])
         if key in cached:
             return cached[key]
+        earlier = self._latest(user_id)
         stored = self._stored_trained({user_id: key[1]}, key[2])
         if user_id in stored:  # trained by the retrain_for_you task, on any host
-            self._remember({key: stored[user_id]})
-            return stored[user_id]
-        signals = self.reader_signals(user_id)
-        trained = self._train_readers([signals])[0]
-        self._remember({(user_id, signals.version, key[2]): trained})
+            trained = stored[user_id]
+        else:
+            signals = self.reader_signals(user_id)
+            trained = self._train_readers([signals])[0]
+            key = (user_id, signals.version, key[2])
+        if earlier is not None:
+            trained.keep_what_still_holds(earlier)
+        self._remember({key: trained})
         return trained
 
     def reader_models(self, user_ids: Sequence[int]) -> dict[int, TrainedReader]:
@@ -182,15 +187,27 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         return found
 
     def _remember(self, trained: dict[tuple[int, int, int], TrainedReader]) -> None:
-        cache = self._model_cache()
+        cache, latest = self._model_cache(), self.__dict__["_for_you_latest"]
         with self._model_lock():
             cache.update(trained)
             while len(cache) > MODEL_CACHE:
                 cache.popitem(last=False)
+            for (user_id, _, _), model in trained.items():
+                latest[user_id] = model
+                latest.move_to_end(user_id)
+            while len(latest) > MODEL_CACHE:
+                latest.popitem(last=False)
+
+    def _latest(self, user_id: int) -> TrainedReader | None:
+        """The reader's model last remembered on this host, whatever its version."""
+        self._model_cache()
+        with self._model_lock():
+            return self.__dict__["_for_you_latest"].get(user_id)
 
     def _model_cache(self) -> OrderedDict[tuple[int, int, int], TrainedReader]:
         if "_for_you_models" not in self.__dict__:
             self.__dict__["_for_you_models"] = OrderedDict()
+            self.__dict__["_for_you_latest"] = OrderedDict()
             self.__dict__["_for_you_lock"] = threading.Lock()
         return self.__dict__["_for_you_models"]
 

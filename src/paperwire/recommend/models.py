@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from paperwire.models import Paper
 from paperwire.recommend.model import ReaderModel
-from paperwire.recommend.words import Terms
+from paperwire.recommend.words import MOST_POSITIVES, Terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +44,17 @@ class TrainedReader:
     negatives: frozenset[int]
     concepts: Counter[str] | None = None
     terms: Terms | None = None
+
+    def keep_what_still_holds(self, earlier: TrainedReader) -> None:
+        """Take ``earlier``'s concepts and terms (a model of the same reader, before
+        their last signal) where they still hold: the concepts while the model's
+        positives are the same papers, the terms while its recent positives are; a
+        "not interested" changes neither, so the page after it reads no abstracts."""
+        if self.model is None or earlier.model is None:
+            return
+        now, then = self.model.positive_ids, earlier.model.positive_ids
+        if self.concepts is None and frozenset(now) == frozenset(then):
+            self.concepts = earlier.concepts
+        recent = MOST_POSITIVES
+        if self.terms is None and now[-recent:] == then[-recent:]:
+            self.terms = earlier.terms
