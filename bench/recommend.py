@@ -3,6 +3,7 @@ built from the search judgments, plus the scorer's speed.
 
     python bench/recommend.py [--store PATH] eval [--draws 3] [--json] [--variants]
     python bench/recommend.py [--store PATH] sweep [--draws 3] [--mixed 120]
+    python bench/recommend.py [--store PATH] pool [--pool-dir DIR]   # top 10s to judge
     python bench/recommend.py speed [--synthetic DIR] [--readers 10000] [--new 2000]
 
 Personas (bench/relevance_judgments.json): for every query with at least
@@ -67,6 +68,7 @@ class Persona:
     query: str
     library: tuple[str, ...]
     wants: dict[str, int]  # judged papers but the library, with their grades
+    queries: tuple[str, ...]  # the judged queries it is made of (two for a mixed one)
 
 
 def load_corpus(store: Path) -> Corpus:
@@ -103,7 +105,7 @@ def personas(draws: int, corpus: Corpus) -> list[Persona]:
         for draw in range(draws):
             library = tuple(random.Random(f"{draw}:{item['query']}").sample(best, LIBRARY_SIZE))
             wants = {a: g for a, g in grades.items() if a not in library}
-            found.append(Persona(item["query"], library, wants))
+            found.append(Persona(item["query"], library, wants, (item["query"],)))
     return found
 
 
@@ -115,7 +117,8 @@ def mixed_personas(count: int, single: list[Persona]) -> list[Persona]:
         library = one.library + two.library
         wants = {a: max(g, one.wants.get(a, 0)) for a, g in two.wants.items()}
         wants = {a: g for a, g in {**one.wants, **wants}.items() if a not in library}
-        found.append(Persona(f"{one.query} + {two.query}", library, wants))
+        found.append(Persona(f"{one.query} + {two.query}", library, wants,
+                             one.queries + two.queries))
     return found
 
 
@@ -136,6 +139,7 @@ def measure(ranked: list[str], persona: Persona) -> dict[str, float]:
 
 
 Ranker = Callable[[Persona], list[str]]
+POOL_DEPTH = 10
 
 
 def top(corpus: Corpus, scores: np.ndarray, persona: Persona, k: int = 100) -> list[str]:
@@ -408,6 +412,37 @@ def speed(args: argparse.Namespace) -> None:
     print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
+def pool(args: argparse.Namespace) -> None:
+    """The papers in each system's top 10 (every persona, single and mixed) not yet
+    judged for the persona's query, or for either query of a mixed one: blind pools in
+    bench/relevance.py's format, folded in by ``relevance.py merge``, so that the
+    figures can be read with every top-10 paper judged, as the independent benchmark
+    does."""
+    from collections import defaultdict
+
+    from sqlalchemy import create_engine
+
+    from relevance import write_pools
+
+    corpus = load_corpus(args.store)
+    people = personas(args.draws, corpus)
+    everyone = people + mixed_personas(args.mixed, people)
+    systems = {"centroid": centroid_ranker(corpus), "SVM (C=0.1, balanced)": svm_ranker(corpus),
+               "paperwire": paperwire_ranker(corpus, args.store)}
+    grades = {item["query"]: item["grades"] for item in json.loads(JUDGMENTS.read_text())}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for name, rank in systems.items():
+        before = sum(map(len, wanted.values()))
+        for persona in everyone:
+            shown = rank(persona)[:POOL_DEPTH]
+            for query in persona.queries:
+                wanted[query].update(a for a in shown if a not in grades[query])
+        print(f"{name}: {sum(map(len, wanted.values())) - before:,} more to judge", flush=True)
+    engine = create_engine(f"sqlite:///file:{args.store / 'paperwire.db'}?mode=ro&uri=true")
+    write_pools(engine, args.pool_dir, dict(wanted),
+                f"top {POOL_DEPTH} of {', '.join(systems)} for {len(everyone)} personas")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=STORE)
@@ -421,12 +456,16 @@ def main() -> None:
     tune = commands.add_parser("sweep")
     tune.add_argument("--draws", type=int, default=3)
     tune.add_argument("--mixed", type=int, default=120, help="mixed personas over both halves")
+    judge = commands.add_parser("pool")
+    judge.add_argument("--draws", type=int, default=3)
+    judge.add_argument("--mixed", type=int, default=60, help="mixed personas (0: none)")
+    judge.add_argument("--pool-dir", type=Path, default=Path("/work/scratch/for-you-pool"))
     fast = commands.add_parser("speed")
     fast.add_argument("--readers", type=int, default=10_000)
     fast.add_argument("--synthetic", type=Path, default=Path("/work/scratch/for-you-scale/store-100k"))
     fast.add_argument("--new", type=int, default=2_000)
     args = parser.parse_args()
-    {"eval": evaluate, "sweep": sweep, "speed": speed}[args.command](args)
+    {"eval": evaluate, "sweep": sweep, "pool": pool, "speed": speed}[args.command](args)
 
 
 if __name__ == "__main__":

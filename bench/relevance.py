@@ -163,22 +163,36 @@ def paperwire_variants(default, store: Path):  # type: ignore[no-untyped-def]
 
 def pool(args: argparse.Namespace) -> None:
     """Per query, the union of each system's top 20 not yet graded, shuffled (blind)."""
+    core = embedded_core(args.store)
+    found = ranked_by_system(core, args.store)
+    wanted = {}
+    for item in load_judgments():
+        ids = {i for rank in found.values() for i in rank(item["query"])[:POOL_DEPTH]}
+        wanted[item["query"]] = ids - set(item["grades"])
+    write_pools(core.engine, args.pool_dir, wanted,
+                f"top {POOL_DEPTH} of {', '.join(found)}; already graded left out")
+
+
+def write_pools(engine, pool_dir: Path, wanted: dict[str, set[str]],  # type: ignore[no-untyped-def]
+                found_by: str) -> None:
+    """One file per query in ``wanted`` (numbered by its place in the judgments file):
+    its candidates, shuffled with a fixed seed and without system names, each with the
+    query's class and rule and the paper's title and abstract; then index.tsv and the
+    judges' README."""
     from paperwire.db.queries import papers_by_arxiv_ids
     from paperwire.db.session import read_transaction
 
-    core = embedded_core(args.store)
-    found = ranked_by_system(core, args.store)
-    args.pool_dir.mkdir(parents=True, exist_ok=True)
+    pool_dir.mkdir(parents=True, exist_ok=True)
     index, total = [], 0
     for number, item in enumerate(load_judgments(), start=1):
-        ids = {i for rank in found.values() for i in rank(item["query"])[:POOL_DEPTH]}
-        ids -= set(item["grades"])
-        ordered = sorted(ids)
+        if item["query"] not in wanted:
+            continue
+        ordered = sorted(wanted[item["query"]])
         random.Random(f"{POOL_SEED}:{item['query']}").shuffle(ordered)
-        with read_transaction(core.engine) as connection:
+        with read_transaction(engine) as connection:
             papers = {p.arxiv_id: p for p in papers_by_arxiv_ids(connection, ordered)}
         name = f"{number:02d}.jsonl"
-        with (args.pool_dir / name).open("w") as sink:
+        with (pool_dir / name).open("w") as sink:
             for arxiv_id in ordered:
                 paper = papers[arxiv_id]
                 sink.write(json.dumps({
@@ -188,11 +202,9 @@ def pool(args: argparse.Namespace) -> None:
         index.append(f"{name}\t{item['class']}\t{len(ordered)}\t{item['query']}")
         total += len(ordered)
         print(index[-1], flush=True)
-    (args.pool_dir / "index.tsv").write_text(
-        "file\tclass\tto_judge\tquery\n" + "\n".join(index) + "\n")
-    (args.pool_dir / "README.md").write_text(JUDGING)
-    print(f"{total:,} candidates to judge in {args.pool_dir} "
-          f"(top {POOL_DEPTH} of {', '.join(found)}; already graded left out)")
+    (pool_dir / "index.tsv").write_text("file\tclass\tto_judge\tquery\n" + "\n".join(index) + "\n")
+    (pool_dir / "README.md").write_text(JUDGING)
+    print(f"{total:,} candidates to judge in {pool_dir} ({found_by})")
 
 
 JUDGING = """# Pools to judge (bench/relevance.py pool)
