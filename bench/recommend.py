@@ -4,12 +4,14 @@ built from the search judgments, plus the scorer's speed.
     python bench/recommend.py [--store PATH] eval [--draws 3] [--json] [--variants]
     python bench/recommend.py [--store PATH] sweep [--draws 3] [--mixed 120]
     python bench/recommend.py [--store PATH] pool [--pool-dir DIR]   # top 10s to judge
+    python bench/recommend.py [--store PATH] libraries   # draw the libraries anew, keep them
     python bench/recommend.py speed [--synthetic DIR] [--readers 10000] [--new 2000]
 
 Personas (bench/relevance_judgments.json): for every query with at least
 ``MIN_GRADE2`` papers judged 2, a persona's library is 5 of them drawn at random
-(``--draws`` draws per query, fixed seeds); what it wants is every other paper
-judged for that query, its grade the gain. Library papers are left out of every
+(``--draws`` draws per query, fixed seeds) and kept in bench/for_you_libraries.json,
+so that judging the papers the systems rank (``pool``) does not redraw it; what it
+wants is every other paper judged for that query, its grade the gain. Library papers are left out of every
 ranking. Each system ranks the whole store (32k papers): nDCG@10 (gains 2^g − 1),
 Recall@100 (grade ≥ 1), and the share of its top 10 nobody judged (counted as 0;
 the judgments were pooled from search systems, so every system here loses most to
@@ -49,6 +51,7 @@ from common import machine
 
 STORE = Path(os.environ.get("PAPERWIRE_RELEVANCE_STORE", "/work/scratch/relevance-full"))
 JUDGMENTS = Path(__file__).with_name("relevance_judgments.json")
+LIBRARIES = Path(__file__).with_name("for_you_libraries.json")
 LIBRARY_SIZE, MIN_GRADE2 = 5, 8
 
 
@@ -95,18 +98,41 @@ def load_corpus(store: Path) -> Corpus:
                   {a: i for i, a in enumerate(arxiv)}, {p: i for i, p in enumerate(ids)}, model)
 
 
-def personas(draws: int, corpus: Corpus) -> list[Persona]:
+def personas(draws: int, corpus: Corpus, kept: Path | None = LIBRARIES) -> list[Persona]:
+    """The single-interest personas: the libraries kept in ``kept``
+    (bench/for_you_libraries.json), so that new judgments add to what a persona wants
+    without redrawing its library (a redrawn library has a new top 10, unjudged again)
+    or changing which queries make personas; without that file (or with ``kept``
+    None) every query with enough papers judged 2 draws its libraries from them."""
+    libraries = json.loads(kept.read_text()) if kept and kept.exists() else {}
     found = []
     for item in json.loads(JUDGMENTS.read_text()):
         grades = {a: g for a, g in item["grades"].items() if a in corpus.row_of}
-        best = sorted(a for a, g in grades.items() if g == 2)
-        if len(best) < MIN_GRADE2:
-            continue
-        for draw in range(draws):
-            library = tuple(random.Random(f"{draw}:{item['query']}").sample(best, LIBRARY_SIZE))
+        drawn = (libraries.get(item["query"], []) if libraries
+                 else draw_libraries(item["query"], grades, draws))
+        for library in map(tuple, drawn[:draws]):
             wants = {a: g for a, g in grades.items() if a not in library}
             found.append(Persona(item["query"], library, wants, (item["query"],)))
     return found
+
+
+def draw_libraries(query: str, grades: dict[str, int], draws: int) -> list[list[str]]:
+    best = sorted(a for a, g in grades.items() if g == 2)
+    if len(best) < MIN_GRADE2:
+        return []
+    return [random.Random(f"{draw}:{query}").sample(best, LIBRARY_SIZE) for draw in range(draws)]
+
+
+def keep_libraries(args: argparse.Namespace) -> None:
+    """``libraries``: draw every query's libraries from today's judgments and keep them
+    in bench/for_you_libraries.json (what eval, sweep and pool read from then on)."""
+    corpus = load_corpus(args.store)
+    people = personas(args.draws, corpus, kept=None)
+    libraries: dict[str, list[list[str]]] = {}
+    for persona in people:
+        libraries.setdefault(persona.query, []).append(list(persona.library))
+    LIBRARIES.write_text(json.dumps(libraries, indent=1) + "\n")
+    print(f"kept {len(people)} libraries of {len(libraries)} queries in {LIBRARIES.name}")
 
 
 def mixed_personas(count: int, single: list[Persona]) -> list[Persona]:
@@ -460,12 +486,15 @@ def main() -> None:
     judge.add_argument("--draws", type=int, default=3)
     judge.add_argument("--mixed", type=int, default=60, help="mixed personas (0: none)")
     judge.add_argument("--pool-dir", type=Path, default=Path("/work/scratch/for-you-pool"))
+    keep = commands.add_parser("libraries", help="draw the personas' libraries anew and keep them")
+    keep.add_argument("--draws", type=int, default=3)
     fast = commands.add_parser("speed")
     fast.add_argument("--readers", type=int, default=10_000)
     fast.add_argument("--synthetic", type=Path, default=Path("/work/scratch/for-you-scale/store-100k"))
     fast.add_argument("--new", type=int, default=2_000)
     args = parser.parse_args()
-    {"eval": evaluate, "sweep": sweep, "pool": pool, "speed": speed}[args.command](args)
+    {"eval": evaluate, "sweep": sweep, "pool": pool, "libraries": keep_libraries,
+     "speed": speed}[args.command](args)
 
 
 if __name__ == "__main__":
