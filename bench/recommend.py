@@ -28,8 +28,8 @@ Systems:
   from the store's usearch index the way the For-you page does, blended as
   recommend/blend.py says (trending is 0: the sample has no votes).
 
-The store is opened read-only (default /work/scratch/relevance-full, built by
-bench/relevance.py build).
+The store is opened read-only (default .scratch/relevance-full, the one
+bench/relevance.py build makes).
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ import numpy as np
 
 from common import machine
 
-STORE = Path(os.environ.get("PAPERWIRE_RELEVANCE_STORE", "/work/scratch/relevance-full"))
+STORE = Path(os.environ.get(
+    "PAPERWIRE_RELEVANCE_STORE", Path(__file__).resolve().parent.parent / ".scratch" / "relevance-full"
+))
 JUDGMENTS = Path(__file__).with_name("relevance_judgments.json")
 LIBRARIES = Path(__file__).with_name("for_you_libraries.json")
 LIBRARY_SIZE, MIN_GRADE2 = 5, 8
@@ -485,7 +487,7 @@ def main() -> None:
     judge = commands.add_parser("pool")
     judge.add_argument("--draws", type=int, default=3)
     judge.add_argument("--mixed", type=int, default=60, help="mixed personas (0: none)")
-    judge.add_argument("--pool-dir", type=Path, default=Path("/work/scratch/for-you-pool"))
+    judge.add_argument("--pool-dir", type=Path, default=STORE.parent / "for-you-pool")
     keep = commands.add_parser("libraries", help="draw the personas' libraries anew and keep them")
     keep.add_argument("--draws", type=int, default=3)
     fast = commands.add_parser("speed")

@@ -199,6 +199,7 @@ def write_pools(engine, pool_dir: Path, wanted: dict[str, set[str]],  # type: ig
                     "query": item["query"], "class": item["class"], "rule": item["rule"],
                     "arxiv_id": arxiv_id, "title": paper.title, "abstract": paper.abstract,
                 }, ensure_ascii=False) + "\n")
+        write_calibration(engine, pool_dir / f"{number:02d}.calibration.json", item)
         index.append(f"{name}\t{item['class']}\t{len(ordered)}\t{item['query']}")
         total += len(ordered)
         print(index[-1], flush=True)
@@ -207,12 +208,34 @@ def write_pools(engine, pool_dir: Path, wanted: dict[str, set[str]],  # type: ig
     print(f"{total:,} candidates to judge in {pool_dir} ({found_by})")
 
 
+def write_calibration(engine, path: Path, item: dict,  # type: ignore[no-untyped-def]
+                      per_grade: int = 4) -> None:
+    """Up to ``per_grade`` titles the query already has at each grade, so that a new
+    judge grades on the same scale as the earlier ones."""
+    from paperwire.db.queries import papers_by_arxiv_ids
+    from paperwire.db.session import read_transaction
+
+    chosen: dict[int, list[str]] = {}
+    for grade in (2, 1, 0):
+        ids = sorted(a for a, g in item["grades"].items() if g == grade)
+        random.Random(f"{POOL_SEED}:{item['query']}:{grade}").shuffle(ids)
+        chosen[grade] = ids[:per_grade]
+    with read_transaction(engine) as connection:
+        titles = {p.arxiv_id: p.title for p in
+                  papers_by_arxiv_ids(connection, [a for ids in chosen.values() for a in ids])}
+    path.write_text(json.dumps({
+        "query": item["query"], "rule": item["rule"],
+        "examples": {str(g): [titles[a] for a in ids if a in titles] for g, ids in chosen.items()},
+    }, ensure_ascii=False, indent=1) + "\n")
+
+
 JUDGING = """# Pools to judge (bench/relevance.py pool)
 
 One file per query; each line is a candidate: query, class, rule, arxiv_id, title,
 abstract. The order is shuffled and says nothing about which system found it.
 Judge by the query's rule, from title and abstract: 2 = what the query asks for,
-1 = related, 0 = not relevant. Grade every line, zeros too.
+1 = related, 0 = not relevant. Grade every line, zeros too. NN.calibration.json holds
+a few titles the query already has at each grade: match their scale.
 
 Write your graded lines to a file of your own (keep the pool files as they are),
 each line the pool's line plus "grade": 0|1|2, then fold them in:
