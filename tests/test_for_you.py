@@ -317,3 +317,25 @@ def test_a_not_interested_keeps_the_readers_words_and_concepts(corpus: Paperwire
     assert third.terms is not second.terms
     assert third.concepts is not second.concepts
     assert "qubit" in {term for term, _ in third.terms}
+
+
+def test_a_pick_names_the_readers_words_it_shares(corpus: Paperwire):
+    """Beside the shared concepts, a pick that scores on the words of the reader's papers
+    names them: each one in the pick's text and in a library paper's, none a shown
+    concept already says."""
+    reader = make_user(corpus, "reader@example.org").id
+    library(corpus, reader, arxiv_id("quantum", 0), arxiv_id("quantum", 1))
+    own = " ".join(f"{p.title} {p.abstract}".lower() for p in (
+        corpus.get_paper(arxiv_id("quantum", n)) for n in (0, 1)))
+    named = 0
+    for pick in corpus.recommend(reader, limit=4).picks:
+        said = [r for r in pick.because if r.startswith("uses your papers' words: ")]
+        if not said:
+            continue
+        named += 1
+        concepts = " ".join(r for r in pick.because if r.startswith("shares ")).lower()
+        for word in said[0].removeprefix("uses your papers' words: ").split(", "):
+            assert word.lower() in f"{pick.paper.title} {pick.paper.abstract}".lower()
+            assert word.lower() in own
+            assert word.lower() not in concepts
+    assert named >= 2, [p.because for p in corpus.recommend(reader, limit=4).picks]

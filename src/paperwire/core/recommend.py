@@ -39,6 +39,7 @@ from paperwire.recommend.ranker import rank_candidates
 from paperwire.recommend.reader import positive_weights
 from paperwire.recommend.stored import pack, unpack
 from paperwire.recommend.threads import one_blas_thread
+from paperwire.search.text_index import TextIndex
 
 MODEL_CACHE = 2_000
 THRESHOLD_SAMPLE = 512  # corpus papers a reader's digest threshold is measured on
@@ -370,7 +371,8 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
         parts = trained.model.score(matrix)
         flags = np.asarray([pid in by_followed for pid in ids], dtype=bool)
         lexical = self._reader_words(connection, trained, ids)
-        return Scored(ids, matrix, parts, BLEND.reader_side(parts, flags, lexical), by_followed)
+        return Scored(ids, matrix, parts, BLEND.reader_side(parts, flags, lexical), by_followed,
+                      lexical)
 
     def _reader_words(self, connection: Connection, trained: TrainedReader,
                       ids: Sequence[int]) -> np.ndarray | None:
@@ -478,8 +480,19 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
                 followed=[a for a in paper.authors if author_key(a) in followed],
                 trending_in=paper.primary_category if trending.get(pid, 0.0) > 0
                 and paper.primary_category in categories else None,
+                words=self._shared_words(trained, scored, row_of[pid], paper),
             )))
         return picks
+
+    def _shared_words(self, trained: TrainedReader, scored: Scored, row: int, paper: Paper
+                      ) -> list[str]:
+        """The reader's words this pick holds, when they count in its score."""
+        if scored.words is None or not trained.terms or self.text_index is None:
+            return []
+        if scored.words[row] < explain.WORDS_SHOWN:
+            return []
+        return explain.shared_words(trained.terms, f"{paper.title}. {paper.abstract}",
+                                    TextIndex.index_terms)
 
     def _cold_start(self, user_id: int, *, limit: int, hidden: set[int], period: Period) -> ForYou:
         """No positive yet: trending in the reader's topics (their categories), else
@@ -508,13 +521,15 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
 @dataclass(frozen=True, slots=True)
 class Scored:
     """Candidates as the reader's model sees them: ids, vectors (rows), the model's
-    components, the blend's reader side, and which are by followed authors."""
+    components, the blend's reader side, which are by followed authors, and their
+    score for the reader's words."""
 
     ids: list[int]
     vectors: np.ndarray
     parts: Components
     reader: np.ndarray
     by_followed: dict[int, set[str]]
+    words: np.ndarray | None = None  # each one's score for the reader's words
 
 
 def _passes(facts: Any, since: date | None) -> bool:

@@ -1,13 +1,17 @@
 """Why a pick was made, in words a reader can check: the library paper it is closest
-to, the key concepts it shares with the reader's papers, an author they follow, and
-whether the community is voting for it in their categories."""
+to, the key concepts and the words it shares with the reader's papers, an author they
+follow, and whether the community is voting for it in their categories."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 SHARED_CONCEPTS = 3
+SHARED_WORDS = 3
+WORDS_SHOWN = 0.5  # a pick's word score (1 = the reader's own papers) worth naming
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 CLOSE_ENOUGH = 0.3  # below this cosine, "close to" would mislead
 
 
@@ -19,17 +23,41 @@ def reader_concepts(concepts_of_positives: Iterable[Sequence[str]]) -> Counter[s
     return counts
 
 
+def shared_words(terms: Sequence[tuple[str, float]], text: str,
+                 analyze: Callable[[str], list[str]]) -> list[str]:
+    """The reader's weighted index terms (``recommend/words.py``, heaviest first) that
+    ``text`` holds, each as ``text`` first writes it."""
+    written: dict[str, str] = {}
+    for word in dict.fromkeys(_WORD.findall(text)):
+        stems = analyze(word.lower())
+        if len(stems) == 1:
+            written.setdefault(stems[0], word if _named(word) else word.lower())
+    return [written[term] for term, _ in terms if term in written]
+
+
+def _named(word: str) -> bool:
+    """An acronym or a name written with inner capitals (GANs, ImageNet), kept as is;
+    other words are lower-cased (a capital that only starts a sentence)."""
+    return sum(c.isupper() for c in word) > 1
+
+
 def because(
     *, closest_title: str | None, closest_cosine: float, concepts: Sequence[str],
     reader: Counter[str], followed: Sequence[str], trending_in: str | None,
+    words: Sequence[str] = (),
 ) -> list[str]:
-    """The reasons of one pick, strongest first."""
+    """The reasons of one pick, strongest first. ``words``: the reader's words the pick
+    shares (``shared_words``), named unless a shared concept already says them."""
     reasons = []
     if closest_title and closest_cosine >= CLOSE_ENOUGH:
         reasons.append(f"close to “{closest_title}” in your papers")
     shared = [c for c in concepts if reader.get(c.lower(), 0) > 0][:SHARED_CONCEPTS]
     if shared:
         reasons.append("shares " + ", ".join(shared) + " with your papers")
+    said = " ".join(shared).lower()
+    new_words = [w for w in words if w.lower() not in said][:SHARED_WORDS]
+    if new_words:
+        reasons.append("uses your papers' words: " + ", ".join(new_words))
     if followed:
         reasons.append("by an author you follow: " + ", ".join(followed))
     if trending_in:

@@ -268,6 +268,11 @@ class TextIndex:
         scores = [float(score) if sort is Sort.RELEVANCE else 0.0 for score, _ in hits]
         return TextMatches(list(zip(ids, scores, strict=True)), total)
 
+    @staticmethod
+    def index_terms(text: str) -> list[str]:
+        """``text`` as the title and abstract fields index it (stemmed terms)."""
+        return STEMMED.analyze(text)
+
     def expansion_terms(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """RM3's terms for these feedback papers' texts (``expansion``)."""
         searcher = self._searcher()
