@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 SHARED_CONCEPTS = 3
 SHARED_WORDS = 3
+PREFIX = 3  # letters a word and its stem always share (every term is longer than 2)
 WORDS_SHOWN = 0.5  # a pick's word score (1 = the reader's own papers) worth naming
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 CLOSE_ENOUGH = 0.3  # below this cosine, "close to" would mislead
@@ -27,8 +28,13 @@ def shared_words(terms: Sequence[tuple[str, float]], text: str,
                  analyze: Callable[[str], list[str]]) -> list[str]:
     """The reader's weighted index terms (``recommend/words.py``, heaviest first) that
     ``text`` holds, each as ``text`` first writes it."""
+    # Only words that begin as a term does are stemmed: a stem keeps all but the last
+    # letters of its word ("studi" of "study"), and stemming is the cost here.
+    starts = {term[:PREFIX] for term, _ in terms}
     written: dict[str, str] = {}
     for word in dict.fromkeys(_WORD.findall(text)):
+        if word[:PREFIX].lower() not in starts:
+            continue
         stems = analyze(word.lower())
         if len(stems) == 1:
             written.setdefault(stems[0], word if _named(word) else word.lower())
