@@ -28,9 +28,9 @@ def test_words_a_shared_concept_already_names_are_left_out():
     reasons = explain.because(
         closest_title=None, closest_cosine=0.0, concepts=["knowledge distillation"],
         reader=Counter({"knowledge distillation": 2}), followed=[], trending_in=None,
-        words=["distillation", "teacher", "student", "imagenet"])
-    assert reasons == ["shares knowledge distillation with your papers",
-                       "uses your papers' words: teacher, student, imagenet"]
+        words=["distillation", "teacher", "know", "student", "imagenet"])
+    assert reasons == ["shares knowledge distillation with your papers",  # word by word:
+                       "uses your papers' words: teacher, know, student"]  # "know" is new
 
 
 def test_no_words_no_reason():

@@ -487,9 +487,7 @@ class ForYouCore(AuthorsCore, LibraryCore, SearchCore):
     def _shared_words(self, trained: TrainedReader, scored: Scored, row: int, paper: Paper
                       ) -> list[str]:
         """The reader's words this pick holds, when they count in its score."""
-        if scored.words is None or not trained.terms or self.text_index is None:
-            return []
-        if scored.words[row] < explain.WORDS_SHOWN:
+        if scored.words is None or not trained.terms or scored.words[row] < explain.WORDS_SHOWN:
             return []
         return explain.shared_words(trained.terms, f"{paper.title}. {paper.abstract}",
                                     TextIndex.index_terms)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 SHARED_CONCEPTS = 3
 SHARED_WORDS = 3
-PREFIX = 3  # letters a word and its stem always share (every term is longer than 2)
+PREFIX = 3  # first letters a word shares with its stem (every term is longer than 2)
 WORDS_SHOWN = 0.5  # a pick's word score (1 = the reader's own papers) worth naming
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 CLOSE_ENOUGH = 0.3  # below this cosine, "close to" would mislead
@@ -28,8 +28,9 @@ def shared_words(terms: Sequence[tuple[str, float]], text: str,
                  analyze: Callable[[str], list[str]]) -> list[str]:
     """The reader's weighted index terms (``recommend/words.py``, heaviest first) that
     ``text`` holds, each as ``text`` first writes it."""
-    # Only words that begin as a term does are stemmed: a stem keeps all but the last
-    # letters of its word ("studi" of "study"), and stemming is the cost here.
+    # Only words that begin as a term does are stemmed (stemming is the cost here): a
+    # stem changes only its word's ending ("studi" of "study"), but for a few irregular
+    # words ("die" of "dying"), which then go unnamed.
     starts = {term[:PREFIX] for term, _ in terms}
     written: dict[str, str] = {}
     for word in dict.fromkeys(_WORD.findall(text)):
@@ -60,7 +61,7 @@ def because(
     shared = [c for c in concepts if reader.get(c.lower(), 0) > 0][:SHARED_CONCEPTS]
     if shared:
         reasons.append("shares " + ", ".join(shared) + " with your papers")
-    said = " ".join(shared).lower()
+    said = {word for concept in shared for word in concept.lower().split()}
     new_words = [w for w in words if w.lower() not in said][:SHARED_WORDS]
     if new_words:
         reasons.append("uses your papers' words: " + ", ".join(new_words))
