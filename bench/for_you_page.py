@@ -112,7 +112,7 @@ def profile(directory: Path, readers: list[dict], rounds: int) -> None:
     profiler.disable()
     each = (time.perf_counter() - started) / (rounds * len(readers))
     print(f"core.recommend in-process: {each * 1000:.1f} ms a call (profiled)")
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+    pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(20)
 
 
 def main() -> None:

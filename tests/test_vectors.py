@@ -59,6 +59,16 @@ def test_exact_search_finds_itself_first(tmp_path):
     assert similarity == pytest.approx(1.0, abs=1e-3)
 
 
+def test_a_batch_of_queries_split_over_the_cores_finds_what_each_query_finds(tmp_path):
+    vectors = clustered_vectors(3_000)
+    build(tmp_path, vectors, threads=1)
+    index = VectorIndex(tmp_path, "m", DIM, exact_max=0)
+    queries = vectors[[3, 500, 1_200, 2_999, 17, 1_800]]
+    batched = index.search_many(queries, 20)
+    one_by_one = [key for query in queries for key, _ in index.search(query, 20)]
+    assert batched.tolist() == one_by_one
+
+
 def test_restart_reads_the_persisted_index(tmp_path):
     vectors = clustered_vectors(300)
     build(tmp_path, vectors)

@@ -40,6 +40,11 @@ CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 128
 RECHECK_SECONDS = 1.0
+# A batch of queries is split over the cores: each walk of the graph is independent and
+# long enough to gain (24 walks of a For-you page at 100k papers: 11.3 -> 5.3 ms on
+# 2 cores), unlike the page's small BLAS products (recommend/threads.py).
+BATCH_THREADS = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                 else os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +132,8 @@ class VectorIndex:
         if index is None or len(index) == 0 or k <= 0 or not len(queries):
             return np.zeros(0, dtype=np.int64)
         matches = index.search(np.asarray(queries, dtype=np.float32), min(k, len(index)),
-                               exact=len(index) <= self.exact_max, threads=1)
+                               exact=len(index) <= self.exact_max,
+                               threads=min(len(queries), BATCH_THREADS))
         keys = np.asarray(matches.keys, dtype=np.int64).reshape(len(queries), -1)
         counts = np.asarray(getattr(matches, "counts", [len(matches)])).reshape(-1)  # one row: Matches
         return np.concatenate([row[:count] for row, count in zip(keys, counts, strict=True)])
