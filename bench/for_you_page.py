@@ -2,6 +2,7 @@
 
     python bench/for_you_page.py [--store DIR] [--papers 100000] [--requests 200]
     python bench/for_you_page.py --profile 20      # core.recommend in-process, cProfile
+    PROFILE_SORT=cumulative python bench/for_you_page.py --profile 20   # pstats' sort key
 
 Builds (or reuses) a SQLite store under /work/scratch (bench/for_you_store.py:
 synthetic papers with CLUSTERED SYNTHETIC vectors, one author each), five readers with
