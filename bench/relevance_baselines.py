@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,11 +93,12 @@ def minilm_description(core: Any) -> str:
             f" papers embedded at {getattr(embedder, 'max_tokens', '?')} tokens)")
 
 
-def rrf(*rankings: Ranking, k: int = RRF_K) -> Ranking:
+def rrf(*rankings: Ranking, k: int = RRF_K, weights: Sequence[float] | None = None) -> Ranking:
+    """Reciprocal rank fusion; ``weights`` (one per ranking, default 1) scale each list."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, arxiv_id in enumerate(ranking, start=1):
-            scores[arxiv_id] = scores.get(arxiv_id, 0.0) + 1.0 / (k + rank)
+            scores[arxiv_id] = scores.get(arxiv_id, 0.0) + weight / (k + rank)
     return sorted(scores, key=lambda i: -scores[i])
 
 
