@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from common import SAMPLE, machine
+from paperwire.search import fusion
 from relevance_baselines import minilm_description, systems
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +52,15 @@ def open_core(store: Path, **overrides: Any):  # type: ignore[no-untyped-def]
 
     return Paperwire(Settings(data_dir=store, embedder="onnx", embed_in_background=False,
                               harvest_enabled=False, **overrides))
+
+
+def with_rrf_k(k: int) -> None:
+    """paperwire's fusions (keyword with semantic, and the RM3 list) with RRF constant ``k``:
+    a probe of the constant, which is not a setting."""
+    if k < 1:
+        raise SystemExit(f"--rrf-k {k}: must be at least 1")
+    fusion.rrf.__kwdefaults__["k"] = k
+    fusion.with_extra.__kwdefaults__["k"] = k
 
 
 def cpu_line() -> str:
@@ -405,7 +415,12 @@ def main() -> None:
     parser.add_argument("--variants", action="store_true",
                         help="eval: also paperwire's keyword side, semantic side, weighted fusion,"
                         " sentences reranker")
+    parser.add_argument("--rrf-k", type=int,
+                        help="eval, seed: paperwire's fusion with this RRF constant instead of"
+                        f" {fusion.RRF_K} (the plain-RRF baseline keeps its own)")
     args = parser.parse_args()
+    if args.rrf_k is not None:
+        with_rrf_k(args.rrf_k)
     COMMANDS[args.command](args)
 
 
